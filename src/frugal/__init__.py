@@ -1,0 +1,35 @@
+"""frugal: send every LLM call to the cheapest adequate model, see what it cost, and cap the spend.
+
+``frugal.Client`` / ``frugal.AsyncClient`` are drop-ins for the official ``openai`` and ``anthropic``
+SDK clients: same methods, same arguments, same return types, same exceptions. Neither SDK is imported
+by ``import frugal``; each is imported the first time a call needs it.
+"""
+
+from __future__ import annotations
+
+from ._client import DEFAULT_MAX_TOKENS, AsyncClient, Client
+from ._context import with_context
+from .exceptions import (
+    ConfigError,
+    FrugalError,
+    FrugalWarning,
+    RoutingError,
+    UnknownModelError,
+    UnsupportedFeature,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "AsyncClient",
+    "Client",
+    "ConfigError",
+    "FrugalError",
+    "FrugalWarning",
+    "RoutingError",
+    "UnknownModelError",
+    "UnsupportedFeature",
+    "__version__",
+    "with_context",
+]

@@ -1,0 +1,374 @@
+"""``frugal.Client`` and ``frugal.AsyncClient``: drop-ins for ``openai.OpenAI`` and ``anthropic.Anthropic``.
+
+One call goes: namespace method (``chat.completions.create``, ``messages.create``, ...) → ``_call`` →
+place the model on a provider (the seam where routing plugs in) → the vendor SDK method directly when
+the provider speaks the caller's shape, or a translated call (:mod:`frugal.providers.cross`) when it does
+not. Everything but the final ``await`` is shared by the two clients.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from ._context import with_context
+from ._models import place_model
+from ._resources import (
+    ChatNamespace,
+    EmbeddingsNamespace,
+    MessagesNamespace,
+    ResponsesNamespace,
+)
+from .exceptions import ConfigError
+from .providers import ProviderHandle, handle_from_spec
+from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
+
+if TYPE_CHECKING:
+    import anthropic as anthropic_sdk
+    import openai as openai_sdk
+    from anthropic.resources.messages import AsyncMessages, Messages
+    from openai.resources.chat import AsyncChat, Chat
+    from openai.resources.embeddings import AsyncEmbeddings, Embeddings
+    from openai.resources.responses import AsyncResponses, Responses
+    from typing_extensions import Self
+
+    from .policy import Policy
+    from .providers.cross import Translated
+    from .routing import Decision
+
+__all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "Client"]
+
+_MAX_PLACEMENTS = 4096  # cache bound: model names come from code, but never trust that blindly
+
+
+_DEFAULT_KEY_ENV = {"openai": ("OPENAI_API_KEY",), "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")}
+
+
+def _policy_provider_specs(policy: Policy) -> dict[str, object]:
+    """Provider specs declared in the policy (constructor arguments override them)."""
+    specs: dict[str, object] = {}
+    for name, spec in policy.providers.items():
+        options: dict[str, Any] = {"kind": spec.kind or name}
+        if spec.base_url:
+            options["base_url"] = spec.base_url
+        if spec.api_key_env and os.environ.get(spec.api_key_env):
+            options["api_key"] = os.environ[spec.api_key_env]
+        specs[name] = options
+    return specs
+
+
+def _enabled(policy: Policy, provider: str) -> bool:
+    spec = policy.providers.get(provider)
+    return spec is None or spec.enabled
+
+
+def _has_credentials(handle: ProviderHandle, policy: Policy) -> bool:
+    """Whether a provider can authenticate: a ready-made client, an explicit key, or the key's env var."""
+    if handle.built or handle.has_option("api_key") or handle.has_option("auth_token"):
+        return True
+    spec = policy.providers.get(handle.name)
+    names = (spec.api_key_env,) if spec is not None and spec.api_key_env else _DEFAULT_KEY_ENV[handle.kind]
+    return any(os.environ.get(name) for name in names)
+
+
+def _fatal(exc: BaseException) -> bool:
+    """Whether ``exc`` ends the call instead of moving on to the next candidate."""
+    from ._retry import verdict
+
+    return verdict(exc) == "raise"
+
+
+class _BaseClient:
+    """State and logic shared by :class:`Client` and :class:`AsyncClient`."""
+
+    _is_async: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        policy: str | os.PathLike[str] | Policy | None = None,
+        openai: object | None = None,
+        anthropic: object | None = None,
+        providers: Mapping[str, object] | None = None,
+        models: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        # pydantic, genai-prices and the classifiers load here, not at `import frugal`.
+        from ._compile import compile_policy
+        from ._dispatch import decide
+        from .policy import load_policy
+
+        self._decide = decide
+        loaded, located = load_policy(policy)
+        from ._retry import RetryPlan
+
+        self._retry = RetryPlan.from_spec(loaded.fallback, retries=max_retries)
+        defaults: dict[str, Any] = {}
+        if timeout is not None:
+            defaults["timeout"] = timeout
+        specs: dict[str, object] = {"openai": {}, "anthropic": {}}
+        specs.update(_policy_provider_specs(loaded))
+        explicit = {"openai": openai, "anthropic": anthropic, **(providers or {})}
+        specs.update({name: spec for name, spec in explicit.items() if spec is not None})
+        self._providers: dict[str, ProviderHandle] = {
+            name: handle_from_spec(name, spec, is_async=self._is_async, defaults=defaults)
+            for name, spec in specs.items()
+        }
+        self._kinds = {name: handle.kind for name, handle in self._providers.items()}
+        self._models = dict(models or {})
+        for model, provider in self._models.items():
+            if provider not in self._providers:
+                raise ConfigError(
+                    f"models[{model!r}] names provider {provider!r}, which is not configured "
+                    f"(configured: {', '.join(sorted(self._providers))})"
+                )
+        if default_max_tokens < 1:
+            raise ConfigError(f"default_max_tokens must be a positive integer, got {default_max_tokens!r}")
+        self._default_max_tokens = default_max_tokens
+        self._placed: dict[str, tuple[ProviderHandle, str]] = {}
+        available = frozenset(
+            name
+            for name, handle in self._providers.items()
+            if _enabled(loaded, name) and _has_credentials(handle, loaded)
+        )
+        self._router = compile_policy(
+            loaded, located, providers=self._kinds, models=self._models, available_providers=available
+        )
+        self._bind_namespaces()
+
+    @property
+    def policy(self) -> Policy:
+        """The routing policy in force."""
+        return self._router.policy
+
+    def route(self, **params: Any) -> Decision:
+        """Dry run: the routing decision for a call, without calling anything.
+
+        Takes the arguments of ``chat.completions.create`` (``messages=``, ``model=`` defaulting to
+        ``"auto"``, ``tools=``, ...). With ``operation="messages"`` it takes those of ``messages.create``.
+        """
+        operation = params.pop("operation", "chat")
+        op = {"chat": CHAT, "messages": MESSAGES, "responses": RESPONSES}.get(operation)
+        if op is None:
+            raise ValueError(f"operation must be 'chat', 'messages' or 'responses', got {operation!r}")
+        params.setdefault("model", "auto")
+        return self._decide(self._router, op, params)
+
+    def with_context(self, **metadata: object) -> AbstractContextManager[Mapping[str, str]]:
+        """Attach routing metadata (``user=``, ``team=``, ``feature=``, any key) to calls in a ``with`` block.
+
+        Backed by ``contextvars``: safe across threads and asyncio tasks.
+        """
+        return with_context(**metadata)
+
+    def _bind_namespaces(self) -> None:
+        raise NotImplementedError
+
+    def _call(self, op: Operation, params: dict[str, Any]) -> Any:
+        """Carry out ``op``: the result on the sync client, an awaitable on the async one."""
+        raise NotImplementedError
+
+    # -- the seam: which provider serves which model ------------------------------------------------
+
+    def _chain(self, op: Operation, params: dict[str, Any]) -> list[tuple[ProviderHandle, str]]:
+        """The (provider, model) pairs to try, in order: the decision's chain for routed operations."""
+        if op.routed:
+            decision = self._decide(self._router, op, params)
+            return [(self._providers[c.provider], c.model) for c in decision.chain]
+        return [self._placed_target(params)]
+
+    def _placed_target(self, params: dict[str, Any]) -> tuple[ProviderHandle, str]:
+        """(provider, model) for an unrouted call: the model named is the model called."""
+        model = params.get("model")
+        if isinstance(model, str):
+            hit = self._placed.get(model)
+            if hit is not None:
+                return hit
+        else:
+            raise TypeError(f"model must be a string naming a model, got {type(model).__name__}")
+        placement = place_model(model, providers=self._kinds, models=self._models)
+        entry = (self._providers[placement.provider], placement.model)
+        if len(self._placed) < _MAX_PLACEMENTS:
+            self._placed[model] = entry
+        return entry
+
+    def _translated(
+        self, op: Operation, handle: ProviderHandle, params: dict[str, Any], model: str
+    ) -> Translated:
+        from .providers import cross
+
+        return cross.prepare(
+            op,
+            handle.call_sdk,
+            params,
+            model,
+            is_async=self._is_async,
+            default_max_tokens=self._default_max_tokens,
+        )
+
+    def _stream_manager(self, params: dict[str, Any]) -> Any:
+        """``messages.stream(...)``: the SDK's stream manager, native or over a translated stream."""
+        handle, model = self._chain(MESSAGES, params)[0]
+        if handle.kind == MESSAGES_STREAM.shape:
+            params["model"] = model
+            return MESSAGES_STREAM.native(handle.call_sdk)(**params)
+        from .providers import cross
+
+        translated = self._translated(MESSAGES, handle, {**params, "stream": True}, model)
+        run = translated.run_async() if self._is_async else translated.run_sync
+        return cross.stream_manager(run, is_async=self._is_async)
+
+    def _vendor_client(self, provider: str) -> Any:
+        """The vendor SDK client of a configured provider (built on first use)."""
+        return self._providers[provider].sdk
+
+    def __repr__(self) -> str:
+        return f"<frugal.{type(self).__name__} providers={sorted(self._providers)}>"
+
+
+class Client(_BaseClient):
+    """Drop-in for ``openai.OpenAI`` and ``anthropic.Anthropic``, in one object.
+
+    Args:
+        policy: the routing policy: a YAML file path or a :class:`~frugal.policy.Policy`. Default:
+            ``$FRUGAL_POLICY``, else ``./frugal.yaml``, else the built-in default policy.
+        openai: the ``openai`` provider: an ``openai.OpenAI`` (or ``AzureOpenAI``) client, or a mapping
+            of keyword arguments for one. By default the SDK's own defaults and environment variables
+            (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``).
+        anthropic: the ``anthropic`` provider, likewise (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``).
+        providers: more providers by name, e.g. ``{"azure": openai.AzureOpenAI(...)}`` or
+            ``{"local": {"kind": "openai", "base_url": "http://127.0.0.1:8000/v1", "api_key": "x"}}``.
+        models: model name → provider name, for names that the vendors' conventions do not place
+            (``{"llama-3.3-70b": "local"}``). Models can also be named ``"provider/model"``.
+        max_retries: passed to the SDK clients frugal builds (the SDK default when ``None``).
+        timeout: passed to the SDK clients frugal builds (the SDK default when ``None``).
+        default_max_tokens: ``max_tokens`` for Anthropic when an OpenAI-shaped call gives none.
+
+    Raises:
+        ConfigError: the policy, a provider or a model mapping is not usable (with file:line for the policy).
+    """
+
+    if TYPE_CHECKING:
+        chat: Chat
+        responses: Responses
+        embeddings: Embeddings
+        messages: Messages
+
+    def _bind_namespaces(self) -> None:
+        self.chat = cast("Chat", ChatNamespace(self))
+        self.responses = cast("Responses", ResponsesNamespace(self))
+        self.embeddings = cast("Embeddings", EmbeddingsNamespace(self))
+        self.messages = cast("Messages", MessagesNamespace(self))
+
+    def _call(self, op: Operation, params: dict[str, Any]) -> Any:
+        chain = self._chain(op, params)
+        for position, (handle, model) in enumerate(chain):
+            try:
+                return self._retry.run(partial(self._attempt, op, handle, model, params))
+            except Exception as exc:
+                if position == len(chain) - 1 or _fatal(exc):
+                    raise
+        raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
+
+    def _attempt(self, op: Operation, handle: ProviderHandle, model: str, params: dict[str, Any]) -> Any:
+        if handle.kind == op.shape:
+            params["model"] = model
+            return op.native(handle.call_sdk)(**params)
+        return self._translated(op, handle, params, model).run_sync()
+
+    def as_openai(self) -> openai_sdk.OpenAI:
+        """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
+
+        For libraries that take an OpenAI client and check it with ``isinstance``.
+        """
+        from .providers.views import openai_view
+
+        return cast("openai_sdk.OpenAI", openai_view(self))
+
+    def as_anthropic(self) -> anthropic_sdk.Anthropic:
+        """An ``anthropic.Anthropic`` instance whose ``messages`` calls go through frugal."""
+        from .providers.views import anthropic_view
+
+        return cast("anthropic_sdk.Anthropic", anthropic_view(self))
+
+    def close(self) -> None:
+        """Close the vendor clients frugal built (ready-made clients passed in stay open)."""
+        for handle in self._providers.values():
+            if handle.built and handle.owned:
+                handle.sdk.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """Drop-in for ``openai.AsyncOpenAI`` and ``anthropic.AsyncAnthropic``; arguments as :class:`Client`."""
+
+    _is_async = True
+
+    if TYPE_CHECKING:
+        chat: AsyncChat
+        responses: AsyncResponses
+        embeddings: AsyncEmbeddings
+        messages: AsyncMessages
+
+    def _bind_namespaces(self) -> None:
+        self.chat = cast("AsyncChat", ChatNamespace(self))
+        self.responses = cast("AsyncResponses", ResponsesNamespace(self))
+        self.embeddings = cast("AsyncEmbeddings", EmbeddingsNamespace(self))
+        self.messages = cast("AsyncMessages", MessagesNamespace(self))
+
+    async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
+        chain = self._chain(op, params)
+        for position, (handle, model) in enumerate(chain):
+            try:
+                return await self._retry.run_async(partial(self._attempt, op, handle, model, params))
+            except Exception as exc:
+                if position == len(chain) - 1 or _fatal(exc):
+                    raise
+        raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
+
+    async def _attempt(
+        self, op: Operation, handle: ProviderHandle, model: str, params: dict[str, Any]
+    ) -> Any:
+        if handle.kind == op.shape:
+            params["model"] = model
+            return await op.native(handle.call_sdk)(**params)
+        return await self._translated(op, handle, params, model).run_async()
+
+    def as_openai(self) -> openai_sdk.AsyncOpenAI:
+        """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""
+        from .providers.views import openai_view
+
+        return cast("openai_sdk.AsyncOpenAI", openai_view(self))
+
+    def as_anthropic(self) -> anthropic_sdk.AsyncAnthropic:
+        """An ``anthropic.AsyncAnthropic`` instance whose ``messages`` calls go through frugal."""
+        from .providers.views import anthropic_view
+
+        return cast("anthropic_sdk.AsyncAnthropic", anthropic_view(self))
+
+    async def close(self) -> None:
+        """Close the vendor clients frugal built (ready-made clients passed in stay open)."""
+        for handle in self._providers.values():
+            if handle.built and handle.owned:
+                await handle.sdk.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

@@ -1,0 +1,228 @@
+"""Compiling a policy into a :class:`~frugal.routing.Router`, checking every name on the way.
+
+Model names are placed on providers (did-you-mean on failure), prices and capabilities resolved once
+from the catalog, classifiers loaded with validated options, tier names in rules and routes resolved.
+Each problem is a :class:`~frugal.exceptions.ConfigError` pointing at the policy's file:line:column.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+
+from ._models import place_model
+from ._yaml import Located
+from .catalog import Catalog, known_model_names
+from .classifiers.base import Classifier
+from .classifiers.registry import load_classifier
+from .exceptions import ConfigError, UnknownModelError
+from .policy import ClassifierSpec, Policy
+from .routing import Candidate, RouteConfig, Router, RuleConfig, TierConfig, compile_glob
+
+__all__ = ["compile_policy"]
+
+
+class _Errors:
+    """Turns a policy path and message into a located ConfigError."""
+
+    def __init__(self, located: Located | None, source: str) -> None:
+        self.located = located
+        self.source = source
+
+    def __call__(self, path: Sequence[str | int], message: str) -> ConfigError:
+        if self.located is not None:
+            return self.located.error(path, message)
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        return ConfigError(f"{self.source}: {dotted}: {message}")
+
+
+def compile_policy(
+    policy: Policy,
+    located: Located | None,
+    *,
+    providers: Mapping[str, str],
+    models: Mapping[str, str],
+    available_providers: frozenset[str],
+) -> Router:
+    """Check ``policy`` against the client's providers and compile it.
+
+    Args:
+        policy: the validated policy.
+        located: its YAML positions, for error messages (None for a policy given as an object).
+        providers: provider name → kind, as configured on the client (policy providers included).
+        models: the client's explicit model → provider map.
+        available_providers: providers that are enabled and have credentials.
+
+    Raises:
+        ConfigError: an unknown model, tier, classifier or option, with its location.
+    """
+    error = _Errors(located, "<policy object>")
+    models_map = dict(models)
+    for name, model_spec in policy.models.items():
+        if model_spec.provider is not None:
+            if model_spec.provider not in providers:
+                raise error(
+                    ("models", name, "provider"),
+                    f"unknown provider {model_spec.provider!r}; "
+                    f"expected one of: {', '.join(sorted(providers))}",
+                )
+            models_map[name] = model_spec.provider
+
+    def placement(model: str, path: Sequence[str | int]) -> tuple[str, str, str]:
+        try:
+            placed = place_model(model, providers=providers, models=models_map)
+        except UnknownModelError as exc:
+            hint = f"; did you mean {', '.join(map(repr, exc.suggestions))}?" if exc.suggestions else ""
+            raise error(
+                path,
+                f"unknown model {model!r}: not a known OpenAI/Anthropic name and not declared under "
+                f"'models:' with a provider{hint}",
+            ) from None
+        return placed.provider, providers[placed.provider], placed.model
+
+    placements: dict[str, tuple[str, str, str]] = {}
+    where: dict[str, tuple[str | int, ...]] = {}
+    for t, tier in enumerate(policy.tiers):
+        for m, model in enumerate(tier.models):
+            where.setdefault(model, ("tiers", t, "models", m))
+    for r, rule in enumerate(policy.rules):
+        if rule.pin:
+            where.setdefault(rule.pin, ("rules", r, "pin"))
+    for model, path in where.items():
+        placements[model] = placement(model, path)
+    catalog = Catalog.build(sorted({*where, *policy.models}), overrides=policy.models)
+    for model, path in where.items():
+        info = catalog.get(model)
+        if info is not None and not info.priced and model not in policy.models:
+            close = difflib.get_close_matches(model, known_model_names(placements[model][1]), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise error(
+                path,
+                f"model {model!r} has no known price (genai-prices does not list it){hint} "
+                "If it is right, declare it under 'models:' with its prices.",
+            )
+
+    def candidate(model: str) -> Candidate:
+        provider, kind, sent = placements[model]
+        info = catalog.get(model)
+        assert info is not None, model  # built from the same names
+        return Candidate(sent, provider, kind, info)
+
+    tier_names = [tier.name for tier in policy.tiers]
+    duplicates = {n for n in tier_names if tier_names.count(n) > 1}
+    if duplicates:
+        raise error(("tiers",), f"tier names must be unique; repeated: {', '.join(sorted(duplicates))}")
+    tiers = tuple(
+        TierConfig(tier.name, i, tuple(candidate(m) for m in tier.models), tier.expected_output_tokens)
+        for i, tier in enumerate(policy.tiers)
+    )
+
+    def tier_index(name: str, path: Sequence[str | int]) -> int:
+        if name in tier_names:
+            return tier_names.index(name)
+        close = difflib.get_close_matches(name, tier_names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise error(path, f"unknown tier {name!r}; expected one of: {', '.join(tier_names)}{hint}")
+
+    thresholds = _thresholds(policy.thresholds, len(tiers), ("thresholds",), error)
+    default_classifier = _classifier(policy.classifier, ("classifier",), error)
+    default_route = RouteConfig("default", tuple(range(len(tiers))), thresholds, default_classifier)
+
+    routes: dict[str, RouteConfig] = {}
+    for name, spec in policy.routes.items():
+        base = ("routes", name)
+        if name == "auto":
+            raise error(base, "'auto' is reserved: it always means the default route")
+        indices = (
+            tuple(tier_index(n, (*base, "tiers", i)) for i, n in enumerate(spec.tiers))
+            if spec.tiers
+            else default_route.tiers
+        )
+        if list(indices) != sorted(set(indices)):
+            raise error((*base, "tiers"), "list each tier once, from cheapest to strongest")
+        if spec.thresholds is not None:
+            route_thresholds = _thresholds(spec.thresholds, len(indices), (*base, "thresholds"), error)
+        elif indices == default_route.tiers:
+            route_thresholds = thresholds
+        else:
+            route_thresholds = _even(len(indices))
+        routes[name] = RouteConfig(
+            name,
+            indices,
+            route_thresholds,
+            _classifier(spec.classifier, (*base, "classifier"), error)
+            if spec.classifier
+            else default_classifier,
+            tier_index(spec.min_tier, (*base, "min_tier")) if spec.min_tier else 0,
+            tier_index(spec.max_tier, (*base, "max_tier")) if spec.max_tier else len(tiers) - 1,
+        )
+
+    rules = []
+    for r, rule in enumerate(policy.rules):
+        rule_path = ("rules", r)
+        rules.append(
+            RuleConfig(
+                match=tuple((key, compile_glob(pattern)) for key, pattern in rule.match.items()),
+                when=rule.when,
+                min_tier=tier_index(rule.min_tier, (*rule_path, "min_tier")) if rule.min_tier else None,
+                max_tier=tier_index(rule.max_tier, (*rule_path, "max_tier")) if rule.max_tier else None,
+                pin=candidate(rule.pin) if rule.pin else None,
+                deny=frozenset(rule.deny),
+            )
+        )
+    default_tier = (
+        tier_index(policy.default_tier, ("default_tier",)) if policy.default_tier else (len(tiers) - 1) // 2
+    )
+
+    extra: dict[str, Candidate] = {}
+
+    def place(model: str) -> Candidate:
+        """A Candidate for any model name (a requested ceiling may be outside the tiers)."""
+        if model in placements:
+            return candidate(model)
+        found = extra.get(model)
+        if found is None:
+            placed = place_model(model, providers=providers, models=models_map)
+            info = catalog.get(model) or Catalog.build([model], overrides=policy.models).get(model)
+            assert info is not None
+            found = extra[model] = Candidate(placed.model, placed.provider, providers[placed.provider], info)
+        return found
+
+    return Router(
+        policy=policy,
+        policy_id=policy.id,
+        tiers=tiers,
+        default_route=default_route,
+        routes=routes,
+        rules=tuple(rules),
+        default_tier=default_tier,
+        fallback=policy.fallback,
+        catalog=catalog,
+        available_providers=available_providers,
+        place=place,
+    )
+
+
+def _even(count: int) -> tuple[float, ...]:
+    return tuple(i / count for i in range(1, count))
+
+
+def _thresholds(
+    values: Sequence[float], tiers: int, path: Sequence[str | int], error: Callable[..., ConfigError]
+) -> tuple[float, ...]:
+    if not values:
+        return _even(tiers)
+    if len(values) != tiers - 1:
+        raise error(
+            path, f"expected {tiers - 1} thresholds (one between each pair of tiers), got {len(values)}"
+        )
+    return tuple(values)
+
+
+def _classifier(
+    spec: ClassifierSpec, path: Sequence[str | int], error: Callable[..., ConfigError]
+) -> Classifier:
+    try:
+        return load_classifier(spec.name, spec.options)
+    except ConfigError as exc:
+        raise error((*path, "name"), str(exc)) from None

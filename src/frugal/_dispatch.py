@@ -1,0 +1,77 @@
+"""From a call's arguments to a routing decision: the seam between the client and the router.
+
+Builds the :class:`RoutingRequest`, runs the route's classifier (a failure falls back to the policy's
+default tier, warns once and is marked on the decision), answers the router's "can this provider kind
+serve the call" question lazily (at most one translation check per kind and call), and decides.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from ._context import call_metadata
+from ._request import RoutingRequest
+from .classifiers.base import Classification, Classifier
+from .exceptions import FrugalWarning, UnsupportedFeature
+from .providers.calls import Operation, check
+from .routing import Decision, Router
+
+__all__ = ["classify_safely", "decide"]
+
+_WARNED: set[str] = set()
+
+
+def classify_safely(classifier: Classifier, request: RoutingRequest) -> Classification | None:
+    """The classifier's verdict, or None (and one warning per classifier) when it raises."""
+    try:
+        result = classifier.classify(request)
+    except Exception as exc:
+        name = getattr(classifier, "name", type(classifier).__name__)
+        if name not in _WARNED:
+            _WARNED.add(name)
+            warnings.warn(
+                f"classifier {name!r} failed ({type(exc).__name__}); using the policy's default tier. "
+                "This warning is shown once per classifier.",
+                FrugalWarning,
+                stacklevel=4,
+            )
+        return None
+    return result
+
+
+def decide(router: Router, op: Operation, params: Mapping[str, Any]) -> Decision:
+    """The routing decision for an SDK call (``op``) with the caller's keyword arguments.
+
+    Raises:
+        TypeError: ``model`` is missing or not a string.
+        UnknownModelError: a concrete requested model cannot be placed.
+        RoutingError: no candidate can serve the call.
+    """
+    requested = params.get("model")
+    if not isinstance(requested, str):
+        raise TypeError(
+            f"model must be a string naming a model, a route or 'auto', got {type(requested).__name__}"
+        )
+    route, concrete = router.route_for(requested)
+    request = RoutingRequest.from_call(op.name, params, call_metadata(op.name, params))
+    if concrete is not None and router.policy.requested_model == "honor":
+        return router.decide(request, None, route, concrete)
+    classification = classify_safely(route.classifier, request)
+    verdicts: dict[str, bool] = {}
+
+    def translatable(kind: str) -> bool:
+        verdict = verdicts.get(kind)
+        if verdict is None:
+            try:
+                check(op, kind, params)
+                verdict = True
+            except UnsupportedFeature:
+                verdict = False
+            verdicts[kind] = verdict
+        return verdict
+
+    return router.decide(
+        request, classification, route, concrete, translatable, classifier_failed=classification is None
+    )

@@ -1,0 +1,462 @@
+"""The model catalog: provider, capabilities, context window and prices of every model a policy names.
+
+Prices come from genai-prices' bundled snapshot (offline), resolved **once per model** when a policy is
+compiled: genai-prices' own ``ModelPrice.calc_price`` is evaluated on unit usages to derive the effective
+USD-per-token rate of each kind of token (uncached input, cache read, 5-minute and 1-hour cache write,
+output), per long-context price bracket. Costs are linear in tokens within a bracket, so the call path is
+a handful of float multiplications that agree with genai-prices to the micro-dollar, including its
+rules for missing prices (a cache write without its own price is charged at the input price, ...).
+
+Policy ``models:`` entries override prices and capabilities or declare custom models. A model without a
+known price costs ``None`` (never 0), with one :class:`~frugal.exceptions.FrugalWarning` per model.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .exceptions import FrugalWarning
+
+__all__ = [
+    "Capabilities",
+    "CapabilitiesSpec",
+    "Catalog",
+    "ModelInfo",
+    "ModelSpec",
+    "PricesSpec",
+    "Rates",
+    "TokenUsage",
+    "known_model_names",
+    "resolve_model",
+]
+
+_M = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a model can take and do."""
+
+    tools: bool = True
+    vision: bool = False
+    structured_output: bool = False
+    reasoning: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """Effective USD per token of each kind, for calls whose total input is above ``above`` tokens."""
+
+    above: int
+    input: float
+    cache_read: float
+    cache_write_5m: float
+    cache_write_1h: float
+    output: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """Everything frugal knows about a model.
+
+    Attributes:
+        name: the model name.
+        provider: the provider kind by naming convention, or the provider an override names (None: unknown).
+        capabilities: tools, vision, structured output, reasoning.
+        context_window: maximum input + output tokens (None: unknown).
+        max_output_tokens: maximum output tokens (None: unknown).
+        rates: effective per-token rates by input-size bracket, ascending (empty: price unknown).
+        price_source: ``"genai-prices"``, ``"override"`` or ``"unknown"``.
+    """
+
+    name: str
+    provider: str | None
+    capabilities: Capabilities
+    context_window: int | None
+    max_output_tokens: int | None
+    rates: tuple[Rates, ...]
+    price_source: str
+
+    @property
+    def priced(self) -> bool:
+        """Whether the model has a known price."""
+        return bool(self.rates)
+
+    def rates_for(self, input_tokens: int) -> Rates:
+        """The bracket that applies to a call with ``input_tokens`` in total."""
+        chosen = self.rates[0]
+        for bracket in self.rates[1:]:
+            if input_tokens > bracket.above:
+                chosen = bracket
+        return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Tokens of a call, vendor-neutral (the OpenTelemetry convention).
+
+    Attributes:
+        input_tokens: ALL input tokens, cache reads and cache writes included.
+        output_tokens: all output tokens, reasoning tokens included.
+        cache_read_tokens: input tokens read from the prompt cache.
+        cache_write_tokens: input tokens written to the cache with the 5-minute TTL.
+        cache_write_1h_tokens: input tokens written to the cache with the 1-hour TTL.
+        reasoning_tokens: output tokens spent on reasoning (already inside ``output_tokens``).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.cache_write_1h_tokens + other.cache_write_1h_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+    @classmethod
+    def from_openai_chat(cls, usage: object) -> TokenUsage:
+        """From an OpenAI chat ``usage`` (object or dict): ``prompt_tokens`` already includes cached ones."""
+        prompt = _get(usage, "prompt_tokens")
+        details = _sub(usage, "prompt_tokens_details")
+        completion = _sub(usage, "completion_tokens_details")
+        return cls(
+            input_tokens=prompt,
+            output_tokens=_get(usage, "completion_tokens"),
+            cache_read_tokens=_get(details, "cached_tokens"),
+            cache_write_tokens=_get(details, "cache_write_tokens"),
+            reasoning_tokens=_get(completion, "reasoning_tokens"),
+        )
+
+    @classmethod
+    def from_openai_responses(cls, usage: object) -> TokenUsage:
+        """From an OpenAI Responses ``usage``: ``input_tokens`` already includes cached ones."""
+        details = _sub(usage, "input_tokens_details")
+        output = _sub(usage, "output_tokens_details")
+        return cls(
+            input_tokens=_get(usage, "input_tokens"),
+            output_tokens=_get(usage, "output_tokens"),
+            cache_read_tokens=_get(details, "cached_tokens"),
+            cache_write_tokens=_get(details, "cache_write_tokens"),
+            reasoning_tokens=_get(output, "reasoning_tokens"),
+        )
+
+    @classmethod
+    def from_anthropic(cls, usage: object) -> TokenUsage:
+        """From an Anthropic ``usage``: ``input_tokens`` EXCLUDES cache reads and writes, which are added."""
+        read = _get(usage, "cache_read_input_tokens")
+        written = _get(usage, "cache_creation_input_tokens")
+        split = _sub(usage, "cache_creation")
+        one_hour = _get(split, "ephemeral_1h_input_tokens")
+        five_minutes = _get(split, "ephemeral_5m_input_tokens") if split is not None else written
+        if five_minutes + one_hour != written:  # an inconsistent split: trust the total, as 5-minute writes
+            five_minutes, one_hour = (
+                written - one_hour if one_hour <= written else written,
+                min(one_hour, written),
+            )
+        thinking = _get(_sub(usage, "output_tokens_details"), "thinking_tokens")
+        return cls(
+            input_tokens=_get(usage, "input_tokens") + read + written,
+            output_tokens=_get(usage, "output_tokens"),
+            cache_read_tokens=read,
+            cache_write_tokens=five_minutes,
+            cache_write_1h_tokens=one_hour,
+            reasoning_tokens=thinking,
+        )
+
+
+def _get(obj: object, key: str) -> int:
+    if obj is None:
+        return 0
+    value = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _sub(obj: object, key: str) -> object:
+    if obj is None:
+        return None
+    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+
+# -- policy overrides ----------------------------------------------------------------------------
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CapabilitiesSpec(_Spec):
+    """Capabilities to set (unset ones keep the known value)."""
+
+    tools: bool | None = None
+    vision: bool | None = None
+    structured_output: bool | None = None
+    reasoning: bool | None = None
+
+
+class PricesSpec(_Spec):
+    """Prices to set, in USD per million tokens (unset ones keep genai-prices' value)."""
+
+    input: float | None = Field(None, ge=0)
+    output: float | None = Field(None, ge=0)
+    cache_read: float | None = Field(None, ge=0)
+    cache_write_5m: float | None = Field(None, ge=0)
+    cache_write_1h: float | None = Field(None, ge=0)
+
+
+class ModelSpec(_Spec):
+    """A model override or custom model in a policy's ``models:`` section."""
+
+    provider: str | None = Field(
+        None, description="Provider name that serves it (required for custom models)."
+    )
+    capabilities: CapabilitiesSpec | None = None
+    context_window: int | None = Field(None, gt=0)
+    max_output_tokens: int | None = Field(None, gt=0)
+    prices: PricesSpec | None = None
+
+
+# -- built-in capability table ---------------------------------------------------------------------
+
+# (name pattern, capabilities, context window, max output tokens). From the vendors' model pages as of
+# November 2026; genai-prices' context window wins where it has one. First match wins.
+_T, _F = True, False
+_KNOWN: tuple[tuple[re.Pattern[str], Capabilities, int | None, int | None], ...] = tuple(
+    (re.compile(pattern), Capabilities(*caps), window, output)
+    for pattern, caps, window, output in (
+        (r"^text-embedding-", (_F, _F, _F, _F), 8191, None),
+        (r"^gpt-(5|6)", (_T, _T, _T, _T), 400_000, 128_000),
+        (r"^gpt-4\.1", (_T, _T, _T, _F), 1_047_576, 32_768),
+        (r"^(gpt-4o|chatgpt-4o)", (_T, _T, _T, _F), 128_000, 16_384),
+        (r"^o\d", (_T, _T, _T, _T), 200_000, 100_000),
+        (r"^gpt-4", (_T, _F, _F, _F), 128_000, 4_096),
+        (r"^gpt-3\.5", (_T, _F, _F, _F), 16_385, 4_096),
+        (r"^claude-(opus|sonnet|haiku|fable|mythos)-[4-9]", (_T, _T, _T, _T), 200_000, 64_000),
+        (r"^claude-3-7", (_T, _T, _F, _T), 200_000, 64_000),
+        (r"^claude-3", (_T, _T, _F, _F), 200_000, 8_192),
+        (r"^claude-", (_T, _F, _F, _F), 100_000, 4_096),
+    )
+)
+_CONVENTION = (
+    (re.compile(r"^(gpt-|chatgpt-|o\d|text-embedding-|codex-)"), "openai"),
+    (re.compile(r"^claude-"), "anthropic"),
+)
+
+
+def _known(name: str) -> tuple[Capabilities, int | None, int | None]:
+    for pattern, caps, window, output in _KNOWN:
+        if pattern.match(name):
+            return caps, window, output
+    return Capabilities(), None, None
+
+
+def _provider_of(name: str) -> str | None:
+    for pattern, provider in _CONVENTION:
+        if pattern.match(name):
+            return provider
+    return None
+
+
+# -- genai-prices ------------------------------------------------------------------------------------
+
+
+def _genai_model(name: str, provider: str | None) -> Any:
+    """genai-prices' ModelInfo for ``name`` (under ``provider`` when known), or None."""
+    from genai_prices import data_snapshot
+
+    snapshot = data_snapshot.get_snapshot()
+    for candidate in snapshot.providers:
+        if provider is not None and candidate.id != provider:
+            continue
+        found = candidate.find_model(name)
+        if found is not None:
+            return found
+    return None
+
+
+def _rates_from_genai(model: Any) -> tuple[Rates, ...]:
+    """Effective per-token rates, per bracket, from genai-prices' own arithmetic."""
+    from genai_prices.types import TieredPrices, Usage
+
+    price = model.get_prices(datetime.now(timezone.utc))
+    starts = sorted(
+        {
+            tier.start
+            for value in vars(price).values()
+            if isinstance(value, TieredPrices)
+            for tier in value.tiers
+        }
+    )
+    if price.input_mtok is None and price.output_mtok is None:
+        return ()
+    brackets = []
+    bounds = (0, *starts)
+    for index, above in enumerate(bounds):
+        # A call whose total input sits inside this bracket: tiers apply when input > start.
+        n = bounds[index + 1] if index + 1 < len(bounds) else max(above + 1, _M)
+
+        def rate(n: int = n, **counts: int) -> float:
+            total = price.calc_price(Usage(input_tokens=n, **counts))["total_price"]
+            return float(Decimal(total) / n)
+
+        base = price.calc_price(Usage(input_tokens=n))["total_price"]
+        output = float((price.calc_price(Usage(input_tokens=n, output_tokens=n))["total_price"] - base) / n)
+        brackets.append(
+            Rates(
+                above=above,
+                input=float(Decimal(base) / n),
+                cache_read=rate(cache_read_tokens=n),
+                cache_write_5m=rate(cache_write_tokens=n, cache_write_5m_tokens=n),
+                cache_write_1h=rate(cache_write_tokens=n, cache_write_1h_tokens=n),
+                output=output,
+            )
+        )
+    return tuple(brackets)
+
+
+def _apply_prices(rates: tuple[Rates, ...], spec: PricesSpec) -> tuple[Rates, ...]:
+    """Overrides (USD per MTok) replace a kind's rate in every bracket; unset kinds keep theirs."""
+    given = {k: v / _M for k, v in spec.model_dump().items() if v is not None}
+    if not rates:
+        if "input" not in given or "output" not in given:
+            return ()
+        rate_in = given["input"]
+        rates = (Rates(0, rate_in, rate_in, rate_in, rate_in, given["output"]),)
+    updated = []
+    for bracket in rates:
+        changes = dict(given)
+        if (
+            "cache_write_5m" in given
+            and "cache_write_1h" not in given
+            and bracket.cache_write_1h == bracket.cache_write_5m
+        ):
+            changes["cache_write_1h"] = given["cache_write_5m"]
+        updated.append(replace(bracket, **changes))
+    return tuple(updated)
+
+
+# -- the catalog -----------------------------------------------------------------------------------
+
+
+class Catalog:
+    """Models resolved once; :meth:`cost` and :meth:`estimate` are plain arithmetic on the call path."""
+
+    __slots__ = ("_models", "_warned")
+
+    def __init__(self, models: Mapping[str, ModelInfo]) -> None:
+        self._models = dict(models)
+        self._warned: set[str] = set()
+
+    @classmethod
+    def build(cls, models: Iterable[str], *, overrides: Mapping[str, ModelSpec] | None = None) -> Catalog:
+        """Resolve every model once: genai-prices, the capability table, then the overrides."""
+        overrides = overrides or {}
+        resolved: dict[str, ModelInfo] = {}
+        for name in dict.fromkeys([*models, *overrides]):
+            resolved[name] = resolve_model(name, overrides.get(name))
+        return cls(resolved)
+
+    def get(self, name: str) -> ModelInfo | None:
+        """The model's info, or None when it was not resolved."""
+        return self._models.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._models
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    @property
+    def names(self) -> list[str]:
+        """The resolved model names."""
+        return list(self._models)
+
+    def cost(self, model: str | ModelInfo, usage: TokenUsage) -> float | None:
+        """USD for ``usage`` on ``model``; None (and one warning per model) when its price is unknown."""
+        info = self._models.get(model) if isinstance(model, str) else model
+        if info is None or not info.rates:
+            self._warn_unpriced(model if isinstance(model, str) else model.name)
+            return None
+        rates = info.rates_for(usage.input_tokens)
+        uncached = (
+            usage.input_tokens
+            - usage.cache_read_tokens
+            - usage.cache_write_tokens
+            - usage.cache_write_1h_tokens
+        )
+        return (
+            uncached * rates.input
+            + usage.cache_read_tokens * rates.cache_read
+            + usage.cache_write_tokens * rates.cache_write_5m
+            + usage.cache_write_1h_tokens * rates.cache_write_1h
+            + usage.output_tokens * rates.output
+        )
+
+    def estimate(self, model: str | ModelInfo, input_tokens: int, output_tokens: int) -> float | None:
+        """Pre-call estimate: no cache assumed. None when the price is unknown (warned once)."""
+        info = self._models.get(model) if isinstance(model, str) else model
+        if info is None or not info.rates:
+            self._warn_unpriced(model if isinstance(model, str) else model.name)
+            return None
+        rates = info.rates_for(input_tokens)
+        return input_tokens * rates.input + output_tokens * rates.output
+
+    def _warn_unpriced(self, name: str) -> None:
+        if name not in self._warned:
+            self._warned.add(name)
+            warnings.warn(
+                f"no price known for model {name!r}: its cost is reported as None, not 0 "
+                "(add prices under 'models:' in the policy)",
+                FrugalWarning,
+                stacklevel=3,
+            )
+
+
+def known_model_names(provider: str | None = None) -> list[str]:
+    """Model names genai-prices knows (for one provider kind, or all): did-you-mean candidates."""
+    from genai_prices import data_snapshot
+
+    return [
+        model.id
+        for candidate in data_snapshot.get_snapshot().providers
+        if provider is None or candidate.id == provider
+        for model in candidate.models
+    ]
+
+
+def resolve_model(name: str, spec: ModelSpec | None = None) -> ModelInfo:
+    """One model's info from genai-prices, the capability table and an optional override."""
+    provider = _provider_of(name)
+    caps, window, output = _known(name)
+    genai = _genai_model(name, provider)
+    rates: tuple[Rates, ...] = ()
+    source = "unknown"
+    if genai is not None:
+        rates = _rates_from_genai(genai)
+        source = "genai-prices" if rates else "unknown"
+        window = genai.context_window or window
+    if spec is not None:
+        provider = spec.provider or provider
+        if spec.capabilities is not None:
+            caps = replace(caps, **{k: v for k, v in spec.capabilities.model_dump().items() if v is not None})
+        window = spec.context_window or window
+        output = spec.max_output_tokens or output
+        if spec.prices is not None:
+            rates = _apply_prices(rates, spec.prices)
+            source = "override" if rates else "unknown"
+    return ModelInfo(name, provider, caps, window, output, rates, source)

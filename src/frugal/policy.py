@@ -1,0 +1,281 @@
+"""Routing policies: YAML → frozen pydantic models, with ``file:line:column`` errors.
+
+A policy says which models may serve a call and how to choose among them: ordered *tiers* of candidate
+models (cheapest capability first), a *classifier* whose score picks the tier through *thresholds*,
+named *routes*, *rules* on request metadata and properties, what a concrete requested model means,
+*providers*, price and capability *overrides*, and *fallback* settings.
+
+Where the policy comes from: an explicit path (or ``Policy`` object), else ``$FRUGAL_POLICY``, else
+``./frugal.yaml``, else the built-in default (``frugal/policies/default.yaml``). Everything is checked
+when the client is built; a bad policy raises :class:`~frugal.exceptions.ConfigError` naming the file,
+line, column, key and what was expected, never mid-call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._yaml import Located, load_located
+from .catalog import ModelSpec
+from .exceptions import ConfigError
+
+__all__ = [
+    "ClassifierSpec",
+    "FallbackSpec",
+    "Policy",
+    "ProviderSpec",
+    "Route",
+    "Rule",
+    "Tier",
+    "WhenSpec",
+    "find_policy_source",
+    "load_policy",
+    "policy_json_schema",
+]
+
+ENV_VAR = "FRUGAL_POLICY"
+LOCAL_FILE = "frugal.yaml"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClassifierSpec(_Frozen):
+    """Which classifier scores requests: a registered name or a dotted path, and its options."""
+
+    name: str = Field("heuristic", description="Registered classifier name or 'package.module:Class'.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Validated by the classifier.")
+
+
+class Tier(_Frozen):
+    """One tier: models of comparable capability, any of which may serve a call routed here."""
+
+    name: str = Field(description="Tier name, used by thresholds, rules and routes.")
+    models: list[str] = Field(min_length=1, description="Candidate models; the cheapest eligible is chosen.")
+    expected_output_tokens: int = Field(
+        400, gt=0, description="Output tokens assumed by the pre-call estimate when max_tokens is larger."
+    )
+
+
+class WhenSpec(_Frozen):
+    """Request properties a rule can match (all given ones must hold)."""
+
+    tools: bool | None = None
+    images: bool | None = None
+    structured_output: bool | None = None
+    min_input_tokens: int | None = Field(None, ge=0)
+    max_input_tokens: int | None = Field(None, ge=0)
+    operation: Literal["chat", "messages", "responses"] | None = None
+
+
+class Rule(_Frozen):
+    """Adjust routing for calls whose metadata (and properties) match.
+
+    ``match`` maps metadata keys (``user``, ``team``, ``feature`` or any other) to a glob pattern or a list
+    of them; every key given must match. Effects: ``min_tier`` / ``max_tier`` clamp the tier, ``pin``
+    forces one model, ``deny`` removes models from the candidates.
+    """
+
+    match: dict[str, str | list[str]] = Field(default_factory=dict)
+    when: WhenSpec | None = None
+    min_tier: str | None = None
+    max_tier: str | None = None
+    pin: str | None = None
+    deny: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> Rule:
+        if not (self.min_tier or self.max_tier or self.pin or self.deny):
+            raise ValueError("a rule needs at least one of min_tier, max_tier, pin, deny")
+        return self
+
+
+class Route(_Frozen):
+    """A named route, callable as ``model="<route name>"``."""
+
+    tiers: list[str] | None = Field(None, description="Tiers this route may use (default: all).")
+    thresholds: list[float] | None = Field(None, description="Thresholds between this route's tiers.")
+    classifier: ClassifierSpec | None = None
+    min_tier: str | None = None
+    max_tier: str | None = None
+    description: str = ""
+
+
+class ProviderSpec(_Frozen):
+    """A provider endpoint: the built-in ``openai`` / ``anthropic`` or any OpenAI-compatible server."""
+
+    kind: Literal["openai", "anthropic"] | None = Field(
+        None, description="Wire format; defaults to the provider's name for openai/anthropic."
+    )
+    base_url: str | None = None
+    api_key_env: str | None = Field(None, description="Environment variable holding the API key.")
+    enabled: bool = True
+
+
+class FallbackSpec(_Frozen):
+    """Retries on the same model, then the next candidate of the decision's chain."""
+
+    enabled: bool = True
+    max_candidates: int = Field(3, ge=1, description="Models tried per call, the chosen one included.")
+    retries: int = Field(2, ge=0, description="Retries of the same model on 429/5xx/timeouts/connection.")
+    initial_backoff: float = Field(0.5, ge=0)
+    max_backoff: float = Field(8.0, ge=0)
+    jitter: bool = True
+    cross_provider: bool = Field(True, description="May the chain continue on another provider.")
+
+
+class Policy(_Frozen):
+    """A routing policy, as written in YAML."""
+
+    version: Literal[1] = 1
+    name: str = "default"
+    classifier: ClassifierSpec = Field(default_factory=ClassifierSpec)
+    tiers: list[Tier] = Field(min_length=1, description="Ordered from cheapest to strongest.")
+    thresholds: list[float] = Field(
+        default_factory=list, description="Scores between consecutive tiers, increasing, in (0, 1)."
+    )
+    default_tier: str | None = Field(
+        None, description="Tier used when the classifier fails (default: middle)."
+    )
+    requested_model: Literal["ceiling", "honor", "route"] = Field(
+        "ceiling",
+        description="A concrete requested model is a ceiling (route down, never up), honoured, or ignored.",
+    )
+    routes: dict[str, Route] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    providers: dict[str, ProviderSpec] = Field(default_factory=dict)
+    models: dict[str, ModelSpec] = Field(default_factory=dict, description="Price/capability overrides.")
+    fallback: FallbackSpec = Field(default_factory=FallbackSpec)
+    hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
+
+    @field_validator("thresholds")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        for threshold in value:
+            if not 0.0 < threshold < 1.0:
+                raise ValueError(f"thresholds must lie strictly between 0 and 1, got {threshold}")
+        if any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError("thresholds must be strictly increasing")
+        return value
+
+    @property
+    def id(self) -> str:
+        """``name@hash``: the policy's name and a short hash of its content (for telemetry)."""
+        digest = hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        return f"{self.name}@{digest[:12]}"
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file (for editors: ``# yaml-language-server: $schema=...``)."""
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "frugal routing policy"
+    return schema
+
+
+def find_policy_source(explicit: str | os.PathLike[str] | None = None) -> tuple[str, str]:
+    """(source name, YAML text) of the policy to use: explicit path, $FRUGAL_POLICY, ./frugal.yaml, built-in.
+
+    Raises:
+        ConfigError: an explicitly named file (argument or environment variable) cannot be read.
+    """
+    for candidate, origin in (
+        (explicit, "policy argument"),
+        (os.environ.get(ENV_VAR) or None, f"${ENV_VAR}"),
+    ):
+        if candidate is not None:
+            path = Path(candidate)
+            try:
+                return str(path), path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(
+                    f"{path}: cannot read the policy named by the {origin}: {exc.strerror}"
+                ) from None
+    local = Path(LOCAL_FILE)
+    if local.is_file():
+        return str(local), local.read_text(encoding="utf-8")
+    text = resources.files("frugal").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+    return "<built-in default policy>", text
+
+
+def load_policy(source: str | os.PathLike[str] | Policy | None = None) -> tuple[Policy, Located | None]:
+    """Load and validate a policy (structure only; models and names are checked when it is compiled).
+
+    Returns:
+        The policy and its located YAML (None when a ``Policy`` object was given), whose positions let
+        later checks point at the offending line.
+
+    Raises:
+        ConfigError: with ``file:line:column``, the key and what was expected.
+    """
+    if isinstance(source, Policy):
+        return source, None
+    name, text = find_policy_source(source)
+    return parse_policy(text, name)
+
+
+def parse_policy(text: str, source: str = "<string>") -> tuple[Policy, Located]:
+    """Parse policy YAML text; see :func:`load_policy`."""
+    located = load_located(text, source)
+    if not isinstance(located.data, Mapping):
+        raise located.error((), f"expected a mapping of policy settings, got {type(located.data).__name__}")
+    try:
+        policy = Policy.model_validate(located.data)
+    except ValidationError as exc:
+        raise _config_error(exc, located) from None
+    return policy, located
+
+
+def _config_error(exc: ValidationError, located: Located) -> ConfigError:
+    lines = []
+    for error in exc.errors(include_url=False)[:5]:
+        loc = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            path = tuple(loc)
+            location = located.positions.get((*path, "__key__"))
+            where = f"{located.source}:{location[0]}:{location[1]}" if location else str(located.where(path))
+            allowed = _allowed_keys(loc[:-1])
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            lines.append(f"{where}: {'.'.join(map(str, loc))}: unknown key{hint}")
+            continue
+        lines.append(f"{located.where(loc)}: {'.'.join(map(str, loc)) or '(top level)'}: {message}")
+    more = len(exc.errors()) - 5
+    if more > 0:
+        lines.append(f"... and {more} more")
+    return ConfigError("\n".join(lines))
+
+
+def _allowed_keys(parent: list[Any]) -> list[str]:
+    """The keys a mapping at ``parent`` accepts, for 'unknown key' messages."""
+    model: type[BaseModel] | None = Policy
+    for part in parent:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            continue  # a dict key (route name, provider name): stay on the value type
+        model = _model_of(field.annotation)
+    if model is None:
+        return []
+    return sorted(model.model_fields)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

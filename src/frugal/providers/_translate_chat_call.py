@@ -1,0 +1,440 @@
+"""An OpenAI-shaped ``chat.completions.create`` call served by an Anthropic model.
+
+Request: OpenAI keyword arguments -> ``anthropic.messages.create`` keyword arguments.
+Response: Anthropic ``Message`` JSON -> OpenAI ``ChatCompletion`` JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from frugal.exceptions import UnsupportedFeature
+from frugal.providers._translate_common import (
+    ANTHROPIC,
+    REQUEST_OPTIONS,
+    as_mapping,
+    dump_tool_input,
+    finish_reason_from_stop_reason,
+    image_source_from_url,
+    openai_usage_from_anthropic,
+    parse_tool_arguments,
+)
+from frugal.providers.calls import DEFAULT_MAX_TOKENS
+
+# Parameters that do not change what the model generates, or only hint at OpenAI-side storage, caching
+# or billing; Anthropic has no counterpart, so they are dropped.
+_DROPPED = frozenset(
+    {
+        "metadata",  # key-values stored with the completion on OpenAI's side
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "seed",  # best-effort determinism hint; OpenAI itself does not guarantee it
+        "service_tier",
+        "store",
+        "stream_options",  # Anthropic streams always carry usage
+        "verbosity",  # a soft length hint without an Anthropic counterpart
+    }
+)
+
+_HANDLED = frozenset(
+    {
+        "extra_body",
+        "max_completion_tokens",
+        "max_tokens",
+        "messages",
+        "model",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "stop",
+        "stream",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_p",
+        "user",
+        *REQUEST_OPTIONS,
+    }
+)
+
+# Parameters that translate only in their neutral form (n=1, logprobs=False, ...); see _reject_unsupported.
+_CHECKED = frozenset(
+    {
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "modalities",
+        "moderation",
+        "n",
+        "prediction",
+        "presence_penalty",
+        "top_logprobs",
+        "web_search_options",
+    }
+)
+
+# OpenAI reasoning_effort -> Anthropic output_config.effort. Anthropic's lowest level is "low".
+_EFFORT = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
+
+
+def _reject_unsupported(params: Mapping[str, Any]) -> None:
+    """Raise for every parameter whose effect Anthropic cannot reproduce."""
+    n = params.get("n")
+    if n is not None and n != 1:
+        raise UnsupportedFeature("n > 1", ANTHROPIC, "Anthropic returns exactly one choice")
+    if params.get("logprobs") or params.get("top_logprobs"):
+        raise UnsupportedFeature("logprobs", ANTHROPIC)
+    if params.get("audio") is not None:
+        raise UnsupportedFeature("audio output", ANTHROPIC)
+    modalities = params.get("modalities")
+    if modalities is not None and any(modality != "text" for modality in modalities):
+        raise UnsupportedFeature("modalities other than text", ANTHROPIC)
+    for name in ("prediction", "web_search_options", "moderation", "function_call"):
+        if params.get(name) is not None:
+            raise UnsupportedFeature(name, ANTHROPIC)
+    if params.get("functions"):
+        raise UnsupportedFeature("functions", ANTHROPIC, "the legacy functions API; use tools")
+    if params.get("logit_bias"):
+        raise UnsupportedFeature("logit_bias", ANTHROPIC)
+    for name in ("presence_penalty", "frequency_penalty"):
+        if params.get(name):
+            raise UnsupportedFeature(name, ANTHROPIC, "Anthropic has no repetition penalties")
+    for key in params:
+        if key not in _HANDLED and key not in _DROPPED and key not in _CHECKED:
+            raise UnsupportedFeature(
+                f"parameter {key!r}", ANTHROPIC, "frugal does not know how to translate it"
+            )
+
+
+def chat_request_to_messages(
+    params: Mapping[str, Any], *, model: str, default_max_tokens: int = DEFAULT_MAX_TOKENS
+) -> dict[str, Any]:
+    """OpenAI chat.completions.create keyword arguments -> anthropic messages.create keyword arguments.
+
+    Args:
+        params: the caller's keyword arguments, SDK sentinels already removed.
+        model: the Anthropic model that will serve the call (replaces the caller's model).
+        default_max_tokens: ``max_tokens`` when the caller set neither ``max_completion_tokens`` nor
+            ``max_tokens``.
+
+    Raises:
+        UnsupportedFeature: the call uses something Anthropic cannot reproduce faithfully.
+    """
+    _reject_unsupported(params)
+    system, messages = _messages(params.get("messages") or ())
+    max_tokens = params.get("max_completion_tokens")
+    if max_tokens is None:
+        max_tokens = params.get("max_tokens")
+    out: dict[str, Any] = {
+        "model": model,
+        "max_tokens": default_max_tokens if max_tokens is None else max_tokens,
+        "messages": messages,
+    }
+    if system:
+        plain = len(system) == 1 and set(system[0]) == {"type", "text"}
+        out["system"] = system[0]["text"] if plain else system
+    stop = params.get("stop")
+    if isinstance(stop, str):
+        out["stop_sequences"] = [stop]
+    elif stop:
+        out["stop_sequences"] = list(stop)
+    tools = params.get("tools")
+    if tools:
+        out["tools"] = [_tool(as_mapping(tool)) for tool in tools]
+        tool_choice = _tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls"))
+        if tool_choice is not None:
+            out["tool_choice"] = tool_choice
+    output_config: dict[str, Any] = {}
+    response_format = _response_format(params.get("response_format"))
+    if response_format is not None:
+        output_config["format"] = response_format
+    effort = params.get("reasoning_effort")
+    if effort == "none":
+        out["thinking"] = {"type": "disabled"}
+    elif effort is not None:
+        if effort not in _EFFORT:
+            raise UnsupportedFeature(f"reasoning_effort {effort!r}", ANTHROPIC)
+        output_config["effort"] = _EFFORT[effort]
+    if output_config:
+        out["output_config"] = output_config
+    user_id = params.get("safety_identifier") or params.get("user")
+    if user_id:
+        out["metadata"] = {"user_id": user_id}
+    if params.get("stream") is not None:
+        out["stream"] = params["stream"]
+    extra_body = _extra_body(params)
+    if extra_body:
+        out["extra_body"] = extra_body
+    for key in REQUEST_OPTIONS:
+        if key in params:
+            out[key] = params[key]
+    return out
+
+
+def check_chat_for_anthropic(params: Mapping[str, Any]) -> None:
+    """Raise UnsupportedFeature if this OpenAI-shaped call cannot be served faithfully by an Anthropic model.
+
+    A dry run of :func:`chat_request_to_messages`, so the check and the translation never disagree.
+    """
+    chat_request_to_messages(params, model="")
+
+
+def _extra_body(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's extra_body plus the sampling parameters, which anthropic 2.x only takes there."""
+    extra = dict(params.get("extra_body") or {})
+    sampling: dict[str, Any] = {}
+    for key in ("temperature", "top_p"):
+        # extra_body wins over a keyword argument, as it does in the SDK itself.
+        value = extra.pop(key) if key in extra else params.get(key)
+        if value is not None:
+            sampling[key] = value
+    temperature = sampling.get("temperature")
+    if temperature is not None and temperature > 1:
+        raise UnsupportedFeature(
+            "temperature above 1", ANTHROPIC, f"got {temperature}; Anthropic accepts 0 to 1"
+        )
+    return {**extra, **sampling}
+
+
+def _messages(messages: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split OpenAI messages into Anthropic system blocks and alternating user/assistant turns."""
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    for raw in messages:
+        message = as_mapping(raw)
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system.extend(_text_blocks(message.get("content"), where=f"{role} messages"))
+        elif role == "user":
+            _append_turn(turns, "user", _user_blocks(message.get("content")))
+        elif role == "assistant":
+            _append_turn(turns, "assistant", _assistant_blocks(message))
+        elif role == "tool":
+            _append_turn(turns, "user", [_tool_result(message)])
+        elif role == "function":
+            raise UnsupportedFeature("function messages", ANTHROPIC, "the legacy functions API; use tools")
+        else:
+            raise UnsupportedFeature(f"message role {role!r}", ANTHROPIC)
+    for turn in turns:
+        blocks = turn["content"]
+        if len(blocks) == 1 and set(blocks[0]) == {"type", "text"}:
+            turn["content"] = blocks[0]["text"]
+    return system, turns
+
+
+def _append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+    """Add blocks as a turn, merged into the previous turn when it has the same role.
+
+    Empty turns are dropped: Anthropic rejects messages without content.
+    """
+    if not blocks:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1]["content"].extend(blocks)
+    else:
+        turns.append({"role": role, "content": list(blocks)})
+
+
+def _with_cache_hint(block: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
+    # OpenAI's explicit cache breakpoint is the same idea as Anthropic's cache_control marker. Its TTL
+    # is not carried: Anthropic offers 5m (default) and 1h (billed higher), OpenAI 30m and 12h.
+    if part.get("prompt_cache_breakpoint"):
+        block["cache_control"] = {"type": "ephemeral"}
+    return block
+
+
+def _text_blocks(content: Any, *, where: str) -> list[dict[str, Any]]:
+    """String or text parts -> Anthropic text blocks (empty text dropped: Anthropic rejects it)."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    blocks = []
+    for raw in content:
+        part = as_mapping(raw)
+        kind = part.get("type")
+        if kind == "text" or kind == "refusal":
+            text = part.get("text") if kind == "text" else part.get("refusal")
+            if text:
+                blocks.append(_with_cache_hint({"type": "text", "text": text}, part))
+        else:
+            raise UnsupportedFeature(f"{kind} content in {where}", ANTHROPIC)
+    return blocks
+
+
+def _user_blocks(content: Any) -> list[dict[str, Any]]:
+    if content is None or isinstance(content, str):
+        return _text_blocks(content, where="user messages")
+    blocks = []
+    for raw in content:
+        part = as_mapping(raw)
+        kind = part.get("type")
+        if kind == "text":
+            blocks.extend(_text_blocks([part], where="user messages"))
+        elif kind == "image_url":
+            source = image_source_from_url(as_mapping(part["image_url"])["url"])
+            blocks.append(_with_cache_hint({"type": "image", "source": source}, part))
+        elif kind == "input_audio":
+            raise UnsupportedFeature("audio input", ANTHROPIC)
+        elif kind == "file":
+            raise UnsupportedFeature("file content parts", ANTHROPIC)
+        else:
+            raise UnsupportedFeature(f"{kind} content parts", ANTHROPIC)
+    return blocks
+
+
+def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if message.get("audio"):
+        raise UnsupportedFeature("assistant audio in history", ANTHROPIC)
+    if message.get("function_call"):
+        raise UnsupportedFeature("function_call in history", ANTHROPIC, "the legacy functions API; use tools")
+    blocks = _text_blocks(message.get("content"), where="assistant messages")
+    refusal = message.get("refusal")
+    if refusal and not blocks:
+        blocks.append({"type": "text", "text": refusal})
+    for raw in message.get("tool_calls") or ():
+        call = as_mapping(raw)
+        if call.get("type", "function") != "function":
+            raise UnsupportedFeature(f"{call.get('type')} tool calls", ANTHROPIC)
+        function = as_mapping(call["function"])
+        arguments = parse_tool_arguments(function.get("arguments"))
+        if arguments is None:
+            raise UnsupportedFeature(
+                "tool call arguments that are not a JSON object",
+                ANTHROPIC,
+                f"call {call.get('id')!r}; Anthropic tool_use input must be an object",
+            )
+        blocks.append({"type": "tool_use", "id": call["id"], "name": function["name"], "input": arguments})
+    return blocks
+
+
+def _tool_result(message: Mapping[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message["tool_call_id"]}
+    content = message.get("content")
+    if isinstance(content, str):
+        if content:
+            block["content"] = content
+    else:
+        texts = _text_blocks(content, where="tool messages")
+        if texts:
+            block["content"] = texts
+    return block
+
+
+def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    kind = tool.get("type")
+    if kind != "function":
+        raise UnsupportedFeature(f"{kind} tools", ANTHROPIC, "only function tools translate")
+    function = as_mapping(tool["function"])
+    out: dict[str, Any] = {
+        "name": function["name"],
+        "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+    }
+    if function.get("description"):
+        out["description"] = function["description"]
+    if function.get("strict"):
+        out["strict"] = True
+    return out
+
+
+def _tool_choice(choice: Any, parallel_tool_calls: Any) -> dict[str, Any] | None:
+    if choice is None:
+        out: dict[str, Any] | None = None
+    elif choice == "auto":
+        out = {"type": "auto"}
+    elif choice == "required":
+        out = {"type": "any"}
+    elif choice == "none":
+        return {"type": "none"}
+    elif isinstance(choice, Mapping) and choice.get("type") == "function":
+        out = {"type": "tool", "name": choice["function"]["name"]}
+    else:
+        kind = choice.get("type") if isinstance(choice, Mapping) else choice
+        raise UnsupportedFeature(f"tool_choice {kind!r}", ANTHROPIC)
+    if parallel_tool_calls is False:
+        out = out or {"type": "auto"}
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def _response_format(response_format: Any) -> dict[str, Any] | None:
+    if response_format is None:
+        return None
+    if not isinstance(response_format, Mapping):
+        raise UnsupportedFeature(
+            "response_format given as a Python type", ANTHROPIC, "pass a JSON schema dict"
+        )
+    kind = response_format.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if schema is None:
+            raise UnsupportedFeature("response_format json_schema without a schema", ANTHROPIC)
+        return {"type": "json_schema", "schema": schema}
+    if kind == "json_object":
+        raise UnsupportedFeature(
+            "response_format json_object",
+            ANTHROPIC,
+            "Anthropic structured output needs a schema and cannot express 'any JSON object'",
+        )
+    raise UnsupportedFeature(f"response_format {kind!r}", ANTHROPIC)
+
+
+def messages_response_to_chat(message: Mapping[str, Any], *, model: str | None = None) -> dict[str, Any]:
+    """Anthropic Message JSON -> OpenAI ChatCompletion JSON.
+
+    Args:
+        message: the Anthropic response body.
+        model: the model name to report; defaults to the model Anthropic says served the call.
+    """
+    texts: list[str] = []
+    tool_calls: list[dict[str, Any]] = []
+    for raw in message.get("content") or ():
+        block = as_mapping(raw)
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(block["text"])
+        elif kind == "tool_use":
+            tool_calls.append(
+                {
+                    "id": block["id"],
+                    "type": "function",
+                    "function": {"name": block["name"], "arguments": dump_tool_input(block.get("input"))},
+                }
+            )
+        # thinking and redacted_thinking have no place in an OpenAI chat message; their tokens stay in
+        # usage. Server-tool blocks cannot occur: server tools are never translated.
+    reply: dict[str, Any] = {
+        "role": "assistant",
+        "content": "".join(texts) if texts or not tool_calls else None,
+        "refusal": None,
+        "annotations": [],
+    }
+    if tool_calls:
+        reply["tool_calls"] = tool_calls
+    completion: dict[str, Any] = {
+        "id": message["id"],
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model if model is not None else message["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": reply,
+                "finish_reason": finish_reason_from_stop_reason(message.get("stop_reason")),
+                "logprobs": None,
+            }
+        ],
+    }
+    usage = message.get("usage")
+    if usage is not None:
+        completion["usage"] = openai_usage_from_anthropic(as_mapping(usage))
+    return completion

@@ -1,0 +1,141 @@
+"""Calls served by the other vendor: translate the request, call that vendor's SDK, translate back.
+
+The caller gets its own SDK's objects (``ChatCompletion``, ``Stream[ChatCompletionChunk]``,
+``anthropic.types.Message``, ``MessageStreamManager``, ...), validated by that SDK's pydantic models, and
+vendor errors that are instances of both vendors' exception classes (:mod:`frugal.providers.errors`).
+This module imports both SDKs; it is imported the first time a call crosses vendors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anthropic
+import openai
+from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamManager
+from anthropic.types import Message, RawMessageStreamEvent
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from pydantic import TypeAdapter
+
+from . import translate
+from .calls import CHAT, MESSAGES, Operation, check, clean
+from .errors import as_caller_error
+from .streams import rewrap, translate_async, translate_sync
+
+__all__ = ["Translated", "prepare", "stream_manager"]
+
+_ANTHROPIC_EVENT: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    """A prepared cross-vendor call: run it with :meth:`run_sync` or :meth:`run_async`."""
+
+    invoke: Callable[[], Any]
+    finish: Callable[[Any], Any]
+    convert: Callable[[BaseException], BaseException]
+
+    def run_sync(self) -> Any:
+        """Call the serving vendor and return the caller-shaped result."""
+        try:
+            result = self.invoke()
+        except Exception as exc:
+            raise self.convert(exc) from exc.__cause__
+        return self.finish(result)
+
+    async def run_async(self) -> Any:
+        """Async twin of :meth:`run_sync`."""
+        try:
+            result = await self.invoke()
+        except Exception as exc:
+            raise self.convert(exc) from exc.__cause__
+        return self.finish(result)
+
+
+def prepare(
+    op: Operation,
+    sdk: Any,
+    params: Mapping[str, Any],
+    model: str,
+    *,
+    is_async: bool,
+    default_max_tokens: int,
+) -> Translated:
+    """Prepare ``op`` (an OpenAI- or Anthropic-shaped call) to be served by the other vendor's ``sdk``.
+
+    Raises:
+        UnsupportedFeature: the request cannot be translated faithfully; nothing was sent.
+    """
+    cleaned = clean(params)
+    if op is CHAT:
+        return _chat_via_anthropic(sdk, cleaned, model, is_async, default_max_tokens)
+    if op is MESSAGES:
+        return _messages_via_openai(sdk, cleaned, model, is_async)
+    check(op, "anthropic" if op.shape == "openai" else "openai", cleaned)  # vendor-only operations raise
+    raise AssertionError(f"no translation for {op.name}")  # pragma: no cover
+
+
+def _chat_via_anthropic(
+    sdk: Any, params: dict[str, Any], model: str, is_async: bool, default_max_tokens: int
+) -> Translated:
+    target = translate.chat_request_to_messages(params, model=model, default_max_tokens=default_max_tokens)
+    convert = partial(as_caller_error, caller_sdk=openai)
+    invoke = partial(sdk.messages.create, **target)
+    if not params.get("stream"):
+        return Translated(invoke, partial(_chat_completion, model=model), convert)
+    options = params.get("stream_options") or {}
+    include_usage = bool(options.get("include_usage"))
+
+    def finish(raw: Any) -> Any:
+        translator = translate.MessagesStreamToChatChunks(model=model, include_usage=include_usage)
+        build = ChatCompletionChunk.model_validate
+        if is_async:
+            items = translate_async(raw, translator.feed, None, build, convert)
+            return rewrap(openai.AsyncStream, raw.response, items)
+        return rewrap(openai.Stream, raw.response, translate_sync(raw, translator.feed, None, build, convert))
+
+    return Translated(invoke, finish, convert)
+
+
+def _chat_completion(message: Any, *, model: str) -> ChatCompletion:
+    data = message.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return ChatCompletion.model_validate(translate.messages_response_to_chat(data, model=model))
+
+
+def _messages_via_openai(sdk: Any, params: dict[str, Any], model: str, is_async: bool) -> Translated:
+    target = translate.messages_request_to_chat(params, model=model)
+    convert = partial(as_caller_error, caller_sdk=anthropic)
+    invoke = partial(sdk.chat.completions.create, **target)
+    if not params.get("stream"):
+        return Translated(invoke, partial(_message, model=model), convert)
+
+    def finish(raw: Any) -> Any:
+        translator = translate.ChatChunksToMessagesStream(model=model)
+        build = _ANTHROPIC_EVENT.validate_python
+        if is_async:
+            items = translate_async(raw, translator.feed, translator.finish, build, convert)
+            return rewrap(anthropic.AsyncStream, raw.response, items)
+        items_sync = translate_sync(raw, translator.feed, translator.finish, build, convert)
+        return rewrap(anthropic.Stream, raw.response, items_sync)
+
+    return Translated(invoke, finish, convert)
+
+
+def _message(completion: Any, *, model: str) -> Message:
+    data = completion.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return Message.model_validate(translate.chat_response_to_messages(data, model=model))
+
+
+def stream_manager(run: Callable[[], Any] | Awaitable[Any], *, is_async: bool) -> Any:
+    """``messages.stream(...)``'s return value over a translated raw event stream.
+
+    Args:
+        run: for sync clients a callable that returns the raw stream; for async clients an awaitable.
+        is_async: which manager to build.
+    """
+    if is_async:
+        return AsyncMessageStreamManager(run)  # type: ignore[arg-type]
+    return MessageStreamManager(run, output_format=anthropic.NOT_GIVEN)  # type: ignore[arg-type]

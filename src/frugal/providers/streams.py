@@ -1,0 +1,88 @@
+"""Streams of a translated call, as the caller's own SDK stream class.
+
+A translated stream *is* an ``openai.Stream`` (or ``anthropic.Stream``, or their async twins): the
+instance is made without running the SDK's ``__init__`` (which would want an HTTP response to decode)
+and its iterator is replaced by a generator that reads the serving vendor's stream and yields the
+caller's event types. Iteration, ``with``, ``close()`` and ``.response`` behave as the SDK's do:
+closing releases the serving vendor's HTTP response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+__all__ = ["rewrap", "translate_async", "translate_sync"]
+
+S = TypeVar("S")
+
+Feed = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
+Build = Callable[[Mapping[str, Any]], Any]
+Convert = Callable[[BaseException], BaseException]
+
+
+def rewrap(stream_cls: type[S], response: Any, items: Iterator[Any] | AsyncIterator[Any]) -> S:
+    """An instance of the SDK stream class ``stream_cls`` that yields ``items``.
+
+    Args:
+        stream_cls: ``openai.Stream``, ``openai.AsyncStream``, ``anthropic.Stream`` or
+            ``anthropic.AsyncStream`` (parametrised or not).
+        response: the serving vendor's ``httpx2.Response``; ``close()`` closes it.
+        items: the caller-shaped events.
+    """
+    stream = stream_cls.__new__(stream_cls)
+    stream.response = response  # type: ignore[attr-defined]
+    stream._iterator = items  # type: ignore[attr-defined]
+    return stream
+
+
+def _dump(event: Any) -> Mapping[str, Any]:
+    dumped: Mapping[str, Any] = event.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return dumped
+
+
+def translate_sync(
+    source: Iterable[Any],
+    feed: Feed,
+    end: Callable[[], list[dict[str, Any]]] | None,
+    build: Build,
+    convert: Convert,
+) -> Iterator[Any]:
+    """Yield ``build(d)`` for every dict the translator makes of the serving vendor's events.
+
+    Vendor errors raised mid-stream are re-raised through ``convert`` (see ``errors.as_caller_error``).
+    """
+    try:
+        for event in source:
+            for item in feed(_dump(event)):
+                yield build(item)
+        if end is not None:
+            for item in end():
+                yield build(item)
+    except Exception as exc:
+        converted = convert(exc)
+        if converted is exc:
+            raise
+        raise converted from None
+
+
+async def translate_async(
+    source: AsyncIterable[Any],
+    feed: Feed,
+    end: Callable[[], list[dict[str, Any]]] | None,
+    build: Build,
+    convert: Convert,
+) -> AsyncIterator[Any]:
+    """The async twin of :func:`translate_sync` (the loop itself is all that differs)."""
+    try:
+        async for event in source:
+            for item in feed(_dump(event)):
+                yield build(item)
+        if end is not None:
+            for item in end():
+                yield build(item)
+    except Exception as exc:
+        converted = convert(exc)
+        if converted is exc:
+            raise
+        raise converted from None

@@ -1,0 +1,43 @@
+"""Translation between the OpenAI chat and Anthropic messages shapes, as pure functions on JSON dicts.
+
+frugal serves an OpenAI-shaped call with a Claude model, or an Anthropic-shaped call with an OpenAI
+model, by translating the request, then the response (or stream) back::
+
+    OpenAI-shaped call on Claude          Anthropic-shaped call on an OpenAI model
+    chat_request_to_messages              messages_request_to_chat
+    messages_response_to_chat             chat_response_to_messages
+    MessagesStreamToChatChunks            ChatChunksToMessagesStream
+    check_chat_for_anthropic              check_messages_for_openai
+
+Anything that cannot be reproduced faithfully raises :class:`frugal.exceptions.UnsupportedFeature`
+naming the feature, before any request is sent; the ``check_*`` functions let the router skip such
+candidates. Usage is translated so that no token is ever counted twice. Neither vendor SDK is
+imported here. The user-facing description of every mapping is ``docs/translation.md``.
+"""
+
+from __future__ import annotations
+
+from frugal.providers._translate_chat_call import (
+    chat_request_to_messages,
+    check_chat_for_anthropic,
+    messages_response_to_chat,
+)
+from frugal.providers._translate_messages_call import (
+    chat_response_to_messages,
+    check_messages_for_openai,
+    messages_request_to_chat,
+)
+from frugal.providers._translate_streams import ChatChunksToMessagesStream, MessagesStreamToChatChunks
+from frugal.providers.calls import DEFAULT_MAX_TOKENS
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "ChatChunksToMessagesStream",
+    "MessagesStreamToChatChunks",
+    "chat_request_to_messages",
+    "chat_response_to_messages",
+    "check_chat_for_anthropic",
+    "check_messages_for_openai",
+    "messages_request_to_chat",
+    "messages_response_to_chat",
+]

@@ -1,0 +1,494 @@
+"""The router: a pure decision of which model serves a request, and what to fall back to.
+
+``Router.decide(request, classification, route, translatable)`` maps the classifier's score to a tier
+through the route's thresholds, clamps it with the matching rules, keeps the tier's candidates that can
+serve the request (capabilities, context window, provider configured, translation possible, not
+denied, not above a ceiling), takes the cheapest by estimated cost and lines the others up as the
+fallback chain. No I/O, no clock, no randomness: the same inputs give the same :class:`Decision`.
+
+A :class:`Router` is a compiled policy: model names placed on providers, prices and capabilities
+resolved from the catalog, rules' globs compiled, classifiers loaded. Compiling raises
+:class:`~frugal.exceptions.ConfigError` (with file:line) for anything unusable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ._request import RoutingRequest
+from .catalog import Catalog, ModelInfo
+from .classifiers.base import Classification, Classifier
+from .exceptions import RoutingError
+from .policy import FallbackSpec, Policy, WhenSpec
+
+__all__ = ["AUTO", "Candidate", "Decision", "RouteConfig", "Router", "RuleConfig", "TierConfig"]
+
+#: The model name that asks frugal to choose freely with the policy's default route.
+AUTO = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A model a call may go to."""
+
+    model: str
+    provider: str
+    kind: str
+    info: ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class TierConfig:
+    """A compiled tier."""
+
+    name: str
+    index: int
+    candidates: tuple[Candidate, ...]
+    expected_output_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class RouteConfig:
+    """A compiled route: the tiers it may use, its thresholds and classifier."""
+
+    name: str
+    tiers: tuple[int, ...]
+    thresholds: tuple[float, ...]
+    classifier: Classifier
+    min_tier: int = 0
+    max_tier: int = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    """A compiled rule."""
+
+    match: tuple[tuple[str, re.Pattern[str]], ...]
+    when: WhenSpec | None
+    min_tier: int | None
+    max_tier: int | None
+    pin: Candidate | None
+    deny: frozenset[str]
+
+    def applies(self, request: RoutingRequest) -> bool:
+        """Whether the request's metadata and properties match."""
+        for key, pattern in self.match:
+            value = request.metadata.get(key)
+            if value is None or not pattern.fullmatch(value):
+                return False
+        when = self.when
+        if when is None:
+            return True
+        tokens = request.estimated_input_tokens
+        return not (
+            (when.tools is not None and when.tools != request.needs_tools)
+            or (when.images is not None and when.images != (request.images > 0))
+            or (when.structured_output is not None and when.structured_output != request.structured_output)
+            or (when.min_input_tokens is not None and tokens < when.min_input_tokens)
+            or (when.max_input_tokens is not None and tokens > when.max_input_tokens)
+            or (when.operation is not None and when.operation != request.operation)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Which model serves a call, why, and what it is expected to cost.
+
+    Attributes:
+        model: the chosen model (the first of ``chain``).
+        provider: the provider that serves it.
+        chain: the chosen candidate and its fallbacks, in order.
+        tier: the chosen tier's name (``"requested"`` when a requested model was honoured).
+        score: the classifier's score, or None when no classification was made.
+        reasons: short explanations (classifier signals and routing steps); never prompt text.
+        classifier: the classifier's name ("" when none ran).
+        classifier_failed: the classifier raised; the policy's default tier was used.
+        route: the route's name.
+        requested_model: the model the caller named.
+        estimated_cost_usd: estimated cost of the call on ``model`` (None when a price is unknown).
+        baseline_model: what would have served the call without frugal: the requested model, or the
+            cheapest eligible model of the strongest tier.
+        baseline_cost_usd: its estimated cost.
+        estimated_input_tokens: the local input token estimate used.
+        estimated_output_tokens: the output token estimate used.
+    """
+
+    model: str
+    provider: str
+    chain: tuple[Candidate, ...]
+    tier: str
+    score: float | None
+    reasons: tuple[str, ...]
+    classifier: str
+    classifier_failed: bool
+    route: str
+    requested_model: str | None
+    estimated_cost_usd: float | None
+    baseline_model: str | None
+    baseline_cost_usd: float | None
+    estimated_input_tokens: int
+    estimated_output_tokens: int
+
+    @property
+    def estimated_savings_usd(self) -> float | None:
+        """Baseline minus chosen estimate (None when either is unknown)."""
+        if self.estimated_cost_usd is None or self.baseline_cost_usd is None:
+            return None
+        return self.baseline_cost_usd - self.estimated_cost_usd
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view (``frugal route --json``)."""
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "tier": self.tier,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "classifier": self.classifier,
+            "classifier_failed": self.classifier_failed,
+            "route": self.route,
+            "requested_model": self.requested_model,
+            "chain": [c.model for c in self.chain],
+            "estimated_input_tokens": self.estimated_input_tokens,
+            "estimated_output_tokens": self.estimated_output_tokens,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "baseline_model": self.baseline_model,
+            "baseline_cost_usd": self.baseline_cost_usd,
+            "estimated_savings_usd": self.estimated_savings_usd,
+        }
+
+
+_INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    """A compiled policy; :meth:`decide` is the routing decision."""
+
+    policy: Policy
+    policy_id: str
+    tiers: tuple[TierConfig, ...]
+    default_route: RouteConfig
+    routes: Mapping[str, RouteConfig]
+    rules: tuple[RuleConfig, ...]
+    default_tier: int
+    fallback: FallbackSpec
+    catalog: Catalog
+    available_providers: frozenset[str]
+    place: Callable[[str], Candidate] = field(repr=False)
+
+    def route_for(self, requested: str | None) -> tuple[RouteConfig, str | None]:
+        """(route, concrete requested model or None) for the ``model=`` the caller gave."""
+        if requested is None or requested == AUTO:
+            return self.default_route, None
+        route = self.routes.get(requested)
+        if route is not None:
+            return route, None
+        return self.default_route, requested
+
+    def decide(
+        self,
+        request: RoutingRequest,
+        classification: Classification | None,
+        route: RouteConfig,
+        requested: str | None = None,
+        translatable: Callable[[str], bool] = lambda kind: True,
+        *,
+        classifier_failed: bool = False,
+    ) -> Decision:
+        """Choose the model for ``request``.
+
+        Args:
+            request: the vendor-neutral view of the call.
+            classification: the route classifier's verdict (None when it failed or was not needed).
+            route: from :meth:`route_for`.
+            requested: the concrete model the caller named, if any (from :meth:`route_for`).
+            translatable: whether a provider *kind* other than the call's shape can serve it.
+            classifier_failed: the classifier raised; use the default tier.
+
+        Raises:
+            RoutingError: no candidate can serve the request (each exclusion reason is listed).
+        """
+        mode = self.policy.requested_model
+        requested_candidate = self.place(requested) if requested is not None else None
+        reasons: list[str] = []
+        if requested_candidate is not None and mode == "honor":
+            return self._honour(request, requested_candidate, route)
+
+        # 1. score -> tier, clamped by the route and the rules.
+        if classification is None or classifier_failed:
+            position = self._position(route, self.default_tier)
+            score = None
+            reasons.append("classifier failed: default tier" if classifier_failed else "no classification")
+        else:
+            score = classification.score
+            position = bisect.bisect_right(route.thresholds, score)
+            reasons.extend(classification.reasons)
+        low, high = route.min_tier, route.max_tier
+        deny: set[str] = set()
+        pin: Candidate | None = None
+        for rule in self.rules:
+            if rule.applies(request):
+                if rule.min_tier is not None:
+                    low = max(low, rule.min_tier)
+                if rule.max_tier is not None:
+                    high = min(high, rule.max_tier)
+                deny |= rule.deny
+                if pin is None and rule.pin is not None:
+                    pin = rule.pin
+        allowed = [t for t in route.tiers if low <= t <= high] or [
+            min(route.tiers, key=lambda t: abs(t - low))
+        ]
+        position = min(position, len(route.tiers) - 1)
+        tier_index = route.tiers[position]
+        tier_index = min(max(tier_index, allowed[0]), allowed[-1])
+        if tier_index != route.tiers[position]:
+            reasons.append(
+                f"rule: tier {self.tiers[route.tiers[position]].name} -> {self.tiers[tier_index].name}"
+            )
+
+        input_tokens = request.estimated_input_tokens
+        if pin is not None:
+            output_tokens = self._output_tokens(request, self.tiers[tier_index])
+            cost = self.catalog.estimate(pin.info, input_tokens, output_tokens)
+            reasons.append(f"rule: pinned to {pin.model}")
+            baseline = requested_candidate or self._baseline(
+                request, allowed, translatable, deny, input_tokens
+            )
+            return self._decision(
+                request,
+                (pin,),
+                self.tiers[tier_index].name,
+                score,
+                reasons,
+                classification,
+                classifier_failed,
+                route,
+                cost,
+                baseline,
+                input_tokens,
+                output_tokens,
+            )
+
+        # 2. the ceiling, when the caller named a concrete model: compared on the same token estimates.
+        ceiling: Candidate | None = None
+        if requested_candidate is not None and mode == "ceiling":
+            ceiling = requested_candidate
+            if self.catalog.estimate(ceiling.info, input_tokens, 1) is None:
+                # Without a price, the ceiling is the requested model's tier (or the model itself).
+                tiers_with = [t.index for t in self.tiers if any(c.model == requested for c in t.candidates)]
+                if not tiers_with:
+                    return self._honour(request, requested_candidate, route)
+                allowed = [t for t in allowed if t <= max(tiers_with)] or allowed[:1]
+                tier_index = min(tier_index, allowed[-1])
+                ceiling = None
+
+        # 3. eligible candidates of the chosen tier, then upwards, then downwards.
+        exclusions: dict[str, str] = {}
+        order = (
+            [tier_index]
+            + [t for t in allowed if t > tier_index]
+            + [t for t in reversed(allowed) if t < tier_index]
+        )
+        chain: list[tuple[float, Candidate, int]] = []
+        chosen_tier = tier_index
+        for t in order:
+            tier = self.tiers[t]
+            output_tokens = self._output_tokens(request, tier)
+            limit = _INF
+            if ceiling is not None:
+                ceiling_cost = self.catalog.estimate(ceiling.info, input_tokens, output_tokens)
+                limit = _INF if ceiling_cost is None else ceiling_cost
+            found = []
+            for candidate in tier.candidates:
+                why = self._exclusion(candidate, request, translatable, deny, input_tokens, output_tokens)
+                if why is not None:
+                    exclusions.setdefault(candidate.model, why)
+                    continue
+                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)
+                rank = _INF if cost is None else cost
+                if rank > limit:
+                    exclusions.setdefault(candidate.model, f"above the requested model {requested}")
+                    continue
+                found.append((rank, candidate, t))
+            found.sort(key=lambda item: item[0])
+            if found and not chain:
+                chosen_tier = t
+                if t != tier_index:
+                    reasons.append(
+                        f"no eligible model in tier {self.tiers[tier_index].name}: used {tier.name}"
+                    )
+            if t >= chosen_tier or not chain:
+                chain.extend(found)
+        if requested_candidate is not None and mode == "ceiling":
+            if not chain:
+                reasons.append(f"ceiling: nothing cheaper than {requested} fits; using it")
+                chosen_tier = tier_index
+            if all(c.model != requested_candidate.model for _, c, _ in chain):
+                chain.append((_INF, requested_candidate, chosen_tier))
+        if not chain:
+            details = "; ".join(f"{m}: {why}" for m, why in exclusions.items()) or "no candidates"
+            raise RoutingError(f"no model of route {route.name!r} can serve this request ({details})")
+
+        candidates = self._limit_chain([c for _, c, _ in chain])
+        output_tokens = self._output_tokens(request, self.tiers[chosen_tier])
+        cost = chain[0][0] if chain[0][0] != _INF else None
+        if requested_candidate is not None and chain[0][1] is requested_candidate:
+            cost = self.catalog.estimate(requested_candidate.info, input_tokens, output_tokens)
+        baseline = requested_candidate or self._baseline(request, allowed, translatable, deny, input_tokens)
+        return self._decision(
+            request,
+            tuple(candidates),
+            self.tiers[chosen_tier].name,
+            score,
+            reasons,
+            classification,
+            classifier_failed,
+            route,
+            cost,
+            baseline,
+            input_tokens,
+            output_tokens,
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _position(self, route: RouteConfig, tier_index: int) -> int:
+        """The position in ``route.tiers`` closest to a policy tier index."""
+        return min(range(len(route.tiers)), key=lambda i: abs(route.tiers[i] - tier_index))
+
+    @staticmethod
+    def _output_tokens(request: RoutingRequest, tier: TierConfig) -> int:
+        limit = request.max_output_tokens
+        return tier.expected_output_tokens if limit is None else min(limit, tier.expected_output_tokens)
+
+    def _exclusion(
+        self,
+        candidate: Candidate,
+        request: RoutingRequest,
+        translatable: Callable[[str], bool],
+        deny: set[str],
+        input_tokens: int,
+        output_tokens: int,
+    ) -> str | None:
+        """Why ``candidate`` cannot serve ``request``, or None when it can."""
+        if candidate.model in deny:
+            return "denied by a rule"
+        if candidate.provider not in self.available_providers:
+            return f"provider {candidate.provider} is not configured (no credentials or disabled)"
+        caps = candidate.info.capabilities
+        if request.needs_tools and not caps.tools:
+            return "no tool use"
+        if request.images and not caps.vision:
+            return "no image input"
+        if request.structured_output and not caps.structured_output:
+            return "no structured output"
+        window = candidate.info.context_window
+        needed = input_tokens + (request.max_output_tokens or output_tokens)
+        if window is not None and needed > window:
+            return f"context window {window} < {needed} tokens"
+        if not translatable(candidate.kind):
+            return f"the request cannot be translated for {candidate.kind}"
+        return None
+
+    def _limit_chain(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+        seen: dict[str, Candidate] = {}
+        for candidate in candidates:
+            seen.setdefault(candidate.model, candidate)
+        chain = list(seen.values())
+        if not self.fallback.enabled:
+            return chain[:1]
+        if not self.fallback.cross_provider:
+            chain = [c for c in chain if c.provider == chain[0].provider]
+        return chain[: self.fallback.max_candidates]
+
+    def _baseline(
+        self,
+        request: RoutingRequest,
+        allowed: Sequence[int],
+        translatable: Callable[[str], bool],
+        deny: set[str],
+        input_tokens: int,
+    ) -> Candidate | None:
+        """The cheapest eligible model of the strongest allowed tier: what a premium-by-default app uses."""
+        for t in reversed(allowed):
+            tier = self.tiers[t]
+            output_tokens = self._output_tokens(request, tier)
+            best: tuple[float, Candidate] | None = None
+            for candidate in tier.candidates:
+                if self._exclusion(candidate, request, translatable, set(), input_tokens, output_tokens):
+                    continue
+                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)
+                rank = _INF if cost is None else cost
+                if best is None or rank < best[0]:
+                    best = (rank, candidate)
+            if best is not None:
+                return best[1]
+        return None
+
+    def _honour(self, request: RoutingRequest, candidate: Candidate, route: RouteConfig) -> Decision:
+        tier = next((t for t in self.tiers if any(c.model == candidate.model for c in t.candidates)), None)
+        output_tokens = (
+            self._output_tokens(request, tier) if tier is not None else (request.max_output_tokens or 400)
+        )
+        cost = self.catalog.estimate(candidate.info, request.estimated_input_tokens, output_tokens)
+        return self._decision(
+            request,
+            (candidate,),
+            "requested",
+            None,
+            ["requested model honoured"],
+            None,
+            False,
+            route,
+            cost,
+            candidate,
+            request.estimated_input_tokens,
+            output_tokens,
+        )
+
+    def _decision(
+        self,
+        request: RoutingRequest,
+        chain: tuple[Candidate, ...],
+        tier: str,
+        score: float | None,
+        reasons: Sequence[str],
+        classification: Classification | None,
+        classifier_failed: bool,
+        route: RouteConfig,
+        cost: float | None,
+        baseline: Candidate | None,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> Decision:
+        baseline_cost = (
+            None if baseline is None else self.catalog.estimate(baseline.info, input_tokens, output_tokens)
+        )
+        return Decision(
+            model=chain[0].model,
+            provider=chain[0].provider,
+            chain=chain,
+            tier=tier,
+            score=score,
+            reasons=tuple(reasons),
+            classifier=classification.classifier if classification is not None else route.classifier.name,
+            classifier_failed=classifier_failed,
+            route=route.name,
+            requested_model=request.requested_model,
+            estimated_cost_usd=cost,
+            baseline_model=None if baseline is None else baseline.model,
+            baseline_cost_usd=baseline_cost,
+            estimated_input_tokens=input_tokens,
+            estimated_output_tokens=output_tokens,
+        )
+
+
+def compile_glob(patterns: str | list[str]) -> re.Pattern[str]:
+    """One regular expression for a glob or a list of globs (rule ``match`` values)."""
+    items = [patterns] if isinstance(patterns, str) else patterns
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in items))

@@ -1,0 +1,156 @@
+"""Routing in the client: model='auto', routes, ceilings, context, retries and fallback, through the stub."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+import frugal
+from frugal.testing import Fault, Reply, VendorStub
+
+from .conftest import POLICIES, vendor_options
+
+ROUTING = POLICIES / "routing.yaml"
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture(params=["sync", "async"])
+async def routed(request: pytest.FixtureRequest, stub: VendorStub) -> Any:
+    """A sync or async client with the routing test policy (scores come from context metadata)."""
+    options = vendor_options(stub, policy=ROUTING)
+    del options["max_retries"]  # the policy's retries (1, no backoff) apply
+    if request.param == "sync":
+        with frugal.Client(**options) as c:  # type: ignore[arg-type]
+            yield c
+    else:
+        async with frugal.AsyncClient(**options) as c:  # type: ignore[arg-type]
+            yield c
+
+
+async def settle(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@pytest.mark.parametrize(("score", "model"), [(0.1, "small-text"), (0.5, "medium-a"), (0.9, "large-a")])
+async def test_auto_routes_by_score(routed: Any, stub: VendorStub, score: float, model: str) -> None:
+    """model='auto' sends the call to the tier's cheapest model; the answer says which model served it."""
+    with routed.with_context(score=score):
+        result = await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert result.model == model
+    assert [r.model for r in stub.requests] == [model]
+
+
+async def test_ceiling_routes_simple_prompts_down(routed: Any, stub: VendorStub) -> None:
+    """A premium model named by the caller is a ceiling: a simple prompt goes to a cheap model."""
+    with routed.with_context(score=0.1):
+        result = await settle(routed.messages.create(model="large-anthropic", max_tokens=50, messages=HELLO))
+    assert type(result) is anthropic.types.Message
+    assert stub.requests[0].model == "small-text"
+    assert stub.requests[0].vendor == "openai"
+
+
+async def test_route_name_and_dry_run(routed: Any, stub: VendorStub) -> None:
+    """A route name is a model name; client.route() decides without sending anything."""
+    with routed.with_context(score=0.99):
+        decision = routed.route(model="cheap", messages=HELLO)
+        assert (decision.route, decision.tier, decision.model) == ("cheap", "medium", "medium-a")
+        await settle(routed.chat.completions.create(model="cheap", messages=HELLO))
+    assert [r.model for r in stub.requests] == ["medium-a"]
+
+
+async def test_retry_same_model_then_succeed(routed: Any, stub: VendorStub) -> None:
+    """A 429 with retry-after is retried on the same model; SDK retries do not multiply the attempts."""
+    stub.fail("small-text", 429, times=1, retry_after=0)
+    with routed.with_context(score=0.1):
+        result = await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert result.model == "small-text"
+    assert [r.model for r in stub.requests] == ["small-text", "small-text"]
+
+
+async def test_fallback_to_next_candidate_then_other_vendor(routed: Any, stub: VendorStub) -> None:
+    """Retries spent -> next candidate, then the other vendor (translated); the answer stays OpenAI-shaped."""
+    stub.fail("small-text", 503, times=2, retry_after=0)
+    stub.fail("small-vision", 500, times=2, retry_after=0)
+    with routed.with_context(score=0.1):
+        result = await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert type(result) is openai.types.chat.ChatCompletion
+    assert result.model == "small-anthropic"
+    assert [r.model for r in stub.requests] == ["small-text"] * 2 + ["small-vision"] * 2 + ["small-anthropic"]
+
+
+async def test_model_not_found_moves_on_at_once(routed: Any, stub: VendorStub) -> None:
+    """A 404 (model not found) is not retried: the next candidate serves the call."""
+    stub.fail("small-text", 404)
+    with routed.with_context(score=0.1):
+        await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert [r.model for r in stub.requests] == ["small-text", "small-vision"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 422])
+async def test_client_errors_are_never_retried(routed: Any, stub: VendorStub, status: int) -> None:
+    """400/401/403/422 raise the vendor exception at once: no retry, no fallback."""
+    stub.fail("small-text", status)
+    with routed.with_context(score=0.1), pytest.raises(openai.APIStatusError) as info:
+        await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert info.value.status_code == status
+    assert len(stub.requests) == 1
+
+
+async def test_final_failure_raises_the_last_vendor_exception(routed: Any, stub: VendorStub) -> None:
+    """When every candidate fails, the last vendor's exception is raised unchanged."""
+    for model in ("small-text", "small-vision"):
+        stub.fail(model, 503, times=2, retry_after=0)
+    stub.fail("small-anthropic", 529, times=2, retry_after=0)
+    with routed.with_context(score=0.1), pytest.raises(anthropic.OverloadedError) as info:
+        await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert isinstance(info.value, openai.InternalServerError)  # catchable as the caller's SDK class too
+    assert len(stub.requests) == 6
+
+
+async def test_long_retry_after_moves_to_next_candidate(routed: Any, stub: VendorStub) -> None:
+    """A retry-after longer than the policy's max backoff is not waited for: the next model serves now."""
+    stub.fail("small-text", 429, retry_after=120)
+    with routed.with_context(score=0.1):
+        await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert [r.model for r in stub.requests] == ["small-text", "small-vision"]
+
+
+async def test_stream_falls_back_before_the_first_chunk(routed: Any, stub: VendorStub) -> None:
+    """A stream whose request fails falls back; the caller gets the next model's stream."""
+    stub.fail("small-text", 503, times=2, retry_after=0)
+    stub.reply("small-vision", Reply(text="from the fallback"))
+    with routed.with_context(score=0.1):
+        stream = await settle(routed.chat.completions.create(model="auto", messages=HELLO, stream=True))
+    chunks = [c async for c in stream] if isinstance(stream, openai.AsyncStream) else list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "from the fallback"
+
+
+async def test_connection_reset_is_retried(routed: Any, stub: VendorStub) -> None:
+    """A connection reset counts as transient: retried on the same model."""
+    stub.queue("small-text", Fault.reset())
+    with routed.with_context(score=0.1):
+        result = await settle(routed.chat.completions.create(model="auto", messages=HELLO))
+    assert result.model == "small-text"
+    assert len(stub.requests) == 2
+
+
+def test_with_context_is_task_local() -> None:
+    """with_context is contextvars-based: concurrent asyncio tasks see their own metadata."""
+    import asyncio
+
+    from frugal._context import current_context, with_context
+
+    async def worker(team: str) -> str:
+        with with_context(team=team):
+            await asyncio.sleep(0)
+            return current_context()["team"]
+
+    async def main() -> list[str]:
+        return list(await asyncio.gather(*(worker(f"t{i}") for i in range(20))))
+
+    assert asyncio.run(main()) == [f"t{i}" for i in range(20)]
+    assert "team" not in current_context()

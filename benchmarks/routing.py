@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import time
 from collections.abc import Callable
@@ -21,9 +20,10 @@ from typing import Any
 import openai
 
 import frugal
+from benchmarks._stub import stub_process
+from benchmarks._timing import median_difference, paired
 from frugal._dispatch import decide
 from frugal.providers.calls import CHAT
-from frugal.testing import VendorStub
 
 PROMPT_2K = (
     "Our support team keeps receiving tickets about delayed refunds. Summarise the situation below for a "
@@ -57,8 +57,7 @@ def measure_decision(rounds: int) -> float:
 
 
 def measure_calls(calls: int, rounds: int) -> dict[str, Any]:
-    samples: dict[str, list[float]] = {}
-    with VendorStub() as stub:
+    with stub_process() as stub:
         routed = frugal.Client(
             openai={"api_key": "k", "base_url": stub.openai_base_url},
             anthropic={"api_key": "k", "base_url": stub.anthropic_base_url},
@@ -69,33 +68,55 @@ def measure_calls(calls: int, rounds: int) -> dict[str, Any]:
             "raw openai SDK": lambda: raw.chat.completions.create(model=chosen, messages=MESSAGES),
             "frugal, model='auto'": lambda: routed.chat.completions.create(model="auto", messages=MESSAGES),
         }
-        for fn in variants.values():
-            for _ in range(30):
-                fn()
-        order = list(variants)
-        for _ in range(rounds):
-            random.shuffle(order)
-            for name in order:
-                fn = variants[name]
-                start = time.perf_counter()
-                for _ in range(calls):
-                    fn()
-                samples.setdefault(name, []).append((time.perf_counter() - start) / calls * 1e6)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
+        samples = paired(variants, calls, rounds)
     return {
         "model": chosen,
-        "per_call_us": medians,
-        "routed_overhead_us": medians["frugal, model='auto'"] - medians["raw openai SDK"],
+        "per_call_us": {name: statistics.median(values) for name, values in samples.items()},
+        "routed_overhead_us": median_difference(samples, "frugal, model='auto'", "raw openai SDK"),
+    }
+
+
+def measure_in_process(calls: int, rounds: int) -> dict[str, Any]:
+    """Routing's own cost: raw SDK vs frugal over the same in-memory transport (no sockets, no stub)."""
+    import httpx2
+
+    from benchmarks.overhead import _CHAT
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json=_CHAT)
+
+    def client() -> openai.OpenAI:
+        http = httpx2.Client(transport=httpx2.MockTransport(handler))
+        return openai.OpenAI(api_key="k", base_url="http://stub/v1", max_retries=0, http_client=http)
+
+    routed = frugal.Client(openai=client(), anthropic={"api_key": "k"})
+    chosen = routed.route(messages=MESSAGES).model
+    raw = client()
+    samples = paired(
+        {
+            "raw": lambda: raw.chat.completions.create(model=chosen, messages=MESSAGES),
+            "routed": lambda: routed.chat.completions.create(model="auto", messages=MESSAGES),
+        },
+        calls,
+        rounds,
+    )
+    return {
+        "routed_overhead_us": median_difference(samples, "routed", "raw"),
+        "raw_us": statistics.median(samples["raw"]),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=41)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = {"decision_us": measure_decision(args.rounds), **measure_calls(args.calls, args.rounds)}
+    result = {
+        "decision_us": measure_decision(args.rounds),
+        **measure_calls(args.calls, args.rounds),
+        "in_process": measure_in_process(200, args.rounds),
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -103,7 +124,12 @@ def main() -> None:
     print(f"routed call vs raw SDK (router chose {result['model']}), median of {args.rounds} rounds:")
     for name, value in result["per_call_us"].items():
         print(f"  {name:<24} {value:8.1f} µs")
-    print(f"  routing overhead: {result['routed_overhead_us']:+.1f} µs per call")
+    print(f"  routing overhead: {result['routed_overhead_us']:+.1f} µs per call (median of paired rounds)")
+    own = result["in_process"]
+    print(
+        f"routing's own work, same in-memory transport (no sockets): {own['routed_overhead_us']:+.1f} µs "
+        f"over {own['raw_us']:.0f} µs raw"
+    )
 
 
 if __name__ == "__main__":

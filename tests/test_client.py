@@ -389,10 +389,8 @@ def test_openai_compatible_server_as_a_provider(stub: VendorStub) -> None:
         providers={"local": {"kind": "openai", "base_url": stub.openai_base_url, "api_key": "local-key"}},
         models={"llama-3.3-70b": "local"},
     )
-    with pytest.warns(frugal.FrugalWarning, match="no price known for model 'llama-3.3-70b'"):
-        client.chat.completions.create(model="llama-3.3-70b", messages=HELLO)  # type: ignore[arg-type]
-    with pytest.warns(frugal.FrugalWarning, match="no price known for model 'local/qwen3-32b'"):
-        client.chat.completions.create(model="local/qwen3-32b", messages=HELLO)  # type: ignore[arg-type]
+    client.chat.completions.create(model="llama-3.3-70b", messages=HELLO)  # type: ignore[arg-type]
+    client.chat.completions.create(model="local/qwen3-32b", messages=HELLO)  # type: ignore[arg-type]
     first, second = stub.requests
     assert (first.model, second.model) == ("llama-3.3-70b", "qwen3-32b")
     assert second.headers["authorization"] == "Bearer local-key"

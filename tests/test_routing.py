@@ -281,3 +281,50 @@ def test_invariants(spec: Mapping[str, Any]) -> None:
         ceiling_cost = r.catalog.estimate(ceiling.info, inputs, outputs)
         assert ceiling_cost is not None
         assert cost <= ceiling_cost + 1e-12
+
+
+plain_messages = st.lists(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["system", "developer", "user", "assistant"]), "content": st.text(max_size=30)}
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    messages=plain_messages,
+    temperature=st.none() | st.floats(0, 2),
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "top_p": st.floats(0, 1),
+            "user": st.text(min_size=1, max_size=8),
+            "max_tokens": st.integers(1, 9000),
+            "n": st.integers(1, 3),
+            "logprobs": st.booleans(),
+            "stop": st.lists(st.text(min_size=1, max_size=3), max_size=6),
+        },
+    ),
+)
+def test_fast_translatability_check_agrees_with_translation(
+    messages: list[dict[str, str]], temperature: float | None, extra: dict[str, Any]
+) -> None:
+    """The router's fast 'plainly translatable' answer never says yes where a full translation says no."""
+    from frugal import UnsupportedFeature
+    from frugal.providers import translate
+    from frugal.providers.calls import _plainly_translatable
+
+    params: dict[str, Any] = {"model": "auto", "messages": messages, **extra}
+    if temperature is not None:
+        params["temperature"] = temperature
+    if _plainly_translatable(CHAT, params):
+        translate.check_chat_for_anthropic(params)  # must not raise UnsupportedFeature
+    else:  # the slow path decides; it answers with UnsupportedFeature or nothing
+        try:
+            translate.check_chat_for_anthropic(params)
+        except UnsupportedFeature:
+            assert set(params) - {"model", "messages", "temperature", "top_p", "user", "max_tokens"} or (
+                temperature is not None and temperature > 1
+            )

@@ -140,6 +140,7 @@ class _BaseClient:
         self._router = compile_policy(
             loaded, located, providers=self._kinds, models=self._models, available_providers=available
         )
+        self._honor = loaded.requested_model == "honor"
         self._bind_namespaces()
 
     @property
@@ -178,6 +179,9 @@ class _BaseClient:
 
     def _chain(self, op: Operation, params: dict[str, Any]) -> list[tuple[ProviderHandle, str]]:
         """The (provider, model) pairs to try, in order: the decision's chain for routed operations."""
+        model = params.get("model")
+        if self._honor and model != "auto" and model not in self._router.routes:
+            return [self._placed_target(params)]  # honoured: no decision to make, only a placement
         if op.routed:
             decision = self._decide(self._router, op, params)
             return [(self._providers[c.provider], c.model) for c in decision.chain]

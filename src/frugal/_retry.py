@@ -131,15 +131,42 @@ class RetryPlan:
         }
 
     def run(self, attempt: Callable[[], Any]) -> Any:
-        """Call ``attempt`` until it succeeds, is not retryable, or the retries are spent."""
+        """Call ``attempt`` until it succeeds, is not retryable, or the retries are spent.
+
+        The first try is a plain call: tenacity's machinery (tens of µs) only runs once something failed.
+        """
         try:
-            return Retrying(sleep=self.sleep, **self._options())(attempt)
+            return attempt()
+        except Exception as exc:
+            if self.retries == 0 or verdict(exc) != "retry":
+                raise
+            replay: list[BaseException] = [exc]
+
+        def again() -> Any:
+            if replay:
+                raise replay.pop()  # tenacity's attempt 1 is the try that already failed
+            return attempt()
+
+        try:
+            return Retrying(sleep=self.sleep, **self._options())(again)
         except _GiveUp as give_up:
             raise _cause(give_up) from None
 
     async def run_async(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
         """Async twin of :meth:`run`."""
         try:
-            return await AsyncRetrying(sleep=self.async_sleep, **self._options())(attempt)
+            return await attempt()
+        except Exception as exc:
+            if self.retries == 0 or verdict(exc) != "retry":
+                raise
+            replay: list[BaseException] = [exc]
+
+        async def again() -> Any:
+            if replay:
+                raise replay.pop()
+            return await attempt()
+
+        try:
+            return await AsyncRetrying(sleep=self.async_sleep, **self._options())(again)
         except _GiveUp as give_up:
             raise _cause(give_up) from None

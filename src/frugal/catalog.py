@@ -443,7 +443,9 @@ def resolve_model(name: str, spec: ModelSpec | None = None) -> ModelInfo:
     """One model's info from genai-prices, the capability table and an optional override."""
     provider = _provider_of(name)
     caps, window, output = _known(name)
-    genai = _genai_model(name, provider)
+    # Only the vendor's own price list: a name on some other host (a local server, a reseller) is not
+    # priced by guessing which of genai-prices' providers it is.
+    genai = _genai_model(name, provider) if provider is not None else None
     rates: tuple[Rates, ...] = ()
     source = "unknown"
     if genai is not None:

@@ -324,6 +324,8 @@ class Router:
                     )
             if t >= chosen_tier or not chain:
                 chain.extend(found)
+            if len(chain) >= self.fallback.max_candidates or (chain and not self.fallback.enabled):
+                break  # the chain is full: stronger tiers would not make it in
         if requested_candidate is not None and mode == "ceiling":
             if not chain:
                 reasons.append(f"ceiling: nothing cheaper than {requested} fits; using it")

@@ -420,6 +420,19 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m frugal.testing``: serve a stub in this process, print its URL, stop on EOF of stdin.
+
+    For benchmarks and manual checks: a client in another process measures without sharing a GIL.
+    """
+    import sys
+
+    del argv
+    with VendorStub() as stub:
+        print(stub.url, flush=True)
+        sys.stdin.read()
+
+
 # -- the network guard -------------------------------------------------------------------------
 
 
@@ -484,3 +497,7 @@ def deny_network() -> Iterator[NetworkGuard]:
         socket.socket.connect = original_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
         socket.create_connection = original_create
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -75,12 +75,16 @@ def load_classifier(spec: str, options: Mapping[str, Any] | None = None) -> Clas
             raise ConfigError(f"classifier {spec!r} takes no options, got: {', '.join(sorted(options))}")
         else:
             instance = target() if isinstance(target, type) else target
+    except ConfigError:
+        raise
     except ValidationError as exc:
         problems = "; ".join(
             f"option {'.'.join(map(str, e['loc'])) or '(all)'}: {e['msg']}"
             for e in exc.errors(include_url=False)
         )
         raise ConfigError(f"classifier {spec!r}: {problems}") from None
+    except Exception as exc:
+        raise ConfigError(f"classifier {spec!r}: building it failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(instance, Classifier):
         raise ConfigError(
             f"classifier {spec!r}: {type(instance).__name__} has no 'name' and 'classify(request)'"

@@ -78,12 +78,71 @@ def clean(params: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# Arguments that always translate: a call using only these, with plain-text messages, needs no trial
+# translation to know it can cross vendors (the common case, checked in a few µs).
+_PLAIN_CHAT = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "temperature",
+        "top_p",
+        "user",
+        "metadata",
+        "extra_headers",
+        "extra_query",
+        "timeout",
+        "stream_options",
+    }
+)
+_PLAIN_MESSAGES = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "system",
+        "stream",
+        "metadata",
+        "extra_headers",
+        "extra_query",
+        "timeout",
+    }
+)
+_PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
+
+
+def _plainly_translatable(op: Operation, params: Mapping[str, Any]) -> bool:
+    allowed = _PLAIN_CHAT if op is CHAT else _PLAIN_MESSAGES
+    if not allowed.issuperset(params):
+        return False
+    temperature = params.get("temperature")
+    if temperature is not None and not (isinstance(temperature, (int, float)) and 0 <= temperature <= 1):
+        return False
+    if not isinstance(params.get("system", ""), str):
+        return False
+    messages = params.get("messages")
+    if not isinstance(messages, (list, tuple)):
+        return False
+    for message in messages:
+        if not (
+            isinstance(message, dict)
+            and type(message.get("content")) is str
+            and message.get("role") in _PLAIN_ROLES
+            and len(message) == 2
+        ):
+            return False
+    return True
+
+
 def check(op: Operation, kind: str, params: Mapping[str, Any]) -> None:
     """Raise :class:`UnsupportedFeature` when ``op`` with ``params`` cannot be served by ``kind``.
 
-    Cheap and side-effect free: the router uses it to skip candidates.
+    Cheap and side-effect free: the router uses it to skip candidates. Plain calls are recognised in a
+    few µs; anything else is settled by a trial translation (the same code that would translate it).
     """
-    if op.shape == kind:
+    if op.shape == kind or ((op is CHAT or op is MESSAGES) and _plainly_translatable(op, params)):
         return
     from . import translate  # pure Python, no SDK; imported on the first cross-vendor question
 

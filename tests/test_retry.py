@@ -125,3 +125,13 @@ def test_caller_error_is_both_vendors_class() -> None:
     same = as_caller_error(status_error(openai.RateLimitError, 429), openai)
     assert type(same) is openai.RateLimitError
     assert as_caller_error(ValueError("x"), openai).__class__ is ValueError
+
+
+def test_stream_error_events_are_judged_by_their_type() -> None:
+    """In-stream errors: transient types (overloaded, server_error) retry; others raise."""
+    openai_transient = openai.APIError("boom", request=REQUEST, body={"message": "x", "type": "server_error"})
+    openai_fatal = openai.APIError(
+        "boom", request=REQUEST, body={"message": "x", "type": "invalid_request_error"}
+    )
+    assert verdict(openai_transient) == "retry"
+    assert verdict(openai_fatal) == "raise"

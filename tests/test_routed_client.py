@@ -129,6 +129,55 @@ async def test_stream_falls_back_before_the_first_chunk(routed: Any, stub: Vendo
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "from the fallback"
 
 
+async def test_stream_error_before_the_first_chunk_falls_back(routed: Any, stub: VendorStub) -> None:
+    """An error event that arrives before any chunk reached the caller is retried like a failed request."""
+    stub.queue("small-text", Fault.stream_error(after_events=0))
+    stub.reply(None, Reply(text="recovered"))
+    with routed.with_context(score=0.1):
+        stream = await settle(routed.chat.completions.create(model="auto", messages=HELLO, stream=True))
+    chunks = [c async for c in stream] if isinstance(stream, openai.AsyncStream) else list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "recovered"
+    assert [r.model for r in stub.requests] == ["small-text", "small-text"]
+
+
+async def test_anthropic_overloaded_first_event_is_retried(stub: VendorStub) -> None:
+    """Anthropic's overloaded_error as the first stream event is retried before the caller sees anything."""
+    stub.queue("claude-haiku-4-5", Fault.stream_error(after_events=0))
+    client = frugal.AsyncClient(**{**vendor_options(stub), "max_retries": 1})  # type: ignore[arg-type]
+    stream = await client.messages.create(model="claude-haiku-4-5", max_tokens=9, messages=HELLO, stream=True)  # type: ignore[arg-type]
+    events = [e async for e in stream]
+    assert events[-1].type == "message_stop"
+    assert len(stub.requests) == 2
+
+
+async def test_mid_stream_error_after_the_first_chunk_reaches_the_caller(
+    routed: Any, stub: VendorStub
+) -> None:
+    """Once a chunk reached the caller there is no fallback: the error is raised from the iteration."""
+    stub.queue("small-text", Fault.stream_error(after_events=2))
+    with routed.with_context(score=0.1):
+        stream = await settle(routed.chat.completions.create(model="auto", messages=HELLO, stream=True))
+    with pytest.raises(openai.APIError):
+        _ = [c async for c in stream] if isinstance(stream, openai.AsyncStream) else list(stream)
+    assert len(stub.requests) == 1
+
+
+async def test_messages_stream_helper_falls_back(routed: Any, stub: VendorStub) -> None:
+    """messages.stream(...) gets retries and fallback too (it runs on messages.create(stream=True))."""
+    stub.fail("small-text", 503, times=2, retry_after=0)
+    stub.reply("small-vision", Reply(text="via the helper"))
+    with routed.with_context(score=0.1):
+        manager = routed.messages.stream(model="auto", max_tokens=50, messages=HELLO)
+        if isinstance(routed, frugal.AsyncClient):
+            async with manager as stream:
+                text = "".join([t async for t in stream.text_stream])
+        else:
+            with manager as stream:
+                text = "".join(stream.text_stream)
+    assert text == "via the helper"
+    assert [r.model for r in stub.requests] == ["small-text", "small-text", "small-vision"]
+
+
 async def test_connection_reset_is_retried(routed: Any, stub: VendorStub) -> None:
     """A connection reset counts as transient: retried on the same model."""
     stub.queue("small-text", Fault.reset())

@@ -285,7 +285,10 @@ def test_invariants(spec: Mapping[str, Any]) -> None:
 
 plain_messages = st.lists(
     st.fixed_dictionaries(
-        {"role": st.sampled_from(["system", "developer", "user", "assistant"]), "content": st.text(max_size=30)}
+        {
+            "role": st.sampled_from(["system", "developer", "user", "assistant"]),
+            "content": st.text(max_size=30),
+        }
     ),
     min_size=1,
     max_size=5,

@@ -26,6 +26,7 @@ from ._resources import (
 from .exceptions import ConfigError
 from .providers import ProviderHandle, handle_from_spec
 from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
+from .providers.streams import peek_async, peek_sync
 
 if TYPE_CHECKING:
     import anthropic as anthropic_sdk
@@ -217,15 +218,20 @@ class _BaseClient:
         )
 
     def _stream_manager(self, params: dict[str, Any]) -> Any:
-        """``messages.stream(...)``: the SDK's stream manager, native or over a translated stream."""
-        handle, model = self._chain(MESSAGES, params)[0]
-        if handle.kind == MESSAGES_STREAM.shape:
+        """``messages.stream(...)``: the SDK's own stream manager over ``messages.create(stream=True)``.
+
+        So the helper gets routing, retries and fallback like every other call: the request is sent when
+        the manager is entered, as with the SDK. ``output_format`` (structured parsing of the stream) goes
+        to the SDK's own ``messages.stream`` on the placed model, without fallback.
+        """
+        if "output_format" in params:
+            handle, model = self._placed_target(params)
             params["model"] = model
             return MESSAGES_STREAM.native(handle.call_sdk)(**params)
         from .providers import cross
 
-        translated = self._translated(MESSAGES, handle, {**params, "stream": True}, model)
-        run = translated.run_async() if self._is_async else translated.run_sync
+        streaming = {**params, "stream": True}
+        run = self._call(MESSAGES, streaming) if self._is_async else partial(self._call, MESSAGES, streaming)
         return cross.stream_manager(run, is_async=self._is_async)
 
     def _vendor_client(self, provider: str) -> Any:
@@ -283,8 +289,10 @@ class Client(_BaseClient):
     def _attempt(self, op: Operation, handle: ProviderHandle, model: str, params: dict[str, Any]) -> Any:
         if handle.kind == op.shape:
             params["model"] = model
-            return op.native(handle.call_sdk)(**params)
-        return self._translated(op, handle, params, model).run_sync()
+            result = op.native(handle.call_sdk)(**params)
+        else:
+            result = self._translated(op, handle, params, model).run_sync()
+        return peek_sync(result) if params.get("stream") else result
 
     def as_openai(self) -> openai_sdk.OpenAI:
         """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
@@ -348,8 +356,10 @@ class AsyncClient(_BaseClient):
     ) -> Any:
         if handle.kind == op.shape:
             params["model"] = model
-            return await op.native(handle.call_sdk)(**params)
-        return await self._translated(op, handle, params, model).run_async()
+            result = await op.native(handle.call_sdk)(**params)
+        else:
+            result = await self._translated(op, handle, params, model).run_async()
+        return await peek_async(result) if params.get("stream") else result
 
     def as_openai(self) -> openai_sdk.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""

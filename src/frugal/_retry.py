@@ -33,6 +33,9 @@ Verdict = Literal["retry", "next", "raise"]
 
 _RETRY_STATUS = frozenset({408, 409, 429})
 _TRANSIENT_NAMES = frozenset({"APIConnectionError", "APITimeoutError"})
+_TRANSIENT_STREAM_ERRORS = frozenset(
+    {"overloaded_error", "api_error", "rate_limit_error", "server_error", "requests", "rate_limit_exceeded"}
+)
 
 
 def verdict(exc: BaseException) -> Verdict:
@@ -43,16 +46,21 @@ def verdict(exc: BaseException) -> Verdict:
     if names & _TRANSIENT_NAMES:
         return "retry"
     status = getattr(exc, "status_code", None)
+    if status is None or status == 200:
+        # An error event inside a stream: Anthropic's {"type": "error", "error": {...}} (status 200) or
+        # OpenAI's {"error": {...}} chunk (an APIError without status). Transient kinds are retried.
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            inner = body.get("error")
+            kind = (inner if isinstance(inner, dict) else body).get("type")
+            return "retry" if kind in _TRANSIENT_STREAM_ERRORS else "raise"
+        return "raise"
     if not isinstance(status, int):
         return "raise"
     if status in _RETRY_STATUS or status >= 500:
         return "retry"
     if status == 404:
         return "next"
-    if status == 200:  # an error event inside a stream: Anthropic's overloaded_error and friends
-        body = getattr(exc, "body", None)
-        kind = body.get("error", {}).get("type") if isinstance(body, dict) else None
-        return "retry" if kind in ("overloaded_error", "api_error", "rate_limit_error") else "raise"
     return "raise"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["rewrap", "translate_async", "translate_sync"]
+__all__ = ["peek_async", "peek_sync", "rewrap", "translate_async", "translate_sync"]
 
 S = TypeVar("S")
 
@@ -86,3 +86,38 @@ async def translate_async(
         if converted is exc:
             raise
         raise converted from None
+
+
+def peek_sync(stream: S) -> S:
+    """Read the first item of an SDK stream now, and return a stream of the same class yielding everything.
+
+    An error that arrives before the first item (a mid-stream ``overloaded_error`` as the first event) is
+    raised here, while nothing has reached the caller, so the call can still be retried or fall back.
+    """
+    iterator: Iterator[Any] = stream._iterator  # type: ignore[attr-defined]
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return stream
+    return rewrap(type(stream), stream.response, _prepend(first, iterator))  # type: ignore[attr-defined]
+
+
+async def peek_async(stream: S) -> S:
+    """The async twin of :func:`peek_sync`."""
+    iterator: AsyncIterator[Any] = stream._iterator  # type: ignore[attr-defined]
+    try:
+        first = await iterator.__anext__()
+    except StopAsyncIteration:
+        return stream
+    return rewrap(type(stream), stream.response, _prepend_async(first, iterator))  # type: ignore[attr-defined]
+
+
+def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+async def _prepend_async(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item

@@ -23,9 +23,9 @@ import anthropic
 import openai
 
 import frugal
-from benchmarks._stub import StubURLs, stub_process
 from benchmarks._timing import median_difference, paired
 from frugal.policy import Policy, Tier
+from frugal.testing import StubEndpoints, stub_process
 
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-haiku-4-5"
@@ -36,7 +36,7 @@ MESSAGES: Any = [{"role": "user", "content": "Say hello"}]
 HONOR = Policy(name="honor", tiers=[Tier(name="all", models=[GPT, CLAUDE])], requested_model="honor")
 
 
-def _variants(stub: StubURLs) -> dict[str, Callable[[], object]]:
+def _variants(stub: StubEndpoints) -> dict[str, Callable[[], object]]:
     raw_oa = openai.OpenAI(api_key="sk-bench", base_url=stub.openai_base_url, max_retries=0)
     raw_an = anthropic.Anthropic(api_key="sk-ant-bench", base_url=stub.anthropic_base_url, max_retries=0)
     fr = frugal.Client(

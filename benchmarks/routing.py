@@ -20,10 +20,10 @@ from typing import Any
 import openai
 
 import frugal
-from benchmarks._stub import stub_process
 from benchmarks._timing import median_difference, paired
 from frugal._dispatch import decide
 from frugal.providers.calls import CHAT
+from frugal.testing import stub_process
 
 PROMPT_2K = (
     "Our support team keeps receiving tickets about delayed refunds. Summarise the situation below for a "

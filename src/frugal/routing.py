@@ -295,6 +295,7 @@ class Router:
             + [t for t in reversed(allowed) if t < tier_index]
         )
         chain: list[tuple[float, Candidate, int]] = []
+        evaluated: dict[int, list[tuple[float, Candidate, int]]] = {}
         chosen_tier = tier_index
         for t in order:
             tier = self.tiers[t]
@@ -316,6 +317,7 @@ class Router:
                     continue
                 found.append((rank, candidate, t))
             found.sort(key=lambda item: item[0])
+            evaluated[t] = found
             if found and not chain:
                 chosen_tier = t
                 if t != tier_index:
@@ -341,7 +343,14 @@ class Router:
         cost = chain[0][0] if chain[0][0] != _INF else None
         if requested_candidate is not None and chain[0][1] is requested_candidate:
             cost = self.catalog.estimate(requested_candidate.info, input_tokens, output_tokens)
-        baseline = requested_candidate or self._baseline(request, allowed, translatable, deny, input_tokens)
+        baseline = requested_candidate
+        if baseline is None:
+            strongest = evaluated.get(allowed[-1]) if ceiling is None else None
+            baseline = (
+                strongest[0][1]  # already priced for the chain: the cheapest eligible of the strongest tier
+                if strongest
+                else self._baseline(request, allowed, translatable, deny, input_tokens)
+            )
         return self._decision(
             request,
             tuple(candidates),

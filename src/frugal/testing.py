@@ -42,10 +42,12 @@ __all__ = [
     "NetworkGuard",
     "RecordedRequest",
     "Reply",
+    "StubEndpoints",
     "ToolCall",
     "Usage",
     "VendorStub",
     "deny_network",
+    "stub_process",
 ]
 
 
@@ -117,7 +119,59 @@ _OPENAI_PATHS = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "
 _ANTHROPIC_PATHS = {"/v1/messages": "messages", "/v1/messages/count_tokens": "count_tokens"}
 
 
-class VendorStub:
+class _Endpoints:
+    """The SDKs' base URLs of a stub at :attr:`url`."""
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        raise NotImplementedError
+
+    @property
+    def openai_base_url(self) -> str:
+        """What ``openai.OpenAI(base_url=...)`` takes."""
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """What ``anthropic.Anthropic(base_url=...)`` takes."""
+        return self.url
+
+
+class StubEndpoints(_Endpoints):
+    """The endpoints of a stub served by another process (see :func:`stub_process`)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return self._url
+
+
+@contextmanager
+def stub_process() -> Iterator[StubEndpoints]:
+    """Serve a :class:`VendorStub` in a child process (``python -m frugal.testing``) for the ``with`` block.
+
+    For benchmarks: a client timed in this process does not share a GIL with the server.
+    """
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "frugal.testing"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        yield StubEndpoints(child.stdout.readline().strip())
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=10)
+
+
+class VendorStub(_Endpoints):
     """A loopback server speaking the OpenAI and Anthropic wire formats.
 
     Args:
@@ -165,16 +219,6 @@ class VendorStub:
         if self._server is None:
             raise RuntimeError("the stub is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def openai_base_url(self) -> str:
-        """What ``openai.OpenAI(base_url=...)`` takes."""
-        return f"{self.url}/v1"
-
-    @property
-    def anthropic_base_url(self) -> str:
-        """What ``anthropic.Anthropic(base_url=...)`` takes."""
-        return self.url
 
     # -- scripting ----------------------------------------------------------------------------
 

@@ -194,10 +194,14 @@ _SIMPLE = frozenset(
         "capital",
     ]
 )
-_PHRASES = ("step by step", "who is ", "what is the ", "true or false", "yes or no", "how many", "how much")
+_SIMPLE_PHRASES = ("who is ", "what is the ", "true or false", "yes or no")
 _PUNCTUATION = str.maketrans(dict.fromkeys("!\"$%&',.:;<>?@[\\]|~()", " "))
 _OPERATORS = "+*/=^"
 _NUMBERS = frozenset(str(n) for n in range(1000))
+
+
+def _strength(signal: tuple[str, float]) -> float:
+    return abs(signal[1])
 
 
 class HeuristicOptions(BaseModel):
@@ -223,7 +227,7 @@ class HeuristicOptions(BaseModel):
     images: float = Field(0.5, description="Images in the conversation.")
     multilingual: float = Field(0.3, description="Mostly non-ASCII text.")
     scan_chars: int = Field(
-        800, ge=200, description="Characters of the prompt scanned for cues: two thirds head, one third tail."
+        600, ge=200, description="Characters of the prompt scanned for cues: two thirds head, one third tail."
     )
 
 
@@ -246,30 +250,31 @@ class HeuristicClassifier:
             prompt if chars <= o.scan_chars else prompt[:head] + "\n" + prompt[head - o.scan_chars :]
         ).lower()
         words = set(text.translate(_PUNCTUATION).split())
-        phrases = [phrase in text for phrase in _PHRASES]
         arithmetic = not words.isdisjoint(_NUMBERS) and sum(map(text.count, _OPERATORS)) > 0
-        lines = text.count("\n1") + text.count("\n- ")
-        counts = {
-            "code": len(words & _CODE) + 2 * text.count("```") + ("{" in text) + ("=>" in text),
-            "math": len(words & _MATH) + 2 * arithmetic + phrases[5] + phrases[6],
-            "reasoning": len(words & _REASONING) + 2 * phrases[0],
-            "constraint": len(words & _CONSTRAINT),
-            "multistep": len(words & _STEPS) + lines,
-            "simple": (len(words & _SIMPLE) + phrases[1] + phrases[2] + phrases[3] + phrases[4])
-            if chars < 400
-            else 0,
-        }
+        code = len(words & _CODE) + 2 * text.count("```") + ("{" in text) + ("=>" in text)
+        math_cues = len(words & _MATH) + 2 * arithmetic + ("how many" in text) + ("how much" in text)
+        reasoning = len(words & _REASONING) + 2 * ("step by step" in text)
+        steps = len(words & _STEPS) + text.count("\n1") + text.count("\n- ")
+        simple = 0
+        if chars < 400:
+            simple = len(words & _SIMPLE) + sum(phrase in text for phrase in _SIMPLE_PHRASES)
         context_chars = len(request.system) + len(request.history)
-        signals = [
-            ("prompt length", o.length * min(1.0, math.log10(1 + chars) / 4)),
-            ("large context", o.context * min(1.0, math.log10(1 + context_chars) / 4.5)),
-            ("code", o.code * min(counts["code"], 3)),
-            ("math", o.math * min(counts["math"], 3)),
-            ("reasoning cues", o.reasoning * min(counts["reasoning"], 3)),
-            ("explicit constraints", o.constraint * min(counts["constraint"], 3)),
-            ("multi-step", o.multistep * min(counts["multistep"], 4)),
-            ("simple request", o.simple * min(counts["simple"], 2)),
-        ]
+        signals = [("prompt length", o.length * min(1.0, math.log10(1 + chars) / 4))]
+        if context_chars:
+            signals.append(("large context", o.context * min(1.0, math.log10(1 + context_chars) / 4.5)))
+        if code:
+            signals.append(("code", o.code * min(code, 3)))
+        if math_cues:
+            signals.append(("math", o.math * min(math_cues, 3)))
+        if reasoning:
+            signals.append(("reasoning cues", o.reasoning * min(reasoning, 3)))
+        constraint = len(words & _CONSTRAINT)
+        if constraint:
+            signals.append(("explicit constraints", o.constraint * min(constraint, 3)))
+        if steps:
+            signals.append(("multi-step", o.multistep * min(steps, 4)))
+        if simple:
+            signals.append(("simple request", o.simple * min(simple, 2)))
         if request.needs_tools:
             signals.append(("tools", o.tools))
         if request.turns > 1:
@@ -284,9 +289,11 @@ class HeuristicClassifier:
             sample = text[:400]
             if len(sample) - len(sample.encode("ascii", "ignore")) > 0.3 * len(sample):
                 signals.append(("non-English text", o.multilingual))
-        logit = o.bias + sum(value for _, value in signals)
+        logit = o.bias
+        for _, value in signals:
+            logit += value
         score = 1.0 / (1.0 + math.exp(-logit))
-        signals.sort(key=lambda item: -abs(item[1]))
+        signals.sort(key=_strength, reverse=True)
         reasons = tuple(
             f"long prompt ({chars // 1000}k chars)" if name == "prompt length" and chars >= 1000 else name
             for name, value in signals[:3]

@@ -178,6 +178,16 @@ async def test_messages_stream_helper_falls_back(routed: Any, stub: VendorStub) 
     assert [r.model for r in stub.requests] == ["small-text", "small-text", "small-vision"]
 
 
+async def test_generator_arguments_survive_routing(routed: Any, stub: VendorStub) -> None:
+    """messages given as a generator (the SDKs accept any iterable) are read by routing and still sent."""
+    messages = ({"role": "user", "content": text} for text in ["one", "two"])
+    with routed.with_context(score=0.1):
+        await settle(routed.chat.completions.create(model="auto", messages=messages))
+    body = stub.requests[0].body
+    assert body is not None
+    assert [m["content"] for m in body["messages"]] == ["one", "two"]
+
+
 async def test_connection_reset_is_retried(routed: Any, stub: VendorStub) -> None:
     """A connection reset counts as transient: retried on the same model."""
     stub.queue("small-text", Fault.reset())

@@ -184,6 +184,10 @@ class _BaseClient:
         if self._honor and model != "auto" and model not in self._router.routes:
             return [self._placed_target(params)]  # honoured: no decision to make, only a placement
         if op.routed:
+            for key in ("messages", "tools", "input"):  # the SDKs take any iterable; routing reads them first
+                value = params.get(key)
+                if value is not None and not isinstance(value, (list, tuple, str, dict)):
+                    params[key] = list(value)
             decision = self._decide(self._router, op, params)
             return [(self._providers[c.provider], c.model) for c in decision.chain]
         return [self._placed_target(params)]

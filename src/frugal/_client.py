@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ._context import with_context
-from ._models import place_model
 from ._resources import (
     ChatNamespace,
     EmbeddingsNamespace,
@@ -26,7 +25,7 @@ from ._resources import (
 from .exceptions import ConfigError
 from .providers import ProviderHandle, handle_from_spec
 from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
-from .providers.streams import peek_async, peek_sync
+from .providers.streams import peek_async, peek_sync, rewrap
 
 if TYPE_CHECKING:
     import anthropic as anthropic_sdk
@@ -39,11 +38,10 @@ if TYPE_CHECKING:
 
     from .policy import Policy
     from .providers.cross import Translated
-    from .routing import Decision
+    from .routing import Candidate, Decision
+    from .telemetry import AttemptTelemetry, CallTelemetry
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "Client"]
-
-_MAX_PLACEMENTS = 4096  # cache bound: model names come from code, but never trust that blindly
 
 
 _DEFAULT_KEY_ENV = {"openai": ("OPENAI_API_KEY",), "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")}
@@ -99,6 +97,7 @@ class _BaseClient:
         max_retries: int | None = None,
         timeout: float | None = None,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
+        tracer_provider: Any = None,
     ) -> None:
         # pydantic, genai-prices and the classifiers load here, not at `import frugal`.
         from ._compile import compile_policy
@@ -132,7 +131,6 @@ class _BaseClient:
         if default_max_tokens < 1:
             raise ConfigError(f"default_max_tokens must be a positive integer, got {default_max_tokens!r}")
         self._default_max_tokens = default_max_tokens
-        self._placed: dict[str, tuple[ProviderHandle, str]] = {}
         available = frozenset(
             name
             for name, handle in self._providers.items()
@@ -142,6 +140,12 @@ class _BaseClient:
             loaded, located, providers=self._kinds, models=self._models, available_providers=available
         )
         self._honor = loaded.requested_model == "honor"
+        from .telemetry import Telemetry
+
+        self._telemetry = Telemetry(
+            tracer_provider, policy_id=self._router.policy_id, hash_users=loaded.hash_user_ids
+        )
+
         self._bind_namespaces()
 
     @property
@@ -178,34 +182,57 @@ class _BaseClient:
 
     # -- the seam: which provider serves which model ------------------------------------------------
 
-    def _chain(self, op: Operation, params: dict[str, Any]) -> list[tuple[ProviderHandle, str]]:
-        """The (provider, model) pairs to try, in order: the decision's chain for routed operations."""
+    def _chain(self, op: Operation, params: dict[str, Any]) -> tuple[list[Candidate], Decision | None]:
+        """The candidates to try, in order, and the routing decision (None when nothing was decided)."""
         model = params.get("model")
         if self._honor and model != "auto" and model not in self._router.routes:
-            return [self._placed_target(params)]  # honoured: no decision to make, only a placement
+            return [self._placed_target(params)], None  # honoured: no decision, only a placement
         if op.routed:
             for key in ("messages", "tools", "input"):  # the SDKs take any iterable; routing reads them first
                 value = params.get(key)
                 if value is not None and not isinstance(value, (list, tuple, str, dict)):
                     params[key] = list(value)
             decision = self._decide(self._router, op, params)
-            return [(self._providers[c.provider], c.model) for c in decision.chain]
-        return [self._placed_target(params)]
+            return list(decision.chain), decision
+        return [self._placed_target(params)], None
 
-    def _placed_target(self, params: dict[str, Any]) -> tuple[ProviderHandle, str]:
-        """(provider, model) for an unrouted call: the model named is the model called."""
+    def _placed_target(self, params: dict[str, Any]) -> Candidate:
+        """The candidate for an unrouted call: the model named is the model called."""
         model = params.get("model")
-        if isinstance(model, str):
-            hit = self._placed.get(model)
-            if hit is not None:
-                return hit
-        else:
+        if not isinstance(model, str):
             raise TypeError(f"model must be a string naming a model, got {type(model).__name__}")
-        placement = place_model(model, providers=self._kinds, models=self._models)
-        entry = (self._providers[placement.provider], placement.model)
-        if len(self._placed) < _MAX_PLACEMENTS:
-            self._placed[model] = entry
-        return entry
+        return self._router.place(model)
+
+    def _begin(self, op: Operation, params: dict[str, Any]) -> tuple[list[Candidate], CallTelemetry]:
+        """Decide, and open the call span (with the baseline to price savings against)."""
+        candidates, decision = self._chain(op, params)
+        telemetry = self._telemetry.start_call(op.name, decision, params)
+        if telemetry.recording:
+            baseline = decision.baseline_model if decision is not None else candidates[0].model
+            try:
+                telemetry.set_baseline(self._router.place(baseline).info if baseline else None)
+            except Exception:  # a baseline that cannot be placed only costs the savings figure
+                telemetry.set_baseline(None)
+        return candidates, telemetry
+
+    def _start_attempt(
+        self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry
+    ) -> tuple[ProviderHandle, dict[str, Any], AttemptTelemetry, bool]:
+        """The provider, the arguments to send, the attempt span, and whether a usage chunk is hidden.
+
+        When spans are recorded, an OpenAI-shaped stream is asked for its usage chunk (so its cost is
+        known) and that chunk is kept from a caller who did not ask for it.
+        """
+        handle = self._providers[candidate.provider]
+        hide_usage = False
+        if telemetry.recording and op is CHAT and params.get("stream"):
+            options = params.get("stream_options") or {}
+            if not options.get("include_usage"):
+                params = {**params, "stream_options": {**options, "include_usage": True}}
+                hide_usage = True
+        server = handle.server if telemetry.recording else None
+        attempt = telemetry.attempt(handle.name, handle.kind, candidate.model, candidate.info, params, server)
+        return handle, params, attempt, hide_usage
 
     def _translated(
         self, op: Operation, handle: ProviderHandle, params: dict[str, Any], model: str
@@ -229,9 +256,9 @@ class _BaseClient:
         to the SDK's own ``messages.stream`` on the placed model, without fallback.
         """
         if "output_format" in params:
-            handle, model = self._placed_target(params)
-            params["model"] = model
-            return MESSAGES_STREAM.native(handle.call_sdk)(**params)
+            candidate = self._placed_target(params)
+            params["model"] = candidate.model
+            return MESSAGES_STREAM.native(self._providers[candidate.provider].call_sdk)(**params)
         from .providers import cross
 
         streaming = {**params, "stream": True}
@@ -263,6 +290,7 @@ class Client(_BaseClient):
         max_retries: passed to the SDK clients frugal builds (the SDK default when ``None``).
         timeout: passed to the SDK clients frugal builds (the SDK default when ``None``).
         default_max_tokens: ``max_tokens`` for Anthropic when an OpenAI-shaped call gives none.
+        tracer_provider: the OpenTelemetry tracer provider for frugal's spans (default: the global one).
 
     Raises:
         ConfigError: the policy, a provider or a model mapping is not usable (with file:line for the policy).
@@ -281,22 +309,42 @@ class Client(_BaseClient):
         self.messages = cast("Messages", MessagesNamespace(self))
 
     def _call(self, op: Operation, params: dict[str, Any]) -> Any:
-        chain = self._chain(op, params)
-        for position, (handle, model) in enumerate(chain):
+        candidates, telemetry = self._begin(op, params)
+        for position, candidate in enumerate(candidates):
             try:
-                return self._retry.run(partial(self._attempt, op, handle, model, params))
+                result = self._retry.run(partial(self._attempt, op, candidate, params, telemetry))
             except Exception as exc:
-                if position == len(chain) - 1 or _fatal(exc):
+                if position == len(candidates) - 1 or _fatal(exc):
+                    telemetry.finish(exc)
                     raise
+                continue
+            if not params.get("stream") or telemetry.ended:
+                telemetry.finish()
+            return result
         raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
 
-    def _attempt(self, op: Operation, handle: ProviderHandle, model: str, params: dict[str, Any]) -> Any:
-        if handle.kind == op.shape:
-            params["model"] = model
-            result = op.native(handle.call_sdk)(**params)
-        else:
-            result = self._translated(op, handle, params, model).run_sync()
-        return peek_sync(result) if params.get("stream") else result
+    def _attempt(
+        self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry
+    ) -> Any:
+        handle, sent, attempt, hide_usage = self._start_attempt(op, candidate, params, telemetry)
+        try:
+            if handle.kind == op.shape:
+                sent["model"] = candidate.model
+                result = op.native(handle.call_sdk)(**sent)
+            else:
+                result = self._translated(op, handle, sent, candidate.model).run_sync()
+            if sent.get("stream"):
+                result = peek_sync(result)
+        except BaseException as exc:
+            attempt.fail(exc)
+            raise
+        if not sent.get("stream"):
+            attempt.succeed(result)
+            return result
+        if not telemetry.recording:
+            return result
+        items = attempt.observe(result._iterator, hide_usage=hide_usage)
+        return rewrap(type(result), result.response, items)
 
     def as_openai(self) -> openai_sdk.OpenAI:
         """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
@@ -346,24 +394,42 @@ class AsyncClient(_BaseClient):
         self.messages = cast("AsyncMessages", MessagesNamespace(self))
 
     async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
-        chain = self._chain(op, params)
-        for position, (handle, model) in enumerate(chain):
+        candidates, telemetry = self._begin(op, params)
+        for position, candidate in enumerate(candidates):
             try:
-                return await self._retry.run_async(partial(self._attempt, op, handle, model, params))
+                result = await self._retry.run_async(partial(self._attempt, op, candidate, params, telemetry))
             except Exception as exc:
-                if position == len(chain) - 1 or _fatal(exc):
+                if position == len(candidates) - 1 or _fatal(exc):
+                    telemetry.finish(exc)
                     raise
+                continue
+            if not params.get("stream") or telemetry.ended:
+                telemetry.finish()
+            return result
         raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
 
     async def _attempt(
-        self, op: Operation, handle: ProviderHandle, model: str, params: dict[str, Any]
+        self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry
     ) -> Any:
-        if handle.kind == op.shape:
-            params["model"] = model
-            result = await op.native(handle.call_sdk)(**params)
-        else:
-            result = await self._translated(op, handle, params, model).run_async()
-        return await peek_async(result) if params.get("stream") else result
+        handle, sent, attempt, hide_usage = self._start_attempt(op, candidate, params, telemetry)
+        try:
+            if handle.kind == op.shape:
+                sent["model"] = candidate.model
+                result = await op.native(handle.call_sdk)(**sent)
+            else:
+                result = await self._translated(op, handle, sent, candidate.model).run_async()
+            if sent.get("stream"):
+                result = await peek_async(result)
+        except BaseException as exc:
+            attempt.fail(exc)
+            raise
+        if not sent.get("stream"):
+            attempt.succeed(result)
+            return result
+        if not telemetry.recording:
+            return result
+        items = attempt.observe_async(result._iterator, hide_usage=hide_usage)
+        return rewrap(type(result), result.response, items)
 
     def as_openai(self) -> openai_sdk.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""

@@ -174,14 +174,15 @@ def compile_policy(
         tier_index(policy.default_tier, ("default_tier",)) if policy.default_tier else (len(tiers) - 1) // 2
     )
 
-    extra: dict[str, Candidate] = {}
+    extra: dict[str, Candidate] = {model: candidate(model) for model in placements}
 
     def place(model: str) -> Candidate:
         """A Candidate for any model name (a requested ceiling may be outside the tiers)."""
-        if model in placements:
-            return candidate(model)
         found = extra.get(model)
         if found is None:
+            if len(extra) > 4096:  # names come from code, but never trust that blindly
+                for name in [name for name in extra if name not in placements]:
+                    del extra[name]
             placed = place_model(model, providers=providers, models=models_map)
             info = catalog.get(model) or Catalog.build([model], overrides=policy.models).get(model)
             assert info is not None

@@ -35,6 +35,7 @@ __all__ = [
     "Rates",
     "TokenUsage",
     "known_model_names",
+    "price",
     "resolve_model",
 ]
 
@@ -392,20 +393,7 @@ class Catalog:
         if info is None or not info.rates:
             self._warn_unpriced(model if isinstance(model, str) else model.name)
             return None
-        rates = info.rates_for(usage.input_tokens)
-        uncached = (
-            usage.input_tokens
-            - usage.cache_read_tokens
-            - usage.cache_write_tokens
-            - usage.cache_write_1h_tokens
-        )
-        return (
-            uncached * rates.input
-            + usage.cache_read_tokens * rates.cache_read
-            + usage.cache_write_tokens * rates.cache_write_5m
-            + usage.cache_write_1h_tokens * rates.cache_write_1h
-            + usage.output_tokens * rates.output
-        )
+        return price(info, usage)
 
     def estimate(self, model: str | ModelInfo, input_tokens: int, output_tokens: int) -> float | None:
         """Pre-call estimate: no cache assumed. None when the price is unknown (warned once)."""
@@ -425,6 +413,22 @@ class Catalog:
                 FrugalWarning,
                 stacklevel=3,
             )
+
+
+def price(info: ModelInfo, usage: TokenUsage) -> float | None:
+    """USD for ``usage`` on a resolved model (None when its price is unknown); no warning, no lookup."""
+    if not info.rates:
+        return None
+    rates = info.rates_for(usage.input_tokens)
+    written = usage.cache_write_tokens + usage.cache_write_1h_tokens
+    uncached = usage.input_tokens - usage.cache_read_tokens - written
+    return (
+        uncached * rates.input
+        + usage.cache_read_tokens * rates.cache_read
+        + usage.cache_write_tokens * rates.cache_write_5m
+        + usage.cache_write_1h_tokens * rates.cache_write_1h
+        + usage.output_tokens * rates.output
+    )
 
 
 def known_model_names(provider: str | None = None) -> list[str]:

@@ -29,7 +29,7 @@ class ProviderHandle:
         is_async: whether its SDK client is the async one.
     """
 
-    __slots__ = ("_call_sdk", "_options", "_sdk", "is_async", "kind", "name", "owned")
+    __slots__ = ("_call_sdk", "_options", "_sdk", "_server", "is_async", "kind", "name", "owned")
 
     def __init__(
         self, name: str, kind: str, *, is_async: bool, options: Mapping[str, Any], sdk: Any = None
@@ -40,6 +40,7 @@ class ProviderHandle:
         self._options = dict(options)
         self._sdk = sdk
         self._call_sdk: Any = None
+        self._server: tuple[str, int | None] | bool | None = False  # False: not read yet
         self.owned = sdk is None  # frugal built it, so frugal closes it
 
     @property
@@ -67,6 +68,19 @@ class ProviderHandle:
             sdk = self.sdk
             client = self._call_sdk = sdk if self.owned else sdk.with_options(max_retries=0)
         return client
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """(host, port) of the provider's base URL, for spans (read once)."""
+        server = self._server
+        if server is False:
+            try:
+                url = self.call_sdk.base_url
+                server = (str(url.host), url.port)
+            except Exception:
+                server = None
+            self._server = server
+        return server  # type: ignore[return-value]
 
     def has_option(self, name: str) -> bool:
         """Whether the SDK client will be built with a non-empty keyword argument ``name``."""
@@ -150,4 +164,8 @@ def handle_from_spec(
             f"provider {name!r}: 'kind' must be one of {', '.join(map(repr, KINDS))}, got {kind!r}"
         )
     merged = {**defaults, **options, "max_retries": 0}  # frugal owns retries (see _retry.py)
+    if kind == "anthropic":
+        # anthropic 2.x emits its own spans under a global tracer provider; frugal's attempt spans carry the
+        # same tokens plus the cost, so the SDK's are off unless asked for (never count tokens twice).
+        merged.setdefault("open_telemetry", False)
     return ProviderHandle(name, kind, is_async=is_async, options=merged)

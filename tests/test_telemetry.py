@@ -287,7 +287,8 @@ exporter = InMemorySpanExporter()
 provider = TracerProvider()
 provider.add_span_processor(SimpleSpanProcessor(exporter))
 trace.set_tracer_provider(provider)
-client = frugal.Client(policy={str(HONOR_POLICY)!r}, anthropic={{"api_key": "k", "base_url": {stub.anthropic_base_url!r}}})
+anthropic = {{"api_key": "k", "base_url": {stub.anthropic_base_url!r}}}
+client = frugal.Client(policy={str(HONOR_POLICY)!r}, anthropic=anthropic)
 client.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=[{{"role": "user", "content": "hi"}}])
 print(json.dumps([[s.name, s.instrumentation_scope.name] for s in exporter.get_finished_spans()]))
 """

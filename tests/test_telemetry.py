@@ -157,6 +157,24 @@ async def test_stream_spans_end_once_at_the_end_with_usage(
         assert sent["stream_options"] == {"include_usage": True}
 
 
+async def test_closing_a_stream_ends_its_spans_at_once(
+    traced: Any, stub: VendorStub, exporter: InMemorySpanExporter
+) -> None:
+    """stream.close() (or leaving its with-block) ends both spans right away, once, without an error."""
+    stub.reply("gpt-4o-mini", Reply(text="a long answer " * 10))
+    stream = await settle(traced.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
+    if isinstance(stream, openai.AsyncStream):
+        async with stream:
+            await stream.__anext__()
+    else:
+        with stream:
+            next(iter(stream))
+    call, attempts = spans(exporter)
+    assert len(attempts) == 1
+    assert call.status.status_code is not StatusCode.ERROR
+    assert stream.response.is_closed
+
+
 def test_abandoned_stream_ends_its_spans(
     stub: VendorStub, provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:

@@ -25,7 +25,7 @@ from ._resources import (
 from .exceptions import ConfigError
 from .providers import ProviderHandle, handle_from_spec
 from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
-from .providers.streams import peek_async, peek_sync, rewrap
+from .providers.streams import close_with, peek_async, peek_sync, rewrap
 
 if TYPE_CHECKING:
     import anthropic as anthropic_sdk
@@ -344,7 +344,7 @@ class Client(_BaseClient):
         if not telemetry.recording:
             return result
         items = attempt.observe(result._iterator, hide_usage=hide_usage)
-        return rewrap(type(result), result.response, items)
+        return close_with(rewrap(type(result), result.response, items), items)
 
     def as_openai(self) -> openai_sdk.OpenAI:
         """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
@@ -429,7 +429,7 @@ class AsyncClient(_BaseClient):
         if not telemetry.recording:
             return result
         items = attempt.observe_async(result._iterator, hide_usage=hide_usage)
-        return rewrap(type(result), result.response, items)
+        return close_with(rewrap(type(result), result.response, items), items)
 
     def as_openai(self) -> openai_sdk.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""

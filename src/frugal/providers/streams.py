@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["peek_async", "peek_sync", "rewrap", "translate_async", "translate_sync"]
+__all__ = ["close_with", "peek_async", "peek_sync", "rewrap", "translate_async", "translate_sync"]
 
 S = TypeVar("S")
 
@@ -121,3 +121,30 @@ async def _prepend_async(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[
     yield first
     async for item in rest:
         yield item
+
+
+def close_with(stream: S, items: Iterator[Any] | AsyncIterator[Any]) -> S:
+    """Make ``stream.close()`` (and ``with``/``async with``) also close ``items``, a generator over it.
+
+    An observing generator's ``finally`` then runs at once (ending its spans), not at garbage collection.
+    """
+    original = stream.close  # type: ignore[attr-defined]
+    if hasattr(items, "aclose"):
+
+        async def aclose() -> None:
+            try:
+                await items.aclose()
+            finally:
+                await original()
+
+        stream.close = aclose  # type: ignore[attr-defined]
+    else:
+
+        def close() -> None:
+            try:
+                items.close()  # type: ignore[union-attr]
+            finally:
+                original()
+
+        stream.close = close  # type: ignore[attr-defined]
+    return stream

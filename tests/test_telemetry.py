@@ -314,3 +314,84 @@ print(json.dumps([[s.name, s.instrumentation_scope.name] for s in exporter.get_f
     scopes = json.loads(out.strip().splitlines()[-1])
     assert sorted(name for name, _ in scopes) == ["chat claude-haiku-4-5", "frugal messages"]
     assert {scope for _, scope in scopes} == {"frugal"}
+
+
+# -- metrics ----------------------------------------------------------------------------------------
+
+
+def _points(reader: Any) -> dict[str, list[Any]]:
+    """Metric name -> its data points, from an InMemoryMetricReader."""
+    found: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                found.setdefault(metric.name, []).extend(metric.data.data_points)
+    return found
+
+
+@pytest.fixture
+def metered(stub: VendorStub, provider: TracerProvider) -> tuple[frugal.Client, Any]:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    options = vendor_options(
+        stub, tracer_provider=provider, meter_provider=MeterProvider(metric_readers=[reader])
+    )
+    return frugal.Client(**options), reader  # type: ignore[arg-type]
+
+
+def test_metrics_tokens_duration_cost(
+    metered: tuple[frugal.Client, Any], stub: VendorStub, exporter: InMemorySpanExporter
+) -> None:
+    """Token usage and duration histograms (v1.41 buckets) and the cost counter agree with the spans."""
+    client, reader = metered
+    stub.reply("gpt-4o-mini", Reply(text="hi", usage=USAGE))
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    points = _points(reader)
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in points["gen_ai.client.token.usage"]}
+    assert (tokens["input"].sum, tokens["output"].sum) == (1000, 200)
+    assert list(tokens["input"].explicit_bounds)[:4] == [1, 4, 16, 64]
+    assert tokens["input"].attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    [duration] = points["gen_ai.client.operation.duration"]
+    assert duration.count == 1
+    assert list(duration.explicit_bounds)[:3] == [0.01, 0.02, 0.04]
+    [cost] = points["frugal.cost"]
+    call, _ = spans(exporter)
+    assert cost.value == pytest.approx((call.attributes or {})["frugal.cost.usd"])  # type: ignore[arg-type]
+
+
+def test_metrics_error_type_and_time_to_first_chunk(
+    metered: tuple[frugal.Client, Any], stub: VendorStub
+) -> None:
+    """A failed attempt's duration carries error.type; a stream records its time to first chunk."""
+    client, reader = metered
+    stub.fail("gpt-4o-mini", 400)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))  # type: ignore[arg-type]
+    points = _points(reader)
+    errors = [p.attributes.get("error.type") for p in points["gen_ai.client.operation.duration"]]
+    assert "invalid_request_error" in errors
+    [first_chunk] = points["gen_ai.client.operation.time_to_first_chunk"]
+    assert first_chunk.count == 1
+
+
+def test_savings_counter_on_routed_calls(stub: VendorStub) -> None:
+    """Routed calls add their savings (baseline minus cost) to frugal.savings, by tier and team."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    client = frugal.Client(  # type: ignore[arg-type]
+        **vendor_options(
+            stub, policy=POLICIES / "routing.yaml", meter_provider=MeterProvider(metric_readers=[reader])
+        )
+    )
+    stub.reply(None, Reply(usage=Usage(input_tokens=1000, output_tokens=100)))
+    with client.with_context(score=0.1, team="search"):
+        client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
+    [savings] = _points(reader)["frugal.savings"]
+    assert savings.value > 0
+    assert (savings.attributes["frugal.team"], savings.attributes["frugal.route.tier"]) == ("search", "small")

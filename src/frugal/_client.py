@@ -98,6 +98,7 @@ class _BaseClient:
         timeout: float | None = None,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         tracer_provider: Any = None,
+        meter_provider: Any = None,
     ) -> None:
         # pydantic, genai-prices and the classifiers load here, not at `import frugal`.
         from ._compile import compile_policy
@@ -143,7 +144,7 @@ class _BaseClient:
         from .telemetry import Telemetry
 
         self._telemetry = Telemetry(
-            tracer_provider, policy_id=self._router.policy_id, hash_users=loaded.hash_user_ids
+            tracer_provider, meter_provider, policy_id=self._router.policy_id, hash_users=loaded.hash_user_ids
         )
 
         self._bind_namespaces()
@@ -291,6 +292,7 @@ class Client(_BaseClient):
         timeout: passed to the SDK clients frugal builds (the SDK default when ``None``).
         default_max_tokens: ``max_tokens`` for Anthropic when an OpenAI-shaped call gives none.
         tracer_provider: the OpenTelemetry tracer provider for frugal's spans (default: the global one).
+        meter_provider: the OpenTelemetry meter provider for frugal's metrics (default: the global one).
 
     Raises:
         ConfigError: the policy, a provider or a model mapping is not usable (with file:line for the policy).
@@ -335,6 +337,7 @@ class Client(_BaseClient):
                 result = self._translated(op, handle, sent, candidate.model).run_sync()
             if sent.get("stream"):
                 result = peek_sync(result)
+                attempt.first_chunk()
         except BaseException as exc:
             attempt.fail(exc)
             raise
@@ -420,6 +423,7 @@ class AsyncClient(_BaseClient):
                 result = await self._translated(op, handle, sent, candidate.model).run_async()
             if sent.get("stream"):
                 result = await peek_async(result)
+                attempt.first_chunk()
         except BaseException as exc:
             attempt.fail(exc)
             raise

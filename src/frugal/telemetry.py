@@ -17,10 +17,11 @@ span. Names are constants below and documented in ``docs/telemetry.md``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .catalog import ModelInfo, TokenUsage, price
@@ -80,6 +81,16 @@ FRUGAL_USER = "frugal.user"
 FRUGAL_TEAM = "frugal.team"
 FRUGAL_FEATURE = "frugal.feature"
 
+# -- metrics (v1.41 names and buckets) --------------------------------------------------------------
+METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
+METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
+METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_COST = "frugal.cost"
+METRIC_SAVINGS = "frugal.savings"
+GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
+DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+
 #: Attributes of the per-call span.
 CALL_ATTRIBUTES = (
     FRUGAL_ROUTE_REQUESTED_MODEL,
@@ -127,6 +138,7 @@ ATTEMPT_ATTRIBUTES = (
     ERROR_TYPE,
 )
 
+_METRIC_KEYS = (GEN_AI_OPERATION_NAME, GEN_AI_PROVIDER_NAME, GEN_AI_REQUEST_MODEL)
 _GENAI_OPERATION = {"chat": "chat", "messages": "chat", "responses": "chat", "embeddings": "embeddings",
                     "count_tokens": "count_tokens"}  # fmt: skip
 _LOGGED: set[str] = set()
@@ -139,10 +151,47 @@ def _guarded(where: str, exc: BaseException) -> None:
         log.warning("frugal telemetry failed in %s (%s); the call is unaffected", where, type(exc).__name__)
 
 
-class Telemetry:
-    """Builds the spans of one client."""
+class _Instruments:
+    """The metric instruments of one client."""
 
-    def __init__(self, tracer_provider: Any = None, *, policy_id: str, hash_users: bool = False) -> None:
+    __slots__ = ("cost", "duration", "savings", "time_to_first_chunk", "tokens")
+
+    def __init__(self, meter: Any) -> None:
+        self.tokens = meter.create_histogram(
+            METRIC_TOKEN_USAGE,
+            unit="{token}",
+            description="Tokens used per vendor request, by type",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+        self.duration = meter.create_histogram(
+            METRIC_OPERATION_DURATION,
+            unit="s",
+            description="Duration of a vendor request",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.time_to_first_chunk = meter.create_histogram(
+            METRIC_TIME_TO_FIRST_CHUNK,
+            unit="s",
+            description="Time to the first chunk of a stream",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.cost = meter.create_counter(METRIC_COST, unit="USD", description="Cost of calls, all attempts")
+        self.savings = meter.create_counter(
+            METRIC_SAVINGS, unit="USD", description="Baseline cost minus cost"
+        )
+
+
+class Telemetry:
+    """Builds the spans and metrics of one client."""
+
+    def __init__(
+        self,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        *,
+        policy_id: str,
+        hash_users: bool = False,
+    ) -> None:
         from . import __version__
 
         try:
@@ -150,8 +199,25 @@ class Telemetry:
         except Exception as exc:
             _guarded("get_tracer", exc)
             self._tracer = trace.NoOpTracer()
+        self._explicit_meter = meter_provider is not None
+        self._instruments: _Instruments | None
+        try:
+            self._instruments = _Instruments(
+                metrics.get_meter("frugal", __version__, meter_provider=meter_provider)
+            )
+        except Exception as exc:
+            _guarded("get_meter", exc)
+            self._instruments = None
         self._policy_id = policy_id
         self._hash_users = hash_users
+
+    def _metering(self) -> _Instruments | None:
+        """The instruments, when a meter provider is in use (given, or a global SDK one); else None."""
+        if self._instruments is None:
+            return None
+        if self._explicit_meter or type(metrics.get_meter_provider()).__name__ != "_ProxyMeterProvider":
+            return self._instruments
+        return None
 
     def start_call(
         self, operation: str, decision: Decision | None, params: Mapping[str, Any]
@@ -162,10 +228,11 @@ class Telemetry:
         except Exception as exc:
             _guarded("start_call", exc)
             span = trace.INVALID_SPAN
-        if not span.is_recording():
+        instruments = self._metering()
+        if not span.is_recording() and instruments is None:
             span.end()  # nothing is exported (no SDK configured, or sampled out): no per-call state
             return _NULL_CALL
-        call = CallTelemetry(self._tracer, span, operation)
+        call = CallTelemetry(self._tracer, span, operation, instruments)
         try:
             from ._context import call_metadata
 
@@ -178,12 +245,29 @@ class Telemetry:
 class CallTelemetry:
     """The call span and its attempts; sums cost and tokens; ends exactly once."""
 
-    __slots__ = ("_baseline", "_operation", "_span", "_tracer", "attempts", "cost", "ended", "usage")
+    __slots__ = (
+        "_baseline",
+        "_instruments",
+        "_operation",
+        "_span",
+        "_tracer",
+        "attempts",
+        "cost",
+        "ended",
+        "last_model",
+        "metric_attributes",
+        "usage",
+    )
 
-    def __init__(self, tracer: Any, span: Any, operation: str) -> None:
+    def __init__(
+        self, tracer: Any, span: Any, operation: str, instruments: _Instruments | None = None
+    ) -> None:
         self._tracer = tracer
         self._span = span
         self._operation = operation
+        self._instruments = instruments
+        self.metric_attributes: dict[str, Any] = {}
+        self.last_model: Mapping[str, Any] = {}
         self._baseline: ModelInfo | None = None
         self.attempts = 0
         self.cost: float | None = 0.0
@@ -192,13 +276,20 @@ class CallTelemetry:
 
     @property
     def recording(self) -> bool:
-        """Whether anything will be exported (no work is done otherwise)."""
-        return bool(self._span.is_recording())
+        """Whether anything is exported, spans or metrics (the shared null telemetry says no)."""
+        return True
+
+    @property
+    def instruments(self) -> _Instruments | None:
+        """The metric instruments, when metrics are exported."""
+        return self._instruments
 
     def describe(
         self, decision: Decision | None, metadata: Mapping[str, str], policy_id: str, hash_users: bool
     ) -> None:
         attributes: dict[str, Any] = {FRUGAL_POLICY_ID: policy_id}
+        if "team" in metadata:
+            self.metric_attributes[FRUGAL_TEAM] = metadata["team"]
         for key, name in (("user", FRUGAL_USER), ("team", FRUGAL_TEAM), ("feature", FRUGAL_FEATURE)):
             value = metadata.get(key)
             if value is not None:
@@ -208,6 +299,7 @@ class CallTelemetry:
                     value = hash_user(value)
                 attributes[name] = value
         if decision is not None:
+            self.metric_attributes[FRUGAL_ROUTE_TIER] = decision.tier
             attributes[FRUGAL_ROUTE_MODEL] = decision.model
             attributes[FRUGAL_ROUTE_TIER] = decision.tier
             attributes[FRUGAL_ROUTE_NAME] = decision.route
@@ -237,20 +329,18 @@ class CallTelemetry:
     ) -> AttemptTelemetry:
         """A child span for one vendor request."""
         self.attempts += 1
-        if not self.recording:
-            return AttemptTelemetry(self, None, kind, info)
+        attributes = _request_attributes(self._operation, provider, kind, model, params, server)
         try:
-            context = trace.set_span_in_context(self._span)
             span = self._tracer.start_span(
-                f"{_GENAI_OPERATION.get(self._operation, self._operation)} {model}",
+                f"{attributes[GEN_AI_OPERATION_NAME]} {model}",
                 kind=SpanKind.CLIENT,
-                context=context,
-                attributes=_request_attributes(self._operation, provider, kind, model, params, server),
+                context=trace.set_span_in_context(self._span),
+                attributes=attributes,
             )
         except Exception as exc:
             _guarded("attempt", exc)
-            return AttemptTelemetry(self, None, kind, info)
-        return AttemptTelemetry(self, span, kind, info)
+            span = trace.INVALID_SPAN
+        return AttemptTelemetry(self, span, kind, info, attributes)
 
     def finish(self, error: BaseException | None = None) -> None:
         """End the call span (once): totals, baseline and savings, error status."""
@@ -258,9 +348,6 @@ class CallTelemetry:
             return
         self.ended = True
         span = self._span
-        if not span.is_recording():
-            span.end()
-            return
         try:
             attributes: dict[str, Any] = {FRUGAL_ATTEMPTS: self.attempts}
             if self.cost is not None:
@@ -276,6 +363,12 @@ class CallTelemetry:
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 attributes[ERROR_TYPE] = type(error).__name__
             span.set_attributes(attributes)
+            instruments = self._instruments
+            if instruments is not None and self.cost is not None:
+                labels = {**self.metric_attributes, **self.last_model}
+                instruments.cost.add(self.cost, labels)
+                if FRUGAL_SAVINGS_USD in attributes:
+                    instruments.savings.add(attributes[FRUGAL_SAVINGS_USD], labels)
         except Exception as exc:
             _guarded("finish", exc)
         span.end()
@@ -284,14 +377,34 @@ class CallTelemetry:
 class AttemptTelemetry:
     """One attempt span; records usage and cost from the SDK's answer (or its stream)."""
 
-    __slots__ = ("_call", "_info", "_kind", "_span", "ended")
+    __slots__ = ("_call", "_error", "_info", "_kind", "_labels", "_span", "_started", "ended")
 
-    def __init__(self, call: CallTelemetry, span: Any, kind: str, info: ModelInfo | None) -> None:
+    def __init__(
+        self,
+        call: CallTelemetry,
+        span: Any,
+        kind: str,
+        info: ModelInfo | None,
+        request: Mapping[str, Any] | None = None,
+    ) -> None:
         self._call = call
         self._span = span
         self._kind = kind
         self._info = info
+        self._error: str | None = None
+        # Metric attributes: low cardinality only (operation, provider, requested model).
+        self._labels = {k: request[k] for k in _METRIC_KEYS if k in request} if request else {}
+        self._started = time.perf_counter()
         self.ended = False
+
+    def first_chunk(self) -> None:
+        """A stream's first chunk arrived (time to first chunk)."""
+        instruments = self._call.instruments
+        if instruments is not None:
+            try:
+                instruments.time_to_first_chunk.record(time.perf_counter() - self._started, self._labels)
+            except Exception as exc:
+                _guarded("first_chunk", exc)
 
     def succeed(self, result: Any) -> None:
         """Record a non-streamed answer and end the span."""
@@ -310,16 +423,25 @@ class AttemptTelemetry:
             self.ended = True
             return
         try:
+            self._error = _error_type(error)
             self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-            self._span.set_attribute(ERROR_TYPE, _error_type(error))
+            self._span.set_attribute(ERROR_TYPE, self._error)
         except Exception as exc:
             _guarded("fail", exc)
         self._end()
 
     def _end(self) -> None:
-        if not self.ended:
-            self.ended = True
-            self._span.end()
+        if self.ended:
+            return
+        self.ended = True
+        self._span.end()
+        instruments = self._call.instruments
+        if instruments is not None:
+            try:
+                labels = self._labels if self._error is None else {**self._labels, ERROR_TYPE: self._error}
+                instruments.duration.record(time.perf_counter() - self._started, labels)
+            except Exception as exc:
+                _guarded("duration", exc)
 
     def _record(self, summary: _Summary) -> None:
         attributes: dict[str, Any] = {}
@@ -340,6 +462,11 @@ class AttemptTelemetry:
             attributes[GEN_AI_USAGE_REASONING] = usage.reasoning_tokens
             call = self._call
             call.usage = call.usage + usage
+            instruments = call.instruments
+            if instruments is not None:
+                call.last_model = self._labels
+                for token_type, count in (("input", usage.input_tokens), ("output", usage.output_tokens)):
+                    instruments.tokens.record(count, {**self._labels, GEN_AI_TOKEN_TYPE: token_type})
             cost = price(self._info, usage) if self._info is not None else None
             if cost is None:
                 call.cost = None
@@ -395,8 +522,9 @@ class AttemptTelemetry:
             try:
                 self._record(summary.result())
                 if error is not None and not abandoned:
+                    self._error = _error_type(error)
                     self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-                    self._span.set_attribute(ERROR_TYPE, _error_type(error))
+                    self._span.set_attribute(ERROR_TYPE, self._error)
             except Exception as exc:
                 _guarded("stream", exc)
             self._end()

@@ -395,3 +395,55 @@ def test_savings_counter_on_routed_calls(stub: VendorStub) -> None:
     [savings] = _points(reader)["frugal.savings"]
     assert savings.value > 0
     assert (savings.attributes["frugal.team"], savings.attributes["frugal.route.tier"]) == ("search", "small")
+
+
+# -- content and privacy ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "claude-haiku-4-5"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_content_only_when_opted_in(
+    stub: VendorStub,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+    model: str,
+    stream: bool,
+) -> None:
+    """With OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, prompts, system text and answers are on
+    the attempt span (streamed or not); API keys never are."""
+    import json
+
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    client = frugal.Client(**vendor_options(stub, tracer_provider=provider))  # type: ignore[arg-type]
+    stub.reply(model, Reply(text="the answer is MANGO"))
+    messages = [{"role": "system", "content": "Be brief."}, *HELLO]
+    result = client.chat.completions.create(model=model, messages=messages, stream=stream)  # type: ignore[call-overload]
+    if stream:
+        list(result)
+    _, [attempt] = spans(exporter)
+    a = attempt.attributes or {}
+    assert json.loads(a["gen_ai.input.messages"]) == [  # type: ignore[arg-type]
+        {"role": "user", "parts": [{"type": "text", "content": HELLO[0]["content"]}]}
+    ]
+    assert json.loads(a["gen_ai.system_instructions"]) == [{"type": "text", "content": "Be brief."}]  # type: ignore[arg-type]
+    output = json.loads(a["gen_ai.output.messages"])  # type: ignore[arg-type]
+    assert output[0]["parts"][0]["content"] == "the answer is MANGO"
+    assert "sk-test" not in repr(dict(a))
+    assert "sk-ant-test" not in repr(dict(a))
+
+
+def test_user_ids_are_hashed_when_the_policy_says_so(
+    stub: VendorStub, provider: TracerProvider, exporter: InMemorySpanExporter, tmp_path: Any
+) -> None:
+    """hash_user_ids: true puts a stable pseudonym, not the user id, on the call span."""
+    from frugal._context import hash_user
+
+    policy = tmp_path / "hashed.yaml"
+    policy.write_text(HONOR_POLICY.read_text() + "hash_user_ids: true\n")
+    client = frugal.Client(**vendor_options(stub, tracer_provider=provider, policy=policy))  # type: ignore[arg-type]
+    with client.with_context(user="alice@example.com"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    call, _ = spans(exporter)
+    assert (call.attributes or {})["frugal.user"] == hash_user("alice@example.com")
+    assert "alice" not in repr(dict(call.attributes or {}))

@@ -144,7 +144,11 @@ class _BaseClient:
         from .telemetry import Telemetry
 
         self._telemetry = Telemetry(
-            tracer_provider, meter_provider, policy_id=self._router.policy_id, hash_users=loaded.hash_user_ids
+            tracer_provider,
+            meter_provider,
+            policy_id=self._router.policy_id,
+            hash_users=loaded.hash_user_ids,
+            capture_content=loaded.capture_content,
         )
 
         self._bind_namespaces()

@@ -157,6 +157,11 @@ class Policy(_Frozen):
     models: dict[str, ModelSpec] = Field(default_factory=dict, description="Price/capability overrides.")
     fallback: FallbackSpec = Field(default_factory=FallbackSpec)
     hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
+    capture_content: bool = Field(
+        False,
+        description="Put prompts and answers on spans; the environment variable "
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT does too.",
+    )
 
     @field_validator("thresholds")
     @classmethod

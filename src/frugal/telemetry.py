@@ -16,6 +16,7 @@ span. Names are constants below and documented in ``docs/telemetry.md``.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -55,6 +56,9 @@ GEN_AI_USAGE_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
 GEN_AI_USAGE_CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"  # v1.41 (what Phoenix reads)
 GEN_AI_USAGE_CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # the newer name, emitted too
 GEN_AI_USAGE_REASONING = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"  # only when content capture is opted in
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
 GEN_AI_USAGE_COST_AMOUNT = "gen_ai.usage.cost.amount"  # proposed (semantic-conventions-genai #443)
 GEN_AI_USAGE_COST_CURRENCY = "gen_ai.usage.cost.currency"
 GEN_AI_USAGE_COST_SOURCE = "gen_ai.usage.cost.source"
@@ -191,8 +195,14 @@ class Telemetry:
         *,
         policy_id: str,
         hash_users: bool = False,
+        capture_content: bool = False,
     ) -> None:
+        import os
+
         from . import __version__
+
+        opted_in = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower()
+        self._capture = capture_content or opted_in in ("true", "1", "yes", "span_only", "span_and_event")
 
         try:
             self._tracer = trace.get_tracer("frugal", __version__, tracer_provider=tracer_provider)
@@ -233,6 +243,7 @@ class Telemetry:
             span.end()  # nothing is exported (no SDK configured, or sampled out): no per-call state
             return _NULL_CALL
         call = CallTelemetry(self._tracer, span, operation, instruments)
+        call.capture = self._capture
         try:
             from ._context import call_metadata
 
@@ -252,6 +263,7 @@ class CallTelemetry:
         "_span",
         "_tracer",
         "attempts",
+        "capture",
         "cost",
         "ended",
         "last_model",
@@ -268,6 +280,7 @@ class CallTelemetry:
         self._instruments = instruments
         self.metric_attributes: dict[str, Any] = {}
         self.last_model: Mapping[str, Any] = {}
+        self.capture = False
         self._baseline: ModelInfo | None = None
         self.attempts = 0
         self.cost: float | None = 0.0
@@ -330,6 +343,11 @@ class CallTelemetry:
         """A child span for one vendor request."""
         self.attempts += 1
         attributes = _request_attributes(self._operation, provider, kind, model, params, server)
+        if self.capture:
+            try:
+                attributes.update(_content_attributes(self._operation, params))
+            except Exception as exc:
+                _guarded("content", exc)
         try:
             span = self._tracer.start_span(
                 f"{attributes[GEN_AI_OPERATION_NAME]} {model}",
@@ -451,6 +469,9 @@ class AttemptTelemetry:
             attributes[GEN_AI_RESPONSE_MODEL] = summary.response_model
         if summary.finish_reasons:
             attributes[GEN_AI_RESPONSE_FINISH_REASONS] = summary.finish_reasons
+        if self._call.capture and summary.text:
+            output = [{"role": "assistant", "parts": [{"type": "text", "content": "".join(summary.text)}]}]
+            attributes[GEN_AI_OUTPUT_MESSAGES] = json.dumps(output, ensure_ascii=False)
         usage = summary.usage
         if usage is not None:
             written = usage.cache_write_tokens + usage.cache_write_1h_tokens
@@ -561,13 +582,14 @@ _NULL_ATTEMPT = AttemptTelemetry(_NULL_CALL, None, "", None)
 
 
 class _Summary:
-    __slots__ = ("finish_reasons", "response_id", "response_model", "usage")
+    __slots__ = ("finish_reasons", "response_id", "response_model", "text", "usage")
 
     def __init__(self) -> None:
         self.response_id: str | None = None
         self.response_model: str | None = None
         self.finish_reasons: list[str] = []
         self.usage: TokenUsage | None = None
+        self.text: list[str] = []  # the answer's text: only put on spans when content capture is on
 
 
 def _summary(result: Any) -> _Summary:
@@ -579,12 +601,15 @@ def _summary(result: Any) -> _Summary:
     kind = getattr(result, "object", None) or getattr(result, "type", None)
     if kind == "chat.completion":
         summary.finish_reasons = [c.finish_reason for c in result.choices if c.finish_reason]
+        summary.text = [c.message.content for c in result.choices[:1] if c.message.content]
         summary.usage = TokenUsage.from_openai_chat(usage) if usage is not None else None
     elif kind == "message":
+        summary.text = [block.text for block in result.content if block.type == "text"]
         if result.stop_reason:
             summary.finish_reasons = [result.stop_reason]
         summary.usage = TokenUsage.from_anthropic(usage) if usage is not None else None
     elif kind == "response":
+        summary.text = [result.output_text] if result.output_text else []
         summary.finish_reasons = [result.status] if getattr(result, "status", None) else []
         summary.usage = TokenUsage.from_openai_responses(usage) if usage is not None else None
     elif kind == "list" and usage is not None:  # embeddings
@@ -610,12 +635,17 @@ class _StreamSummary:
             for choice in item.choices:
                 if choice.finish_reason:
                     summary.finish_reasons.append(choice.finish_reason)
+                if choice.index == 0 and choice.delta.content:
+                    summary.text.append(choice.delta.content)
             if item.usage is not None:
                 summary.usage = TokenUsage.from_openai_chat(item.usage)
         elif kind == "message_start":
             message = item.message
             summary.response_id, summary.response_model = message.id, message.model
             self._anthropic_start = message.usage
+        elif kind == "content_block_delta":
+            if item.delta.type == "text_delta":
+                summary.text.append(item.delta.text)
         elif kind == "message_delta":
             if item.delta.stop_reason:
                 summary.finish_reasons.append(item.delta.stop_reason)
@@ -636,6 +666,47 @@ class _StreamSummary:
 
     def result(self) -> _Summary:
         return self._summary
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    """Semantic-convention parts of a message content (text kept, other parts named by type)."""
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}]
+    parts: list[dict[str, Any]] = []
+    for part in content or ():
+        part = part if isinstance(part, Mapping) else getattr(part, "model_dump", dict)()
+        kind = part.get("type")
+        if kind in ("text", "input_text", "output_text"):
+            parts.append({"type": "text", "content": part.get("text", "")})
+        elif kind is not None:
+            parts.append({"type": str(kind)})
+    return parts
+
+
+def _content_attributes(operation: str, params: Mapping[str, Any]) -> dict[str, str]:
+    """gen_ai.input.messages and gen_ai.system_instructions, as JSON strings (content capture only)."""
+    system: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    if operation == "responses":
+        if params.get("instructions"):
+            system = _parts(params["instructions"])
+        raw = params.get("input")
+        items = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or ())
+    else:
+        if operation == "messages" and params.get("system"):
+            system = _parts(params["system"])
+        items = list(params.get("messages") or ())
+    for item in items:
+        item = item if isinstance(item, Mapping) else getattr(item, "model_dump", dict)()
+        role = item.get("role", "user")
+        if role in ("system", "developer"):
+            system.extend(_parts(item.get("content")))
+        else:
+            messages.append({"role": role, "parts": _parts(item.get("content"))})
+    attributes = {GEN_AI_INPUT_MESSAGES: json.dumps(messages, ensure_ascii=False)}
+    if system:
+        attributes[GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(system, ensure_ascii=False)
+    return attributes
 
 
 def _usage_chunk(item: Any) -> bool:

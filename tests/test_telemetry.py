@@ -447,3 +447,20 @@ def test_user_ids_are_hashed_when_the_policy_says_so(
     call, _ = spans(exporter)
     assert (call.attributes or {})["frugal.user"] == hash_user("alice@example.com")
     assert "alice" not in repr(dict(call.attributes or {}))
+
+
+def test_latest_semconv_opt_in_drops_the_old_cache_name(
+    stub: VendorStub,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental: only the newest cache-write name."""
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "http,gen_ai_latest_experimental")
+    client = frugal.Client(**vendor_options(stub, tracer_provider=provider))  # type: ignore[arg-type]
+    stub.reply("claude-haiku-4-5", Reply(usage=USAGE))
+    client.messages.create(model="claude-haiku-4-5", max_tokens=9, messages=HELLO)  # type: ignore[arg-type]
+    _, [attempt] = spans(exporter)
+    a = attempt.attributes or {}
+    assert a["gen_ai.usage.cache_write.input_tokens"] == 100
+    assert "gen_ai.usage.cache_creation.input_tokens" not in a

@@ -202,6 +202,9 @@ class Telemetry:
         from . import __version__
 
         opted_in = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower()
+        stability = os.environ.get("OTEL_SEMCONV_STABILITY_OPT_IN", "")
+        # The newest GenAI names only (no v1.41 duplicates) when the user opts in to them.
+        self._latest = "gen_ai_latest_experimental" in {part.strip() for part in stability.split(",")}
         self._capture = capture_content or opted_in in ("true", "1", "yes", "span_only", "span_and_event")
 
         try:
@@ -244,6 +247,7 @@ class Telemetry:
             return _NULL_CALL
         call = CallTelemetry(self._tracer, span, operation, instruments)
         call.capture = self._capture
+        call.latest = self._latest
         try:
             from ._context import call_metadata
 
@@ -267,6 +271,7 @@ class CallTelemetry:
         "cost",
         "ended",
         "last_model",
+        "latest",
         "metric_attributes",
         "usage",
     )
@@ -281,6 +286,7 @@ class CallTelemetry:
         self.metric_attributes: dict[str, Any] = {}
         self.last_model: Mapping[str, Any] = {}
         self.capture = False
+        self.latest = False
         self._baseline: ModelInfo | None = None
         self.attempts = 0
         self.cost: float | None = 0.0
@@ -478,7 +484,8 @@ class AttemptTelemetry:
             attributes[GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
             attributes[GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
             attributes[GEN_AI_USAGE_CACHE_READ] = usage.cache_read_tokens
-            attributes[GEN_AI_USAGE_CACHE_CREATION] = written
+            if not self._call.latest:
+                attributes[GEN_AI_USAGE_CACHE_CREATION] = written  # v1.41: what Arize Phoenix reads
             attributes[GEN_AI_USAGE_CACHE_WRITE] = written
             attributes[GEN_AI_USAGE_REASONING] = usage.reasoning_tokens
             call = self._call

@@ -122,6 +122,18 @@ async def test_chat_call_spans(
     assert c["frugal.policy.id"].startswith("honor@")  # type: ignore[union-attr]
 
 
+def test_request_parameters_on_the_attempt_span(
+    stub: VendorStub, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    """stop sequences, seed and a choice count other than 1 are recorded as the spec names them."""
+    client = frugal.Client(**vendor_options(stub, tracer_provider=provider))  # type: ignore[arg-type]
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stop=["END"], seed=7, n=2)  # type: ignore[arg-type]
+    _, [attempt] = spans(exporter)
+    a = attempt.attributes or {}
+    assert list(a["gen_ai.request.stop_sequences"]) == ["END"]  # type: ignore[arg-type]
+    assert (a["gen_ai.request.seed"], a["gen_ai.request.choice.count"]) == (7, 2)
+
+
 async def test_anthropic_shape_usage_and_reasoning(
     traced: Any, stub: VendorStub, exporter: InMemorySpanExporter
 ) -> None:

@@ -47,6 +47,9 @@ GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
 GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
 GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
 GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
+GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences"
+GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
+GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count"
 GEN_AI_RESPONSE_ID = "gen_ai.response.id"
 GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
 GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
@@ -126,6 +129,9 @@ ATTEMPT_ATTRIBUTES = (
     GEN_AI_REQUEST_TEMPERATURE,
     GEN_AI_REQUEST_TOP_P,
     GEN_AI_REQUEST_STREAM,
+    GEN_AI_REQUEST_STOP_SEQUENCES,
+    GEN_AI_REQUEST_SEED,
+    GEN_AI_REQUEST_CHOICE_COUNT,
     GEN_AI_RESPONSE_ID,
     GEN_AI_RESPONSE_MODEL,
     GEN_AI_RESPONSE_FINISH_REASONS,
@@ -747,6 +753,17 @@ def _request_attributes(
             attributes[name] = float(value)
     if params.get("stream"):
         attributes[GEN_AI_REQUEST_STREAM] = True
+    stop = params.get("stop") or params.get("stop_sequences")
+    if isinstance(stop, str):
+        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+    elif isinstance(stop, (list, tuple)) and all(isinstance(item, str) for item in stop):
+        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    seed = params.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        attributes[GEN_AI_REQUEST_SEED] = seed
+    choices = params.get("n")
+    if isinstance(choices, int) and choices != 1:
+        attributes[GEN_AI_REQUEST_CHOICE_COUNT] = choices
     return attributes
 
 

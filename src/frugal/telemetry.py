@@ -11,7 +11,7 @@ Through ``opentelemetry-api`` only (the global tracer provider, or one given to 
 Streams end their spans exactly once: at the end of the stream, on an error (status ERROR set first), or
 when the caller abandons the stream (its iterator is closed or garbage collected). Telemetry never breaks
 a call: every failure inside it is caught, logged once, and ignored. Prompt and answer text never reach a
-span. Names are constants below and documented in ``docs/telemetry.md``.
+span. The names are constants in :mod:`frugal.semconv`, documented in ``docs/telemetry.md``.
 """
 
 from __future__ import annotations
@@ -25,132 +25,69 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from ._telemetry_answers import (
+    _content_attributes,
+    _error_type,
+    _request_attributes,
+    _StreamSummary,
+    _Summary,
+    _summary,
+    _usage_chunk,
+)
 from .catalog import ModelInfo, TokenUsage, price
+from .semconv import (
+    DURATION_BUCKETS,
+    ERROR_TYPE,
+    FRUGAL_ATTEMPTS,
+    FRUGAL_CLASSIFIER_FAILED,
+    FRUGAL_CLASSIFIER_NAME,
+    FRUGAL_CLASSIFIER_SCORE,
+    FRUGAL_COST_BASELINE_USD,
+    FRUGAL_COST_USD,
+    FRUGAL_FEATURE,
+    FRUGAL_POLICY_ID,
+    FRUGAL_ROUTE_BASELINE_MODEL,
+    FRUGAL_ROUTE_MODEL,
+    FRUGAL_ROUTE_NAME,
+    FRUGAL_ROUTE_REASONS,
+    FRUGAL_ROUTE_REQUESTED_MODEL,
+    FRUGAL_ROUTE_TIER,
+    FRUGAL_SAVINGS_USD,
+    FRUGAL_TEAM,
+    FRUGAL_USER,
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_RESPONSE_ID,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_TOKEN_TYPE,
+    GEN_AI_USAGE_CACHE_CREATION,
+    GEN_AI_USAGE_CACHE_READ,
+    GEN_AI_USAGE_CACHE_WRITE,
+    GEN_AI_USAGE_COST_AMOUNT,
+    GEN_AI_USAGE_COST_CURRENCY,
+    GEN_AI_USAGE_COST_SOURCE,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    GEN_AI_USAGE_REASONING,
+    METRIC_COST,
+    METRIC_OPERATION_DURATION,
+    METRIC_SAVINGS,
+    METRIC_TIME_TO_FIRST_CHUNK,
+    METRIC_TOKEN_USAGE,
+    TOKEN_BUCKETS,
+)
 
 if TYPE_CHECKING:
     from .routing import Decision
 
-__all__ = [
-    "ATTEMPT_ATTRIBUTES",
-    "CALL_ATTRIBUTES",
-    "CallTelemetry",
-    "Telemetry",
-]
+__all__ = ["AttemptTelemetry", "CallTelemetry", "Telemetry"]
 
 log = logging.getLogger("frugal.telemetry")
 
-# -- GenAI semantic conventions (v1.41) -------------------------------------------------------------
-GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
-GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
-GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
-GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
-GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
-GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
-GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
-GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences"
-GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
-GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count"
-GEN_AI_RESPONSE_ID = "gen_ai.response.id"
-GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
-GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
-GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
-GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
-GEN_AI_USAGE_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
-GEN_AI_USAGE_CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"  # v1.41 (what Phoenix reads)
-GEN_AI_USAGE_CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # the newer name, emitted too
-GEN_AI_USAGE_REASONING = "gen_ai.usage.reasoning.output_tokens"
-GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"  # only when content capture is opted in
-GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
-GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
-GEN_AI_USAGE_COST_AMOUNT = "gen_ai.usage.cost.amount"  # proposed (semantic-conventions-genai #443)
-GEN_AI_USAGE_COST_CURRENCY = "gen_ai.usage.cost.currency"
-GEN_AI_USAGE_COST_SOURCE = "gen_ai.usage.cost.source"
-SERVER_ADDRESS = "server.address"
-SERVER_PORT = "server.port"
-ERROR_TYPE = "error.type"
-
-# -- frugal's own ---------------------------------------------------------------------------------
-FRUGAL_COST_USD = "frugal.cost.usd"
-FRUGAL_COST_BASELINE_USD = "frugal.cost.baseline_usd"
-FRUGAL_SAVINGS_USD = "frugal.savings.usd"
-FRUGAL_ATTEMPTS = "frugal.attempts"
-FRUGAL_ROUTE_REQUESTED_MODEL = "frugal.route.requested_model"
-FRUGAL_ROUTE_MODEL = "frugal.route.model"
-FRUGAL_ROUTE_TIER = "frugal.route.tier"
-FRUGAL_ROUTE_NAME = "frugal.route.name"
-FRUGAL_ROUTE_REASONS = "frugal.route.reasons"
-FRUGAL_ROUTE_BASELINE_MODEL = "frugal.route.baseline_model"
-FRUGAL_CLASSIFIER_NAME = "frugal.classifier.name"
-FRUGAL_CLASSIFIER_SCORE = "frugal.classifier.score"
-FRUGAL_CLASSIFIER_FAILED = "frugal.classifier.failed"
-FRUGAL_POLICY_ID = "frugal.policy.id"
-FRUGAL_USER = "frugal.user"
-FRUGAL_TEAM = "frugal.team"
-FRUGAL_FEATURE = "frugal.feature"
-
-# -- metrics (v1.41 names and buckets) --------------------------------------------------------------
-METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
-METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
-METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
-METRIC_COST = "frugal.cost"
-METRIC_SAVINGS = "frugal.savings"
-GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
-TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
-DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
-
-#: Attributes of the per-call span.
-CALL_ATTRIBUTES = (
-    FRUGAL_ROUTE_REQUESTED_MODEL,
-    FRUGAL_ROUTE_MODEL,
-    FRUGAL_ROUTE_TIER,
-    FRUGAL_ROUTE_NAME,
-    FRUGAL_ROUTE_REASONS,
-    FRUGAL_ROUTE_BASELINE_MODEL,
-    FRUGAL_CLASSIFIER_NAME,
-    FRUGAL_CLASSIFIER_SCORE,
-    FRUGAL_CLASSIFIER_FAILED,
-    FRUGAL_POLICY_ID,
-    FRUGAL_ATTEMPTS,
-    FRUGAL_COST_USD,
-    FRUGAL_COST_BASELINE_USD,
-    FRUGAL_SAVINGS_USD,
-    FRUGAL_USER,
-    FRUGAL_TEAM,
-    FRUGAL_FEATURE,
-)
-#: Attributes of the per-attempt span.
-ATTEMPT_ATTRIBUTES = (
-    GEN_AI_OPERATION_NAME,
-    GEN_AI_PROVIDER_NAME,
-    GEN_AI_REQUEST_MODEL,
-    SERVER_ADDRESS,
-    SERVER_PORT,
-    GEN_AI_REQUEST_MAX_TOKENS,
-    GEN_AI_REQUEST_TEMPERATURE,
-    GEN_AI_REQUEST_TOP_P,
-    GEN_AI_REQUEST_STREAM,
-    GEN_AI_REQUEST_STOP_SEQUENCES,
-    GEN_AI_REQUEST_SEED,
-    GEN_AI_REQUEST_CHOICE_COUNT,
-    GEN_AI_RESPONSE_ID,
-    GEN_AI_RESPONSE_MODEL,
-    GEN_AI_RESPONSE_FINISH_REASONS,
-    GEN_AI_USAGE_INPUT_TOKENS,
-    GEN_AI_USAGE_OUTPUT_TOKENS,
-    GEN_AI_USAGE_CACHE_READ,
-    GEN_AI_USAGE_CACHE_CREATION,
-    GEN_AI_USAGE_CACHE_WRITE,
-    GEN_AI_USAGE_REASONING,
-    GEN_AI_USAGE_COST_AMOUNT,
-    GEN_AI_USAGE_COST_CURRENCY,
-    GEN_AI_USAGE_COST_SOURCE,
-    FRUGAL_COST_USD,
-    ERROR_TYPE,
-)
-
 _METRIC_KEYS = (GEN_AI_OPERATION_NAME, GEN_AI_PROVIDER_NAME, GEN_AI_REQUEST_MODEL)
-_GENAI_OPERATION = {"chat": "chat", "messages": "chat", "responses": "chat", "embeddings": "embeddings",
-                    "count_tokens": "count_tokens"}  # fmt: skip
 _LOGGED: set[str] = set()
 
 
@@ -589,189 +526,3 @@ class _NullCall(CallTelemetry):
 
 _NULL_CALL = _NullCall()
 _NULL_ATTEMPT = AttemptTelemetry(_NULL_CALL, None, "", None)
-
-
-# -- reading the SDKs' answers ------------------------------------------------------------------------
-
-
-class _Summary:
-    __slots__ = ("finish_reasons", "response_id", "response_model", "text", "usage")
-
-    def __init__(self) -> None:
-        self.response_id: str | None = None
-        self.response_model: str | None = None
-        self.finish_reasons: list[str] = []
-        self.usage: TokenUsage | None = None
-        self.text: list[str] = []  # the answer's text: only put on spans when content capture is on
-
-
-def _summary(result: Any) -> _Summary:
-    """Id, model, finish reasons and usage of a ChatCompletion, Message or Response."""
-    summary = _Summary()
-    summary.response_id = getattr(result, "id", None)
-    summary.response_model = getattr(result, "model", None)
-    usage = getattr(result, "usage", None)
-    kind = getattr(result, "object", None) or getattr(result, "type", None)
-    if kind == "chat.completion":
-        summary.finish_reasons = [c.finish_reason for c in result.choices if c.finish_reason]
-        summary.text = [c.message.content for c in result.choices[:1] if c.message.content]
-        summary.usage = TokenUsage.from_openai_chat(usage) if usage is not None else None
-    elif kind == "message":
-        summary.text = [block.text for block in result.content if block.type == "text"]
-        if result.stop_reason:
-            summary.finish_reasons = [result.stop_reason]
-        summary.usage = TokenUsage.from_anthropic(usage) if usage is not None else None
-    elif kind == "response":
-        summary.text = [result.output_text] if result.output_text else []
-        summary.finish_reasons = [result.status] if getattr(result, "status", None) else []
-        summary.usage = TokenUsage.from_openai_responses(usage) if usage is not None else None
-    elif kind == "list" and usage is not None:  # embeddings
-        summary.usage = TokenUsage(input_tokens=getattr(usage, "prompt_tokens", 0) or 0)
-    return summary
-
-
-class _StreamSummary:
-    """Accumulates what a stream says about itself: chat chunks, Anthropic events, Responses events."""
-
-    __slots__ = ("_anthropic_start", "_summary")
-
-    def __init__(self) -> None:
-        self._summary = _Summary()
-        self._anthropic_start: Any = None
-
-    def feed(self, item: Any) -> None:
-        summary = self._summary
-        kind = getattr(item, "object", None) or getattr(item, "type", None)
-        if kind == "chat.completion.chunk":
-            summary.response_id = summary.response_id or item.id
-            summary.response_model = summary.response_model or item.model
-            for choice in item.choices:
-                if choice.finish_reason:
-                    summary.finish_reasons.append(choice.finish_reason)
-                if choice.index == 0 and choice.delta.content:
-                    summary.text.append(choice.delta.content)
-            if item.usage is not None:
-                summary.usage = TokenUsage.from_openai_chat(item.usage)
-        elif kind == "message_start":
-            message = item.message
-            summary.response_id, summary.response_model = message.id, message.model
-            self._anthropic_start = message.usage
-        elif kind == "content_block_delta":
-            if item.delta.type == "text_delta":
-                summary.text.append(item.delta.text)
-        elif kind == "message_delta":
-            if item.delta.stop_reason:
-                summary.finish_reasons.append(item.delta.stop_reason)
-            merged: dict[str, Any] = {}
-            start = self._anthropic_start
-            for field in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"):
-                value = getattr(item.usage, field, None)
-                merged[field] = value if value is not None else getattr(start, field, 0) or 0
-            merged["output_tokens"] = item.usage.output_tokens
-            creation = getattr(start, "cache_creation", None)
-            if creation is not None:
-                merged["cache_creation"] = creation
-            summary.usage = TokenUsage.from_anthropic(merged)
-        elif kind == "response.completed":
-            inner = _summary(item.response)
-            summary.response_id, summary.response_model = inner.response_id, inner.response_model
-            summary.finish_reasons, summary.usage = inner.finish_reasons, inner.usage
-
-    def result(self) -> _Summary:
-        return self._summary
-
-
-def _parts(content: Any) -> list[dict[str, Any]]:
-    """Semantic-convention parts of a message content (text kept, other parts named by type)."""
-    if isinstance(content, str):
-        return [{"type": "text", "content": content}]
-    parts: list[dict[str, Any]] = []
-    for part in content or ():
-        part = part if isinstance(part, Mapping) else getattr(part, "model_dump", dict)()
-        kind = part.get("type")
-        if kind in ("text", "input_text", "output_text"):
-            parts.append({"type": "text", "content": part.get("text", "")})
-        elif kind is not None:
-            parts.append({"type": str(kind)})
-    return parts
-
-
-def _content_attributes(operation: str, params: Mapping[str, Any]) -> dict[str, str]:
-    """gen_ai.input.messages and gen_ai.system_instructions, as JSON strings (content capture only)."""
-    system: list[dict[str, Any]] = []
-    messages: list[dict[str, Any]] = []
-    if operation == "responses":
-        if params.get("instructions"):
-            system = _parts(params["instructions"])
-        raw = params.get("input")
-        items = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or ())
-    else:
-        if operation == "messages" and params.get("system"):
-            system = _parts(params["system"])
-        items = list(params.get("messages") or ())
-    for item in items:
-        item = item if isinstance(item, Mapping) else getattr(item, "model_dump", dict)()
-        role = item.get("role", "user")
-        if role in ("system", "developer"):
-            system.extend(_parts(item.get("content")))
-        else:
-            messages.append({"role": role, "parts": _parts(item.get("content"))})
-    attributes = {GEN_AI_INPUT_MESSAGES: json.dumps(messages, ensure_ascii=False)}
-    if system:
-        attributes[GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(system, ensure_ascii=False)
-    return attributes
-
-
-def _usage_chunk(item: Any) -> bool:
-    """OpenAI's extra last chunk: no choices, only usage."""
-    return (
-        getattr(item, "object", None) == "chat.completion.chunk"
-        and not item.choices
-        and item.usage is not None
-    )
-
-
-def _request_attributes(
-    operation: str, provider: str, kind: str, model: str, params: Mapping[str, Any], server: Any
-) -> dict[str, Any]:
-    attributes: dict[str, Any] = {
-        GEN_AI_OPERATION_NAME: _GENAI_OPERATION.get(operation, operation),
-        GEN_AI_PROVIDER_NAME: kind if provider == kind else provider,
-        GEN_AI_REQUEST_MODEL: model,
-    }
-    if server is not None:
-        host, port = server
-        attributes[SERVER_ADDRESS] = host
-        if port is not None:
-            attributes[SERVER_PORT] = port
-    limit = params.get("max_completion_tokens") or params.get("max_tokens") or params.get("max_output_tokens")
-    if isinstance(limit, int):
-        attributes[GEN_AI_REQUEST_MAX_TOKENS] = limit
-    for key, name in (("temperature", GEN_AI_REQUEST_TEMPERATURE), ("top_p", GEN_AI_REQUEST_TOP_P)):
-        value = params.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            attributes[name] = float(value)
-    if params.get("stream"):
-        attributes[GEN_AI_REQUEST_STREAM] = True
-    stop = params.get("stop") or params.get("stop_sequences")
-    if isinstance(stop, str):
-        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-    elif isinstance(stop, (list, tuple)) and all(isinstance(item, str) for item in stop):
-        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
-    seed = params.get("seed")
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        attributes[GEN_AI_REQUEST_SEED] = seed
-    choices = params.get("n")
-    if isinstance(choices, int) and choices != 1:
-        attributes[GEN_AI_REQUEST_CHOICE_COUNT] = choices
-    return attributes
-
-
-def _error_type(error: BaseException) -> str:
-    body = getattr(error, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error")
-        code = (inner if isinstance(inner, dict) else body).get("type")
-        if isinstance(code, str):
-            return code
-    return type(error).__name__

@@ -1,0 +1,174 @@
+"""The attribute and metric names frugal's telemetry uses: OpenTelemetry GenAI v1.41, and frugal's own.
+
+Documented as tables in ``docs/telemetry.md``. ``CALL_ATTRIBUTES`` and ``ATTEMPT_ATTRIBUTES`` list what
+each kind of span may carry.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ATTEMPT_ATTRIBUTES",
+    "CALL_ATTRIBUTES",
+    "DURATION_BUCKETS",
+    "ERROR_TYPE",
+    "FRUGAL_ATTEMPTS",
+    "FRUGAL_CLASSIFIER_FAILED",
+    "FRUGAL_CLASSIFIER_NAME",
+    "FRUGAL_CLASSIFIER_SCORE",
+    "FRUGAL_COST_BASELINE_USD",
+    "FRUGAL_COST_USD",
+    "FRUGAL_FEATURE",
+    "FRUGAL_POLICY_ID",
+    "FRUGAL_ROUTE_BASELINE_MODEL",
+    "FRUGAL_ROUTE_MODEL",
+    "FRUGAL_ROUTE_NAME",
+    "FRUGAL_ROUTE_REASONS",
+    "FRUGAL_ROUTE_REQUESTED_MODEL",
+    "FRUGAL_ROUTE_TIER",
+    "FRUGAL_SAVINGS_USD",
+    "FRUGAL_TEAM",
+    "FRUGAL_USER",
+    "GEN_AI_INPUT_MESSAGES",
+    "GEN_AI_OPERATION_NAME",
+    "GEN_AI_OUTPUT_MESSAGES",
+    "GEN_AI_PROVIDER_NAME",
+    "GEN_AI_REQUEST_CHOICE_COUNT",
+    "GEN_AI_REQUEST_MAX_TOKENS",
+    "GEN_AI_REQUEST_MODEL",
+    "GEN_AI_REQUEST_SEED",
+    "GEN_AI_REQUEST_STOP_SEQUENCES",
+    "GEN_AI_REQUEST_STREAM",
+    "GEN_AI_REQUEST_TEMPERATURE",
+    "GEN_AI_REQUEST_TOP_P",
+    "GEN_AI_RESPONSE_FINISH_REASONS",
+    "GEN_AI_RESPONSE_ID",
+    "GEN_AI_RESPONSE_MODEL",
+    "GEN_AI_SYSTEM_INSTRUCTIONS",
+    "GEN_AI_TOKEN_TYPE",
+    "GEN_AI_USAGE_CACHE_CREATION",
+    "GEN_AI_USAGE_CACHE_READ",
+    "GEN_AI_USAGE_CACHE_WRITE",
+    "GEN_AI_USAGE_COST_AMOUNT",
+    "GEN_AI_USAGE_COST_CURRENCY",
+    "GEN_AI_USAGE_COST_SOURCE",
+    "GEN_AI_USAGE_INPUT_TOKENS",
+    "GEN_AI_USAGE_OUTPUT_TOKENS",
+    "GEN_AI_USAGE_REASONING",
+    "METRIC_COST",
+    "METRIC_OPERATION_DURATION",
+    "METRIC_SAVINGS",
+    "METRIC_TIME_TO_FIRST_CHUNK",
+    "METRIC_TOKEN_USAGE",
+    "SERVER_ADDRESS",
+    "SERVER_PORT",
+    "TOKEN_BUCKETS",
+]
+
+# -- GenAI semantic conventions (v1.41) -------------------------------------------------------------
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
+GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
+GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
+GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences"
+GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
+GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count"
+GEN_AI_RESPONSE_ID = "gen_ai.response.id"
+GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
+GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION = "gen_ai.usage.cache_creation.input_tokens"  # v1.41 (what Phoenix reads)
+GEN_AI_USAGE_CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # the newer name, emitted too
+GEN_AI_USAGE_REASONING = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"  # only when content capture is opted in
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+GEN_AI_USAGE_COST_AMOUNT = "gen_ai.usage.cost.amount"  # proposed (semantic-conventions-genai #443)
+GEN_AI_USAGE_COST_CURRENCY = "gen_ai.usage.cost.currency"
+GEN_AI_USAGE_COST_SOURCE = "gen_ai.usage.cost.source"
+SERVER_ADDRESS = "server.address"
+SERVER_PORT = "server.port"
+ERROR_TYPE = "error.type"
+
+# -- frugal's own ---------------------------------------------------------------------------------
+FRUGAL_COST_USD = "frugal.cost.usd"
+FRUGAL_COST_BASELINE_USD = "frugal.cost.baseline_usd"
+FRUGAL_SAVINGS_USD = "frugal.savings.usd"
+FRUGAL_ATTEMPTS = "frugal.attempts"
+FRUGAL_ROUTE_REQUESTED_MODEL = "frugal.route.requested_model"
+FRUGAL_ROUTE_MODEL = "frugal.route.model"
+FRUGAL_ROUTE_TIER = "frugal.route.tier"
+FRUGAL_ROUTE_NAME = "frugal.route.name"
+FRUGAL_ROUTE_REASONS = "frugal.route.reasons"
+FRUGAL_ROUTE_BASELINE_MODEL = "frugal.route.baseline_model"
+FRUGAL_CLASSIFIER_NAME = "frugal.classifier.name"
+FRUGAL_CLASSIFIER_SCORE = "frugal.classifier.score"
+FRUGAL_CLASSIFIER_FAILED = "frugal.classifier.failed"
+FRUGAL_POLICY_ID = "frugal.policy.id"
+FRUGAL_USER = "frugal.user"
+FRUGAL_TEAM = "frugal.team"
+FRUGAL_FEATURE = "frugal.feature"
+
+# -- metrics (v1.41 names and buckets) --------------------------------------------------------------
+METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
+METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
+METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_COST = "frugal.cost"
+METRIC_SAVINGS = "frugal.savings"
+GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
+DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+
+#: Attributes of the per-call span.
+CALL_ATTRIBUTES = (
+    FRUGAL_ROUTE_REQUESTED_MODEL,
+    FRUGAL_ROUTE_MODEL,
+    FRUGAL_ROUTE_TIER,
+    FRUGAL_ROUTE_NAME,
+    FRUGAL_ROUTE_REASONS,
+    FRUGAL_ROUTE_BASELINE_MODEL,
+    FRUGAL_CLASSIFIER_NAME,
+    FRUGAL_CLASSIFIER_SCORE,
+    FRUGAL_CLASSIFIER_FAILED,
+    FRUGAL_POLICY_ID,
+    FRUGAL_ATTEMPTS,
+    FRUGAL_COST_USD,
+    FRUGAL_COST_BASELINE_USD,
+    FRUGAL_SAVINGS_USD,
+    FRUGAL_USER,
+    FRUGAL_TEAM,
+    FRUGAL_FEATURE,
+)
+#: Attributes of the per-attempt span.
+ATTEMPT_ATTRIBUTES = (
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    SERVER_ADDRESS,
+    SERVER_PORT,
+    GEN_AI_REQUEST_MAX_TOKENS,
+    GEN_AI_REQUEST_TEMPERATURE,
+    GEN_AI_REQUEST_TOP_P,
+    GEN_AI_REQUEST_STREAM,
+    GEN_AI_REQUEST_STOP_SEQUENCES,
+    GEN_AI_REQUEST_SEED,
+    GEN_AI_REQUEST_CHOICE_COUNT,
+    GEN_AI_RESPONSE_ID,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ,
+    GEN_AI_USAGE_CACHE_CREATION,
+    GEN_AI_USAGE_CACHE_WRITE,
+    GEN_AI_USAGE_REASONING,
+    GEN_AI_USAGE_COST_AMOUNT,
+    GEN_AI_USAGE_COST_CURRENCY,
+    GEN_AI_USAGE_COST_SOURCE,
+    FRUGAL_COST_USD,
+    ERROR_TYPE,
+)

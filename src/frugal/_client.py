@@ -253,6 +253,24 @@ class _BaseClient:
             default_max_tokens=self._default_max_tokens,
         )
 
+    def _deliver(
+        self,
+        result: Any,
+        sent: dict[str, Any],
+        attempt: AttemptTelemetry,
+        telemetry: CallTelemetry,
+        hide_usage: bool,
+    ) -> Any:
+        """Record a finished answer; hand a stream over wrapped so that its spans end with it."""
+        if not sent.get("stream"):
+            attempt.succeed(result)
+            return result
+        if not telemetry.recording:
+            return result
+        observe = attempt.observe_async if self._is_async else attempt.observe
+        items = observe(result._iterator, hide_usage=hide_usage)
+        return close_with(rewrap(type(result), result.response, items), items)
+
     def _stream_manager(self, params: dict[str, Any]) -> Any:
         """``messages.stream(...)``: the SDK's own stream manager over ``messages.create(stream=True)``.
 
@@ -345,13 +363,7 @@ class Client(_BaseClient):
         except BaseException as exc:
             attempt.fail(exc)
             raise
-        if not sent.get("stream"):
-            attempt.succeed(result)
-            return result
-        if not telemetry.recording:
-            return result
-        items = attempt.observe(result._iterator, hide_usage=hide_usage)
-        return close_with(rewrap(type(result), result.response, items), items)
+        return self._deliver(result, sent, attempt, telemetry, hide_usage)
 
     def as_openai(self) -> openai_sdk.OpenAI:
         """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
@@ -431,13 +443,7 @@ class AsyncClient(_BaseClient):
         except BaseException as exc:
             attempt.fail(exc)
             raise
-        if not sent.get("stream"):
-            attempt.succeed(result)
-            return result
-        if not telemetry.recording:
-            return result
-        items = attempt.observe_async(result._iterator, hide_usage=hide_usage)
-        return close_with(rewrap(type(result), result.response, items), items)
+        return self._deliver(result, sent, attempt, telemetry, hide_usage)
 
     def as_openai(self) -> openai_sdk.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""

@@ -213,3 +213,51 @@ def test_with_context_is_task_local() -> None:
 
     assert asyncio.run(main()) == [f"t{i}" for i in range(20)]
     assert "team" not in current_context()
+
+
+def test_policy_providers_enabled_and_key_env(
+    stub: VendorStub, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Policy providers: a disabled vendor is never chosen; a custom provider takes its key from api_key_env."""
+    text = ROUTING.read_text() + (
+        "providers:\n"
+        "  anthropic: {enabled: false}\n"
+        f"  local: {{kind: openai, base_url: '{stub.openai_base_url}', api_key_env: LOCAL_LLM_KEY}}\n"
+    )
+    text = text.replace("  small-text:\n    provider: openai", "  small-text:\n    provider: local")
+    policy = tmp_path / "providers.yaml"
+    policy.write_text(text)
+    monkeypatch.setenv("LOCAL_LLM_KEY", "local-secret")
+    client = frugal.Client(policy=policy, openai={"api_key": "sk-test", "base_url": stub.openai_base_url})
+    with client.with_context(score=0.1):
+        decision = client.route(messages=HELLO)
+        client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
+    assert all(c.provider != "anthropic" for c in decision.chain)
+    assert decision.model == "small-text"
+    assert decision.provider == "local"
+    assert stub.requests[0].headers["authorization"] == "Bearer local-secret"
+
+
+def test_provider_without_key_is_not_routed_to(stub: VendorStub, tmp_path: Any) -> None:
+    """A policy provider whose api_key_env is unset has no credentials: routing skips it."""
+    text = ROUTING.read_text() + (
+        f"providers:\n  local: {{kind: openai, base_url: '{stub.openai_base_url}', api_key_env: UNSET_KEY_VAR}}\n"
+    )
+    text = text.replace("  small-text:\n    provider: openai", "  small-text:\n    provider: local")
+    policy = tmp_path / "nokey.yaml"
+    policy.write_text(text)
+    client = frugal.Client(**vendor_options(stub, policy=policy))  # type: ignore[arg-type]
+    with client.with_context(score=0.1):
+        decision = client.route(messages=HELLO)
+    assert decision.model == "small-vision"
+    assert "small-text" not in [c.model for c in decision.chain]
+
+
+def test_client_max_retries_overrides_the_policy(stub: VendorStub) -> None:
+    """Client(max_retries=N) sets frugal's retries per model (the SDKs' own stay off)."""
+    client = frugal.Client(**vendor_options(stub, policy=ROUTING, max_retries=3))  # type: ignore[arg-type]
+    stub.fail("small-text", 503, times=3, retry_after=0)
+    with client.with_context(score=0.1):
+        result = client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
+    assert result.model == "small-text"
+    assert [r.model for r in stub.requests] == ["small-text"] * 4

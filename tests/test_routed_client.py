@@ -218,7 +218,7 @@ def test_with_context_is_task_local() -> None:
 def test_policy_providers_enabled_and_key_env(
     stub: VendorStub, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Policy providers: a disabled vendor is never chosen; a custom provider takes its key from api_key_env."""
+    """Policy providers: a disabled vendor is never chosen; a custom one takes its key from api_key_env."""
     text = ROUTING.read_text() + (
         "providers:\n"
         "  anthropic: {enabled: false}\n"
@@ -241,7 +241,8 @@ def test_policy_providers_enabled_and_key_env(
 def test_provider_without_key_is_not_routed_to(stub: VendorStub, tmp_path: Any) -> None:
     """A policy provider whose api_key_env is unset has no credentials: routing skips it."""
     text = ROUTING.read_text() + (
-        f"providers:\n  local: {{kind: openai, base_url: '{stub.openai_base_url}', api_key_env: UNSET_KEY_VAR}}\n"
+        "providers:\n"
+        f"  local: {{kind: openai, base_url: '{stub.openai_base_url}', api_key_env: UNSET_KEY_VAR}}\n"
     )
     text = text.replace("  small-text:\n    provider: openai", "  small-text:\n    provider: local")
     policy = tmp_path / "nokey.yaml"

@@ -120,6 +120,11 @@ class _StreamSummary:
             summary.response_id, summary.response_model = inner.response_id, inner.response_model
             summary.finish_reasons, summary.usage = inner.finish_reasons, inner.usage
 
+    def keep(self, item: Any, hide_usage: bool) -> bool:
+        """Read ``item``; whether to hand it on (not the usage chunk frugal asked for, ``hide_usage``)."""
+        self.feed(item)
+        return not (hide_usage and _usage_chunk(item))
+
     def result(self) -> _Summary:
         return self._summary
 

@@ -32,7 +32,6 @@ from ._telemetry_answers import (
     _StreamSummary,
     _Summary,
     _summary,
-    _usage_chunk,
 )
 from .catalog import ModelInfo, TokenUsage, price
 from .semconv import (
@@ -461,8 +460,7 @@ class AttemptTelemetry:
         error: BaseException | None = None
         try:
             for item in items:
-                summary.feed(item)
-                if not (hide_usage and _usage_chunk(item)):
+                if summary.keep(item, hide_usage):
                     yield item
         except BaseException as exc:
             error = exc
@@ -478,8 +476,7 @@ class AttemptTelemetry:
         error: BaseException | None = None
         try:
             async for item in items:
-                summary.feed(item)
-                if not (hide_usage and _usage_chunk(item)):
+                if summary.keep(item, hide_usage):
                     yield item
         except BaseException as exc:
             error = exc

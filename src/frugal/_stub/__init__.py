@@ -1,0 +1,11 @@
+"""The loopback vendor stub behind :mod:`frugal.testing` (import from there: these modules are private).
+
+- :mod:`.script`: what a test scripts (``Reply``, ``ToolCall``, ``Usage``, ``Fault``) and what the stub
+  records (``RecordedRequest``).
+- :mod:`.openai_wire`, :mod:`.anthropic_wire`: pure functions from a scripted reply to each vendor's JSON
+  bodies and SSE events.
+- :mod:`.server`: the HTTP server (``VendorStub``).
+- :mod:`.guard`: ``deny_network()``.
+
+Nothing here imports a vendor SDK.
+"""

@@ -2,125 +2,383 @@
 
 from __future__ import annotations
 
+import math
+import re
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict
 
-from frugal import ConfigError
 from frugal._request import RoutingRequest
-from frugal.classifiers import Classification, Classifier, available_classifiers, load_classifier
-from frugal.classifiers.heuristic import HeuristicClassifier, HeuristicOptions
+from frugal.classifiers import Classification, Classifier, available_classifiers, load_classifier, registry
+from frugal.classifiers.heuristic import HeuristicClassifier, HeuristicOptions, scan
+from frugal.exceptions import ConfigError
 
 HEURISTIC = HeuristicClassifier()
 
 
-def score(prompt: str, **fields: object) -> float:
-    return HEURISTIC.classify(RoutingRequest.from_prompt(prompt, **fields)).score  # type: ignore[arg-type]
+def score(prompt: str, classifier: HeuristicClassifier = HEURISTIC, **fields: Any) -> float:
+    return classifier.classify(RoutingRequest.from_prompt(prompt, **fields)).score
 
 
-def test_builtin_is_registered_through_entry_points() -> None:
-    """The heuristic is found by name via the frugal.classifiers entry-point group, like a plug-in."""
+# Classifiers loaded by dotted path from this very module.
+
+
+class KeywordOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[str] = ["prove"]
+    weight: float = 0.5
+
+
+class Keyword:
+    """A third-party-style classifier with validated options."""
+
+    name = "keyword"
+    Options: ClassVar[type[KeywordOptions]] = KeywordOptions
+
+    def __init__(self, options: KeywordOptions) -> None:
+        self.options = options
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        hits = sum(word in request.prompt for word in self.options.words)
+        return Classification(min(1.0, hits * self.options.weight), (f"{hits} keywords",), self.name)
+
+
+class LaxOptions(BaseModel):
+    threshold: float = 0.5  # pydantic's default extra="ignore": unknown keys would vanish silently
+
+
+class Lax:
+    name = "lax"
+    Options: ClassVar[type[LaxOptions]] = LaxOptions
+
+    def __init__(self, options: LaxOptions) -> None:
+        self.options = options
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        return Classification(self.options.threshold)
+
+
+class Plain:
+    name = "plain"
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        return Classification(0.5, (), self.name)
+
+
+class NoClassify:
+    name = "broken"
+
+
+class FailsToBuild:
+    name = "fails"
+
+    def __init__(self) -> None:
+        raise RuntimeError("no model file")
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        raise NotImplementedError
+
+
+class Namespace:
+    Nested = Plain
+
+
+READY = Plain()
+
+
+# The protocol
+
+
+def test_builtin_and_plain_classes_satisfy_the_protocol() -> None:
+    """The heuristic and any object with a name and classify() are Classifiers; others are not."""
+    assert isinstance(HEURISTIC, Classifier)
+    assert isinstance(Plain(), Classifier)
+    assert not isinstance(NoClassify(), Classifier)
+    result = HEURISTIC.classify(RoutingRequest.from_prompt("hello"))
+    assert (type(result), result.classifier) == (Classification, "heuristic")
+
+
+def test_classification_rejects_scores_outside_the_unit_interval() -> None:
+    """A score outside [0, 1] (or NaN) is a programming error, caught where it is made."""
+    for bad in (-0.1, 1.5, math.nan):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            Classification(bad)
+
+
+# The registry
+
+
+def test_builtin_is_registered_through_its_entry_point() -> None:
+    """The heuristic is declared in the frugal.classifiers entry-point group and loaded by name."""
+    declared = {ep.name: ep.value for ep in entry_points(group="frugal.classifiers")}
+    assert declared["heuristic"] == "frugal.classifiers.heuristic:HeuristicClassifier"
     assert "heuristic" in available_classifiers()
     classifier = load_classifier("heuristic")
-    assert isinstance(classifier, Classifier)
-    assert classifier.name == "heuristic"
+    assert isinstance(classifier, HeuristicClassifier)
+    assert classifier.options == HeuristicOptions()
 
 
-@pytest.mark.parametrize("spec", ["tests.helpers:MetadataScore", "tests.helpers.MetadataScore"])
-def test_dotted_paths_load(spec: str) -> None:
-    """Both dotted-path forms load a classifier class."""
-    assert load_classifier(spec).name == "metadata-score"
+def test_entry_points_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading package metadata is slow: it happens once, however many classifiers are loaded."""
+    calls = []
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return entry_points(**kwargs)
+
+    registry._registered.cache_clear()
+    monkeypatch.setattr(registry, "entry_points", counting)
+    try:
+        for _ in range(3):
+            load_classifier("heuristic")
+        available_classifiers()
+    finally:
+        registry._registered.cache_clear()
+    assert calls == [{"group": "frugal.classifiers"}]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "tests.test_classifiers:Plain",
+        "tests.test_classifiers.Plain",
+        "tests.test_classifiers:Namespace.Nested",
+    ],
+)
+def test_dotted_paths_load_in_both_forms(spec: str) -> None:
+    """'package.module:Class', 'package.module.Class' and nested 'module:Outer.Inner' all load."""
+    assert isinstance(load_classifier(spec), Plain)
+
+
+def test_dotted_path_to_an_instance_loads_it_as_is() -> None:
+    """A path may name a ready-made classifier object instead of a class."""
+    assert load_classifier("tests.test_classifiers:READY") is READY
+
+
+def test_options_are_validated_and_passed_to_the_constructor() -> None:
+    """A class with an Options model is built with the validated options."""
+    classifier = load_classifier("tests.test_classifiers:Keyword", {"words": ["derive"], "weight": "0.7"})
+    assert isinstance(classifier, Keyword)
+    assert classifier.options == KeywordOptions(words=["derive"], weight=0.7)
+    assert classifier.classify(RoutingRequest.from_prompt("derive it")).score == pytest.approx(0.7)
 
 
 @pytest.mark.parametrize(
     ("spec", "options", "message"),
     [
-        ("heuristc", None, "did you mean 'heuristic'"),
-        ("nope.module:Thing", None, "cannot import module 'nope.module'"),
-        ("tests.helpers:Missing", None, "has no attribute 'Missing'"),
-        ("frugal.catalog:Catalog", None, "building it failed: TypeError"),
-        ("frugal.policy:ClassifierSpec", None, r"has no 'name' and 'classify\(request\)'"),
-        ("heuristic", {"bias": "high"}, "option bias"),
-        ("heuristic", {"unknown_weight": 1}, "option unknown_weight"),
-        ("tests.helpers:MetadataScore", {"x": 1}, "takes no options"),
+        ("heuristc", None, r"unknown classifier 'heuristc'; did you mean 'heuristic'\?"),
+        ("nothing-like-it", None, r"unknown classifier .*\(registered: .*heuristic"),
+        ("no_such_package.module:Thing", None, r"cannot import module .*no module named 'no_such_package'"),
+        (
+            "tests.test_classifiers:Missing",
+            None,
+            r"module 'tests.test_classifiers' has no attribute 'Missing'",
+        ),
+        ("tests.test_classifiers:Namespace.Gone", None, r"class .*Namespace has no attribute 'Gone'"),
+        ("tests.test_classifiers:", None, r"expected a registered name or a dotted path"),
+        ("tests.test_classifiers:NoClassify", None, r"NoClassify object is not a classifier"),
+        ("tests.test_classifiers:KeywordOptions", None, r"is not a classifier"),
+        ("tests.test_classifiers:FailsToBuild", None, r"building it failed: RuntimeError: no model file"),
+        ("heuristic", {"bias": "high"}, r"option 'bias': Input should be a valid number.*got 'high'"),
+        ("heuristic", {"bias": math.inf}, r"option 'bias'"),
+        ("heuristic", {"scan_chars": 10}, r"option 'scan_chars': Input should be greater than or equal"),
+        ("heuristic", {"cdoe": 1.0}, r"unknown option 'cdoe' \(known: .*'code'"),
+        (
+            "tests.test_classifiers:Keyword",
+            {"words": "prove"},
+            r"option 'words': Input should be a valid list",
+        ),
+        (
+            "tests.test_classifiers:Lax",
+            {"treshold": 0.2},
+            r"unknown option 'treshold' \(known: 'threshold'\)",
+        ),
+        ("tests.test_classifiers:Plain", {"x": 1}, r"takes no options .*got 'x'"),
+        ("tests.test_classifiers:READY", {"x": 1}, r"is an instance, not a class"),
     ],
 )
-def test_registry_errors_are_config_errors(
-    spec: str, options: dict[str, object] | None, message: str
+def test_every_loading_failure_is_a_config_error_saying_what_is_wrong(
+    spec: str, options: dict[str, Any] | None, message: str
 ) -> None:
-    """Every way of naming a classifier wrongly raises ConfigError saying what is wrong."""
+    """Unknown names (with suggestions), bad paths, non-classifiers and bad options raise ConfigError."""
     with pytest.raises(ConfigError, match=message):
         load_classifier(spec, options)
 
 
-def test_options_change_weights() -> None:
-    """Options are validated and used: a higher bias raises every score."""
-    low = load_classifier("heuristic", {"bias": -3})
-    high = load_classifier("heuristic", {"bias": 1})
-    request = RoutingRequest.from_prompt("Tell me about the weather")
-    assert high.classify(request).score > low.classify(request).score
+# The heuristic
 
 
-def test_hard_prompts_score_higher_than_easy_ones() -> None:
-    """Code, math and multi-step reasoning score above greetings and lookups."""
+def test_hard_prompts_score_above_easy_ones() -> None:
+    """Code, math and multi-step reasoning score above greetings and lookups, across the tier thresholds."""
     easy = [
-        score("hi"),
-        score("What is the capital of France?"),
-        score("Translate 'good morning' to Spanish"),
+        "hi",
+        "What is the capital of France?",
+        "Translate 'good morning' to Spanish",
+        "thanks, that's perfect",
     ]
     hard = [
-        score(
-            "Design a distributed rate limiter. Explain the trade-offs step by step, implement it in Python."
-        ),
-        score("Prove that the square root of 2 is irrational, then derive a general theorem for primes."),
-        score("Debug this function:\n```python\ndef f(x):\n    return x[0] / len(x)\n```\nWhy does it fail?"),
+        "Design a distributed rate limiter. Explain the trade-offs step by step, then implement it in Rust.",
+        "Prove that there are infinitely many primes of the form 4k+3, then derive a bound on their density.",
+        "Debug this function:\n```python\ndef mean(xs):\n    return sum(xs[1:]) / len(xs)\n```\n"
+        "Why is the result wrong for [2, 4, 6]? Compute the correct value step by step.",
     ]
-    assert max(easy) < 0.35 < min(hard)
+    assert max(map(score, easy)) < 0.35 < 0.65 < min(map(score, hard))
 
 
 def test_request_properties_raise_the_score() -> None:
-    """Tools, conversation depth, structured output, long output and images each raise the score."""
-    base = score("Help me with this task")
-    assert score("Help me with this task", tools=2) > base
-    assert score("Help me with this task", turns=12) > base
-    assert score("Help me with this task", structured_output=True) > base
-    assert score("Help me with this task", max_output_tokens=8000) > base
-    assert score("Help me with this task", images=1) > base
+    """Tools, tool history, depth, structured output, a large output limit, images and context raise it."""
+    prompt = "Help me with this task"
+    base = score(prompt)
+    for fields in (
+        {"tools": 2},
+        {"tool_history": True},
+        {"turns": 12},
+        {"structured_output": True},
+        {"max_output_tokens": 8000},
+        {"images": 1},
+        {"history": "Earlier we talked about the plan. " * 40},
+    ):
+        assert score(prompt, **fields) > base, fields
+    assert score(prompt, max_output_tokens=64) < base
+    assert score(prompt, turns=30) > score(prompt, turns=3)
 
 
-def test_classification_rejects_scores_outside_unit_interval() -> None:
-    """A Classification outside [0, 1] is a programming error, caught at once."""
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        Classification(1.5)
+def test_text_cues_move_the_score_and_are_named() -> None:
+    """Each cue family shows up in the reasons and moves the score the documented way."""
+    cases = {
+        "code": "Fix the bug in this Python function that parses JSON and throws an exception",
+        "math": "Calculate the probability that the sum of 3 dice equals 10, and the remainder mod 4",
+        "multi-step reasoning cue": "Analyze and compare both strategies step by step",
+        "simple request": "hello there, thanks",
+        "non-Latin script": "Объясни, пожалуйста, как работает фотосинтез у растений и зачем он нужен",
+    }
+    neutral = score("Tell me something about the weather in general")
+    for reason, prompt in cases.items():
+        result = HEURISTIC.classify(RoutingRequest.from_prompt(prompt))
+        assert reason in result.reasons, (reason, result.reasons)
+        assert (result.score < neutral) == (reason == "simple request"), reason
 
 
-@settings(max_examples=200, deadline=None)
-@given(prompt=st.text(max_size=3000), turns=st.integers(1, 50), tools=st.integers(0, 5))
-def test_heuristic_never_fails_and_stays_in_range(prompt: str, turns: int, tools: int) -> None:
-    """Any text (empty, huge, unicode) gives a score in [0, 1] and at least one reason."""
-    result = HEURISTIC.classify(RoutingRequest.from_prompt(prompt, turns=turns, tools=tools))
-    assert 0.0 <= result.score <= 1.0
-    assert result.reasons
+def test_options_change_the_weights() -> None:
+    """A weight option changes that signal's pull; the bias moves every score."""
+    prompt = "Write a recursive Python function and its unit tests"
+    no_code = HeuristicClassifier(HeuristicOptions(code=0.0))
+    assert score(prompt, no_code) < score(prompt)
+    assert "code" not in no_code.classify(RoutingRequest.from_prompt(prompt)).reasons
+    assert score(prompt, HeuristicClassifier(HeuristicOptions(bias=1.0))) > score(prompt)
+    heavy_tools = HeuristicClassifier(HeuristicOptions(tools=3.0))
+    assert score(prompt, heavy_tools, tools=1) > score(prompt, tools=1)
 
 
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=12, max_size=20)
+def test_signals_add_up_to_the_score() -> None:
+    """signals() shows every contribution: bias plus their sum is the logit of the score."""
+    request = RoutingRequest.from_prompt("Compare these two SQL queries for speed", tools=1, turns=4)
+    signals = HEURISTIC.signals(request)
+    assert {"code", "reasoning", "tools", "turns", "length"} <= set(signals)
+    logit = HEURISTIC.options.bias + sum(signals.values())
+    assert HEURISTIC.classify(request).score == pytest.approx(1 / (1 + math.exp(-logit)))
+    assert list(signals.values()) == sorted(signals.values(), key=abs, reverse=True)
 
 
-@settings(max_examples=100, deadline=None)
-@given(secret=words)
-def test_reasons_never_quote_the_prompt(secret: str) -> None:
-    """Reasons reach telemetry: they never contain the prompt's words."""
-    result = HEURISTIC.classify(
-        RoutingRequest.from_prompt(f"Please explain why {secret} matters step by step")
-    )
-    assert all(secret not in reason for reason in result.reasons)
+def test_few_shot_prompts_are_judged_by_their_final_question() -> None:
+    """Worked examples before the real question count neither as length nor as cues."""
+    example = "Which gas do plants absorb?\nA) oxygen\nB) carbon dioxide\nAnswer:\nB\n\n"
+    question = "Which planet is largest?\nA) Mars\nB) Jupiter\nAnswer:"
+    cues = scan(example * 5 + question)
+    assert cues.few_shot
+    assert cues.chars == len(question)
+    assert cues.lines == question.count("\n")
+    assert not scan("Answer: this one\n\nor that:").few_shot
 
 
 def test_long_prompts_are_scanned_in_a_bounded_window() -> None:
-    """Cues in the middle of a huge prompt are not scanned; the head and tail are."""
-    options = HeuristicOptions(scan_chars=300)
-    classifier = HeuristicClassifier(options)
-    filler = "lorem ipsum " * 2000
-    middle = classifier.classify(RoutingRequest.from_prompt(filler + " prove the theorem " + filler)).score
-    tail = classifier.classify(RoutingRequest.from_prompt(filler + filler + " prove the theorem")).score
-    assert tail > middle
+    """Cues deep inside a huge prompt are not read (cost stays flat); its head and tail are."""
+    filler = "lorem ipsum dolor sit amet " * 2000
+    assert scan(filler + " prove the theorem " + filler).reasoning == 0
+    assert scan(filler + filler + " prove the theorem").reasoning == 2
+    assert scan("prove the theorem " + filler + filler).reasoning == 2
+    assert scan(filler * 2).chars == len(filler) * 2
+
+
+ALLOWED_REASONS = {
+    "code",
+    "math",
+    "several numbers",
+    "multi-line input",
+    "multi-step reasoning cue",
+    "explicit constraints",
+    "sequenced steps",
+    "open-ended writing or explaining",
+    "names and acronyms",
+    "code or math symbols",
+    "simple request",
+    "non-Latin script",
+    "structured output",
+    "tool calls in history",
+    "no strong signal",
+}
+ALLOWED_PATTERNS = re.compile(
+    r"(short|medium-length|long) (prompt|question after few-shot examples) \(N(k)? chars\)"
+    r"|context \(N(k)? chars\)|conversation depth \(N messages\)|(short|long) output \(max N(k)? tokens\)"
+    r"|tools offered \(N\)|images \(N\)"
+)
+
+requests = st.builds(
+    RoutingRequest,
+    prompt=st.text(max_size=3000),
+    system=st.text(max_size=500),
+    history=st.text(max_size=500),
+    turns=st.integers(0, 500),
+    tools=st.integers(-2, 50),
+    tool_history=st.booleans(),
+    images=st.integers(-2, 20),
+    structured_output=st.booleans(),
+    max_output_tokens=st.none() | st.integers(-10, 10**7),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(request=requests)
+def test_heuristic_never_fails_and_stays_in_range(request: RoutingRequest) -> None:
+    """Any request (empty, unicode, surrogates, odd counts) gets a score in [0, 1] and vetted reasons."""
+    result = HEURISTIC.classify(request)
+    assert 0.0 <= result.score <= 1.0
+    assert 1 <= len(result.reasons) <= 3
+    for reason in result.reasons:
+        shape = re.sub(r"\d+", "N", reason)
+        assert shape in ALLOWED_REASONS or ALLOWED_PATTERNS.fullmatch(shape), reason
+    assert HEURISTIC.classify(request) == result  # deterministic
+
+
+@pytest.mark.parametrize("prompt", ["", " ", "\x00", "\ud800 lone surrogate", "🙂" * 500, "\n\n:" * 100])
+def test_odd_text_is_handled(prompt: str) -> None:
+    """Empty, control, lone-surrogate, emoji and degenerate few-shot-looking texts score in [0, 1]."""
+    assert 0.0 <= score(prompt, system=prompt) <= 1.0
+
+
+@settings(max_examples=20, deadline=None)
+@given(chunk=st.text(min_size=1, max_size=50))
+def test_huge_prompts_are_handled(chunk: str) -> None:
+    """A prompt of hundreds of thousands of characters of any text still scores in [0, 1]."""
+    prompt = chunk * (300_000 // len(chunk))
+    assert 0.0 <= score(prompt) <= 1.0
+
+
+secret_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=12, max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=secret_words, other=secret_words, where=st.integers(0, 3))
+def test_reasons_never_quote_the_prompt(secret: str, other: str, where: int) -> None:
+    """Reasons reach telemetry spans: no word of the prompt or system prompt ever appears in them."""
+    words = ["Please", "explain", "why", "step", "by", "step", "with", "code:", "```x = 1```"]
+    words.insert(where, secret)
+    request = RoutingRequest.from_prompt(" ".join(words), system=f"You are {other}", tools=1, turns=3)
+    for reason in HEURISTIC.classify(request).reasons:
+        assert secret not in reason
+        assert other not in reason

@@ -1,0 +1,307 @@
+"""Cascade routing (FrugalGPT): judge a cheap model's answer, and escalate to the next tier when it fails.
+
+A route with ``strategy: cascade`` calls a candidate of its cheapest tier first. Its answer goes through
+the checks named in the policy; the first that fails sends the call to the next tier up (never above the
+route's ceiling), until an answer passes or the tiers run out, when the last answer is returned as it is.
+Every attempt is paid for and counted.
+
+Checks read the caller's own SDK object (``ChatCompletion``, ``Message`` or ``Response``, already
+translated back when another vendor served the call) through :func:`read_answer`, so they work the same
+whichever vendor answered:
+
+- ``finish_reason``: the answer was cut by the token limit or a content filter;
+- ``refusal``: the model refused (OpenAI's ``refusal`` field, Anthropic's ``refusal`` stop reason, or a
+  short answer that opens like a refusal);
+- ``empty``: no text and no tool call;
+- ``json``: structured output was asked for and the text is not JSON, or breaks the schema;
+- ``tool_arguments``: a tool call's arguments are not a JSON object, name an unknown tool, or break
+  its ``parameters`` / ``input_schema``;
+- a user check (``check: package.module:function``): ``function(params, answer)`` returns True (or None)
+  to accept, False or a short reason to escalate;
+- a judge model (``judge: {model: ..., min_score: ...}``): another model rates the answer from 0 to 10.
+
+Reasons name the check and what failed, never the answer's text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._jsonschema import first_violation
+
+__all__ = [
+    "BUILTIN_CHECKS",
+    "Answer",
+    "AnswerChecker",
+    "ToolCallView",
+    "judge_messages",
+    "parse_judge_score",
+    "read_answer",
+]
+
+BUILTIN_CHECKS: tuple[str, ...] = ("finish_reason", "refusal", "empty", "json", "tool_arguments")
+
+#: Finish reasons that mean the answer is incomplete or withheld, by vendor vocabulary.
+_TRUNCATED = frozenset({"length", "max_tokens", "model_context_window_exceeded", "max_output_tokens"})
+_FILTERED = frozenset({"content_filter"})
+# How refusals open, in the models' house styles. Only short answers are read this way: a long answer
+# that starts apologetically usually goes on to help.
+_REFUSAL_OPENINGS = re.compile(
+    r"^\s*(?:i'm sorry|i am sorry|sorry|unfortunately|as an ai)?[,.!]?\s*(?:but\s+)?"
+    r"(?:i\s+(?:can(?:no|')t|cannot|am unable to|'m unable to|won't|will not)\s+"
+    r"(?:help|assist|provide|do|comply|answer|fulfil|fulfill|complete|create|write|generate))",
+    re.IGNORECASE,
+)
+_REFUSAL_MAX_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallView:
+    """A tool call in an answer: its name and arguments (parsed when they are JSON)."""
+
+    name: str
+    arguments: Any
+    """The parsed arguments, or the raw string when it is not valid JSON."""
+    valid_json: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the checks need from an answer, whatever its vendor shape."""
+
+    text: str
+    finish_reason: str | None
+    refused: bool
+    tool_calls: tuple[ToolCallView, ...]
+
+    @property
+    def truncated(self) -> bool:
+        """Cut short by a token or context limit."""
+        return self.finish_reason in _TRUNCATED
+
+    @property
+    def filtered(self) -> bool:
+        """Withheld or cut by a content filter."""
+        return self.finish_reason in _FILTERED
+
+
+def read_answer(result: Any) -> Answer:
+    """The :class:`Answer` view of a ``ChatCompletion``, an Anthropic ``Message`` or a ``Response``.
+
+    Raises:
+        TypeError: ``result`` is none of these.
+    """
+    kind = getattr(result, "object", None) or getattr(result, "type", None)
+    if kind == "chat.completion":
+        if not result.choices:
+            return Answer("", None, False, ())
+        choice = result.choices[0]
+        message = choice.message
+        calls = tuple(
+            _tool_call(call.function.name, call.function.arguments)
+            for call in message.tool_calls or ()
+            if getattr(call, "function", None) is not None
+        )
+        return Answer(message.content or "", choice.finish_reason, bool(message.refusal), calls)
+    if kind == "message":
+        text = "".join(block.text for block in result.content if block.type == "text")
+        calls = tuple(
+            ToolCallView(block.name, block.input, isinstance(block.input, dict))
+            for block in result.content
+            if block.type == "tool_use"
+        )
+        return Answer(text, result.stop_reason, result.stop_reason == "refusal", calls)
+    if kind == "response":
+        texts: list[str] = []
+        refused = False
+        calls_list: list[ToolCallView] = []
+        for item in result.output:
+            if item.type == "message":
+                for part in item.content:
+                    if part.type == "output_text":
+                        texts.append(part.text)
+                    elif part.type == "refusal":
+                        refused = True
+            elif item.type == "function_call":
+                calls_list.append(_tool_call(item.name, item.arguments))
+        details = getattr(result, "incomplete_details", None)
+        finish = getattr(details, "reason", None) if result.status == "incomplete" else result.status
+        return Answer("".join(texts), finish, refused, tuple(calls_list))
+    raise TypeError(f"not a chat completion, message or response: {type(result).__name__}")
+
+
+def _tool_call(name: str, arguments: str | None) -> ToolCallView:
+    try:
+        parsed = json.loads(arguments or "{}")
+    except ValueError:
+        return ToolCallView(name, arguments, False)
+    return ToolCallView(name, parsed, True)
+
+
+def _output_schema(operation: str, params: Mapping[str, Any]) -> tuple[bool, Any]:
+    """Whether the call asked for JSON output, and the schema it gave (None when only JSON was asked)."""
+    if operation == "chat":
+        fmt = params.get("response_format")
+        if not isinstance(fmt, Mapping):
+            return False, None
+        if fmt.get("type") == "json_schema":
+            return True, (fmt.get("json_schema") or {}).get("schema")
+        return fmt.get("type") == "json_object", None
+    if operation == "responses":
+        text = params.get("text")
+        fmt = text.get("format") if isinstance(text, Mapping) else None
+    else:
+        config = params.get("output_config")
+        fmt = config.get("format") if isinstance(config, Mapping) else None
+    if not isinstance(fmt, Mapping):
+        return False, None
+    if fmt.get("type") == "json_schema":
+        return True, fmt.get("schema")
+    return fmt.get("type") == "json_object", None
+
+
+def _tool_schemas(operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Tool name → argument schema, for the function tools the call offered."""
+    schemas: dict[str, Any] = {}
+    for tool in params.get("tools") or ():
+        if not isinstance(tool, Mapping):
+            continue
+        if operation == "chat":
+            function = tool.get("function")
+            if isinstance(function, Mapping) and "name" in function:
+                schemas[function["name"]] = function.get("parameters")
+        elif operation == "responses":
+            if tool.get("type") == "function" and "name" in tool:
+                schemas[tool["name"]] = tool.get("parameters")
+        elif "name" in tool:
+            schemas[tool["name"]] = tool.get("input_schema")
+    return schemas
+
+
+UserCheck = Callable[[Mapping[str, Any], Any], object]
+"""``check(params, answer)``: True or None accepts; False or a short reason (str) escalates."""
+
+
+class AnswerChecker:
+    """The checks of one cascade route, compiled from the policy.
+
+    Args:
+        checks: built-in check names, applied in this order (see :data:`BUILTIN_CHECKS`).
+        user_check: an optional callable ``(params, answer) -> bool | str | None``.
+        user_check_name: its dotted path, for reasons.
+    """
+
+    __slots__ = ("_checks", "_user_check", "_user_check_name")
+
+    def __init__(
+        self, checks: Sequence[str], user_check: UserCheck | None = None, user_check_name: str = ""
+    ) -> None:
+        unknown = [name for name in checks if name not in BUILTIN_CHECKS]
+        if unknown:
+            raise ValueError(f"unknown cascade check {unknown[0]!r} (known: {', '.join(BUILTIN_CHECKS)})")
+        self._checks = tuple(checks)
+        self._user_check = user_check
+        self._user_check_name = user_check_name or "check"
+
+    def failure(self, operation: str, params: Mapping[str, Any], result: Any) -> str | None:
+        """Why ``result`` should be escalated, or None when it passes every check.
+
+        A user check that raises propagates: the caller decides (the client warns and accepts).
+        """
+        answer = read_answer(result)
+        for name in self._checks:
+            reason = _BUILTIN[name](answer, operation, params)
+            if reason is not None:
+                return f"{name}: {reason}"
+        if self._user_check is not None:
+            verdict = self._user_check(params, result)
+            if verdict is False:
+                return f"{self._user_check_name}: rejected"
+            if isinstance(verdict, str):
+                return f"{self._user_check_name}: {verdict[:120]}"
+        return None
+
+
+def _check_finish(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+    if answer.truncated:
+        return f"cut short ({answer.finish_reason})"
+    if answer.filtered:
+        return "content filter"
+    return None
+
+
+def _check_refusal(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+    if answer.refused:
+        return "the model refused"
+    text = answer.text
+    if text and len(text) <= _REFUSAL_MAX_CHARS and _REFUSAL_OPENINGS.match(text):
+        return "the answer reads as a refusal"
+    return None
+
+
+def _check_empty(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+    if answer.tool_calls or answer.text.strip():
+        return None
+    return "no text and no tool call"
+
+
+def _check_json(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+    wanted, schema = _output_schema(operation, params)
+    if not wanted or answer.tool_calls:
+        return None
+    try:
+        value = json.loads(answer.text)
+    except ValueError:
+        return "the answer is not valid JSON"
+    return first_violation(value, schema) if schema is not None else None
+
+
+def _check_tool_arguments(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+    if not answer.tool_calls:
+        return None
+    schemas = _tool_schemas(operation, params)
+    for index, call in enumerate(answer.tool_calls):
+        if not call.valid_json or not isinstance(call.arguments, dict):
+            return f"tool call {index}: arguments are not a JSON object"
+        if schemas and call.name not in schemas:
+            return f"tool call {index}: names a tool that was not offered"
+        problem = first_violation(call.arguments, schemas.get(call.name))
+        if problem is not None:
+            return f"tool call {index}: {problem}"
+    return None
+
+
+_BUILTIN: dict[str, Callable[[Answer, str, Mapping[str, Any]], str | None]] = {
+    "finish_reason": _check_finish,
+    "refusal": _check_refusal,
+    "empty": _check_empty,
+    "json": _check_json,
+    "tool_arguments": _check_tool_arguments,
+}
+
+_JUDGE_SYSTEM = (
+    "You grade answers. Given a request and an answer, rate how well the answer fulfils the request: "
+    "correct, complete and directly useful. Reply with one integer from 0 (useless or wrong) to 10 "
+    "(excellent), and nothing else."
+)
+
+
+def judge_messages(request_text: str, answer_text: str) -> list[dict[str, str]]:
+    """The OpenAI-shaped conversation that asks a judge model to rate an answer from 0 to 10."""
+    return [
+        {"role": "system", "content": _JUDGE_SYSTEM},
+        {"role": "user", "content": f"Request:\n{request_text}\n\nAnswer:\n{answer_text}\n\nRating (0-10):"},
+    ]
+
+
+_SCORE = re.compile(r"(?<![\d.])(10|[0-9])(?:\.\d+)?(?![\d])")
+
+
+def parse_judge_score(text: str) -> float | None:
+    """The judge's rating as a fraction in [0, 1] (``"7"`` → 0.7), or None when it gave no number."""
+    match = _SCORE.search(text)
+    return None if match is None else min(1.0, float(match.group(0)) / 10)

@@ -1,0 +1,682 @@
+"""Budgets on the call path: match a call's scopes, reserve its estimate, act at the limit, settle.
+
+Before a call: every budget whose scope value matches the call (its team, user, feature, route, any
+metadata key, or ``global``) becomes a :class:`~frugal.budgets.ledger.Check`, and the store reserves the
+call's estimated cost against all of them in one atomic step. A ``block`` budget that would be crossed
+refuses, and :class:`~frugal.exceptions.BudgetExceeded` is raised before any vendor request; a
+``downgrade`` budget refuses too, the call is decided again with the budget's cap, and its cheaper
+estimate is reserved (counted, no longer refused); a ``warn`` budget only counts, and says so when it is
+over. Soft thresholds crossed by the reservation become span events and log lines.
+
+After the call (a stream: when it ends, is closed or is abandoned), :meth:`Ticket.settle` turns the
+call's account into a :class:`~frugal.budgets.ledger.LedgerRecord` and settles it: the reservation is
+replaced by the actual cost. A store that cannot be reached is skipped for a second after each failure;
+meanwhile calls fail open (with a warning) or closed, as the policy says, and records that cannot be
+written go to the :class:`~frugal.budgets.spool.Spool`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .._accounting import CallAccount
+from .._context import hash_user
+from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
+from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
+from .spool import Spool
+from .windows import Window
+
+if TYPE_CHECKING:
+    from .._yaml import Located
+    from ..policy import Policy
+    from ..routing import Candidate, Decision, Router
+    from ..telemetry import CallTelemetry
+
+__all__ = [
+    "ENV_VAR",
+    "Budget",
+    "BudgetStatus",
+    "Spend",
+    "Ticket",
+    "budget_status",
+    "compile_budgets",
+    "ledger_url",
+    "spend_from_policy",
+]
+
+#: The environment variable that names the ledger (it wins over the policy's ``ledger:``).
+ENV_VAR = "FRUGAL_LEDGER"
+
+log = logging.getLogger("frugal.budgets")
+
+#: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once).
+RETRY_AFTER = 1.0
+
+_EVENT_THRESHOLD = "frugal.budget.threshold"
+_EVENT_OVER = "frugal.budget.over_limit"
+_EVENT_DOWNGRADED = "frugal.budget.downgraded"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A compiled budget (see :class:`~frugal.policy.BudgetSpec`)."""
+
+    name: str
+    scope: str
+    pattern: re.Pattern[str] | None
+    limit_usd: float
+    window: Window
+    action: str
+    max_tier: int | None = None
+    pin: Candidate | None = None
+    thresholds: tuple[float, ...] = (0.8,)
+    unpriced: str = "allow"
+
+    def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
+        """The call's value for this budget's scope, or None when the budget does not count the call."""
+        if self.scope == "global":
+            return "*"
+        value = route if self.scope == "route" else context.get(self.scope)
+        if value is None or (self.pattern is not None and not self.pattern.fullmatch(value)):
+            return None
+        return value
+
+    def prefix(self, value: str) -> str:
+        """The counter key prefix of one scope value (``|`` and ``%`` in values are escaped)."""
+        return f"{self.name}|{value.replace('%', '%25').replace('|', '%7C')}|"
+
+
+def compile_budgets(policy: Policy, located: Located | None, router: Router) -> tuple[Budget, ...]:
+    """Check the policy's budgets against its tiers and models.
+
+    Raises:
+        ConfigError: a ``downgrade_to`` that is neither a tier nor a model that can be placed.
+    """
+    from .._compile import _Errors
+    from ..routing import compile_glob
+
+    error = _Errors(located, "<policy object>")
+    tiers = [tier.name for tier in router.tiers]
+    budgets = []
+    for index, spec in enumerate(policy.budgets):
+        max_tier: int | None = None
+        pin: Candidate | None = None
+        if spec.downgrade_to in tiers:
+            max_tier = tiers.index(spec.downgrade_to)
+        elif spec.downgrade_to:
+            try:
+                pin = router.place(spec.downgrade_to)
+            except Exception:
+                raise error(
+                    ("budgets", index, "downgrade_to"),
+                    f"{spec.downgrade_to!r} is neither a tier ({', '.join(tiers)}) "
+                    "nor a model frugal can place",
+                ) from None
+        patterns = [spec.match] if isinstance(spec.match, str) else spec.match
+        budgets.append(
+            Budget(
+                name=spec.key,
+                scope=spec.scope,
+                pattern=None if patterns == ["*"] else compile_glob(patterns),
+                limit_usd=spec.limit_usd,
+                window=Window(spec.window, spec.rolling),
+                action=spec.action,
+                max_tier=max_tier,
+                pin=pin,
+                thresholds=tuple(spec.thresholds),
+                unpriced=spec.unpriced,
+            )
+        )
+    return tuple(budgets)
+
+
+def ledger_url(policy: Policy, explicit: str | None = None) -> str | None:
+    """The ledger to use: ``explicit``, else ``$FRUGAL_LEDGER``, else the policy's, else ``memory://``
+    when the policy has budgets; None when nothing is recorded."""
+    import os
+
+    if explicit:
+        return explicit
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR]
+    if policy.ledger is not None:
+        return policy.ledger.url
+    return "memory://" if policy.budgets else None
+
+
+def spend_from_policy(
+    policy: Policy,
+    located: Located | None,
+    router: Router,
+    *,
+    ledger: str | Ledger | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Spend | None:
+    """The client's budgets and ledger, or None when the policy and environment ask for neither.
+
+    Raises:
+        ConfigError: a budget or ledger setting is unusable (file:line:column for the policy's).
+    """
+    from ..exceptions import ConfigError
+    from .ledger import open_ledger
+
+    budgets = compile_budgets(policy, located, router)
+    if ledger is None or isinstance(ledger, str):
+        url = ledger_url(policy, ledger)
+        if url is None:
+            return None
+        try:
+            store = open_ledger(url)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"cannot open the ledger {url!r}: {type(exc).__name__}: {exc}") from None
+    else:
+        store = ledger
+    spec = policy.ledger
+    return Spend(
+        budgets,
+        store,
+        router,
+        fail_closed=spec is not None and spec.on_error == "fail_closed",
+        spool=Spool(spec.spool if spec is not None else None, store.url),
+        clock=clock or time.time,
+        hash_users=policy.hash_user_ids,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    """Where one budget stands for one scope value (``frugal report``)."""
+
+    budget: str
+    scope: str
+    value: str
+    action: str
+    limit_usd: float
+    spent_usd: float
+    reset_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "budget": self.budget,
+            "scope": self.scope,
+            "value": self.value,
+            "action": self.action,
+            "limit_usd": self.limit_usd,
+            "spent_usd": self.spent_usd,
+            "reset_at": self.reset_at.isoformat(timespec="seconds"),
+        }
+
+
+def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list[BudgetStatus]:
+    """Spend in the current window of every budget and scope value the ledger has counters for."""
+    found = []
+    for budget in budgets:
+        window = budget.window
+        current = set(window.keys(now))
+        spent: dict[str, int] = {}
+        for key, nano in ledger.counters(budget.name + "|").items():
+            rest = key[len(budget.name) + 1 :]
+            value, _, window_key = rest.rpartition("|")
+            if window_key in current:
+                spent[value] = spent.get(value, 0) + nano
+        if budget.scope == "global":
+            spent.setdefault("*", 0)
+        reset = datetime.fromtimestamp(window.reset_at(now), timezone.utc)
+        for value, nano in sorted(spent.items()):
+            shown = value.replace("%7C", "|").replace("%25", "%")
+            found.append(
+                BudgetStatus(
+                    budget.name, budget.scope, shown, budget.action, budget.limit_usd, from_nano(nano), reset
+                )
+            )
+    return found
+
+
+class Ticket:
+    """One call's admission: its reservation, what to record, and the events to put on its span."""
+
+    __slots__ = (
+        "_spend",
+        "context",
+        "decision",
+        "downgraded",
+        "estimate",
+        "events",
+        "hold",
+        "operation",
+        "requested",
+        "target",
+        "telemetry",
+        "time",
+        "user",
+    )
+
+    def __init__(
+        self,
+        spend: Spend,
+        operation: str,
+        requested: str | None,
+        context: Mapping[str, str],
+        user: str | None,
+        now: float,
+    ) -> None:
+        self._spend = spend
+        self.operation = operation
+        self.requested = requested
+        self.context = context
+        self.user = user
+        self.time = now
+        self.decision: Decision | None = None
+        self.target: Candidate | None = None
+        self.estimate: float | None = None
+        self.hold = Hold((), 0)
+        self.downgraded: str | None = None
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.telemetry: CallTelemetry | None = None
+
+    def attach(self, telemetry: CallTelemetry) -> None:
+        """Put the admission's events on the call span; settle when the call ends."""
+        self.telemetry = telemetry
+        for name, attributes in self.events:
+            telemetry.event(name, attributes)
+        telemetry.on_finish = self.settle
+
+    def settle(self, account: CallAccount) -> None:
+        """Record the call and replace its reservation by its actual cost (never raises)."""
+        try:
+            record = self._spend.record(self, account)
+        except Exception:  # a bug here must not reach the caller, who already has the answer
+            log.exception("frugal ledger: could not build the record of a call")
+            return
+        actual = to_nano(account.cost) if account.cost is not None else 0
+        self._spend.write(self.hold, actual, record)
+
+
+class Spend:
+    """The budgets and ledger of one client."""
+
+    def __init__(
+        self,
+        budgets: Sequence[Budget],
+        ledger: Ledger,
+        router: Router,
+        *,
+        fail_closed: bool = False,
+        spool: Spool | None = None,
+        clock: Callable[[], float] = time.time,
+        hash_users: bool = False,
+    ) -> None:
+        self.budgets = tuple(budgets)
+        self.ledger = ledger
+        self.fail_closed = fail_closed
+        self.spool = spool if spool is not None else Spool(None, ledger.url)
+        self.clock = clock
+        self.hash_users = hash_users
+        self._router = router
+        self._tier_index = {tier.name: tier.index for tier in router.tiers}
+        self._tier_of: dict[str, tuple[int, str]] = {}
+        for tier in reversed(router.tiers):  # a model in several tiers belongs to its cheapest
+            for candidate in tier.candidates:
+                self._tier_of[candidate.model] = (tier.index, tier.name)
+        self._retry_at = 0.0
+        self._down = False
+        self._warned: set[str] = set()
+
+    # -- before the call -----------------------------------------------------------------------------
+
+    def admit(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        context: Mapping[str, str],
+        decision: Decision | None,
+        target: Candidate,
+        redecide: Callable[[int | None, Candidate | None], Decision | None],
+    ) -> Ticket:
+        """Reserve the call's estimate against every matching budget.
+
+        Args:
+            operation: the client operation.
+            params: the caller's arguments (for the estimate of an unrouted call).
+            context: the call's routing metadata.
+            decision: the routing decision (None for an unrouted call).
+            target: the model the call goes to first.
+            redecide: decide again with a tier cap and/or a pinned model (``downgrade``); None when the
+                call is not routed (it then goes on, counted).
+
+        Raises:
+            BudgetExceeded: a ``block`` budget would be crossed (or its ``unpriced`` setting blocks).
+            LedgerUnavailable: the store is unreachable and the policy says ``fail_closed``.
+        """
+        now = self.clock()
+        user = context.get("user")
+        if user is not None and self.hash_users:
+            user = hash_user(user)
+        requested = params.get("model")
+        named = requested if isinstance(requested, str) else None
+        ticket = Ticket(self, operation, named, context, user, now)
+        self._aim(ticket, decision, target, params)
+        route = decision.route if decision is not None else None
+        matched = [
+            (budget, value)
+            for budget in self.budgets
+            if (value := budget.value_for(context, route)) is not None
+        ]
+        if not matched:
+            return ticket
+        counting: set[str] = set()  # downgrade budgets already applied: they count, no longer refuse
+        caps: tuple[int | None, Candidate | None] = (None, None)
+        while True:
+            checks = self._checks(matched, now, counting, user)
+            amount = self._amount(ticket, matched, now, user)
+            admission = self._reserve(checks, amount, ticket)
+            if admission is None:  # the store is down and the policy fails open
+                ticket.hold = Hold(tuple((c.current, c.ttl) for c in checks), 0)
+                return ticket
+            if admission.refused is None:
+                ticket.hold = Hold(tuple((c.current, c.ttl) for c in checks), amount)
+                self._observe(ticket, matched, admission, amount, user)
+                return ticket
+            budget, value = matched[admission.refused]
+            if budget.action != "downgrade":
+                raise self._blocked(ticket, budget, value, admission.totals[admission.refused], now, user)
+            counting.add(budget.name)
+            max_tier, pin = caps
+            if budget.max_tier is not None:
+                max_tier = budget.max_tier if max_tier is None else min(max_tier, budget.max_tier)
+            caps = (max_tier, pin or budget.pin)
+            capped = redecide(*caps)
+            if capped is None:
+                continue  # an unrouted call cannot be capped: it is counted against the budget
+            ticket.downgraded = budget.name
+            self._aim(ticket, capped, None, params)
+            attributes = self._attributes(budget, value, user, admission.totals[admission.refused])
+            attributes["frugal.route.model"] = ticket.decision.model if ticket.decision else ""
+            ticket.events.append((_EVENT_DOWNGRADED, attributes))
+            log.info(
+                "frugal budget %r for %s: at its limit; call downgraded to %s",
+                budget.name,
+                _who(budget, value, user),
+                ticket.target.model if ticket.target else "?",
+            )
+
+    def _aim(
+        self, ticket: Ticket, decision: Decision | None, target: Candidate | None, params: Mapping[str, Any]
+    ) -> None:
+        ticket.decision = decision
+        if decision is not None:
+            ticket.target = decision.chain[0]
+            ticket.estimate = decision.estimated_cost_usd
+        else:
+            assert target is not None
+            ticket.target = target
+            ticket.estimate = self._estimate(ticket.operation, params, ticket.context, target)
+
+    def _estimate(
+        self, operation: str, params: Mapping[str, Any], context: Mapping[str, str], target: Candidate
+    ) -> float | None:
+        """The pre-call estimate of an unrouted call (the router's, for a routed one)."""
+        catalog = self._router.catalog
+        if operation == "embeddings":
+            raw = params.get("input")
+            items = [raw] if isinstance(raw, str) else list(raw or ())
+            tokens = sum(len(item) // 4 + 1 if isinstance(item, str) else len(item) for item in items)
+            return catalog.estimate(target.info, tokens, 0)
+        from .._request import RoutingRequest
+
+        request = RoutingRequest.from_call(operation, params, context)
+        output = request.max_output_tokens or 400
+        return catalog.estimate(target.info, request.estimated_input_tokens, output)
+
+    def _checks(
+        self, matched: Sequence[tuple[Budget, str]], now: float, counting: set[str], user: str | None
+    ) -> list[Check]:
+        checks = []
+        for budget, value in matched:
+            prefix = budget.prefix(user if budget.scope == "user" and user is not None else value)
+            window = budget.window
+            checks.append(
+                Check(
+                    keys=tuple(prefix + key for key in window.keys(now)),
+                    current=prefix + window.current(now),
+                    limit=to_nano(budget.limit_usd),
+                    refuse=budget.action == "block"
+                    or (budget.action == "downgrade" and budget.name not in counting),
+                    ttl=window.ttl(now),
+                )
+            )
+        return checks
+
+    def _amount(
+        self, ticket: Ticket, matched: Sequence[tuple[Budget, str]], now: float, user: str | None
+    ) -> int:
+        """The nano-dollars to reserve; an unknown estimate reserves nothing (or blocks, if told to)."""
+        if ticket.estimate is not None:
+            return to_nano(ticket.estimate, up=True)
+        model = ticket.target.model if ticket.target else "?"
+        for budget, value in matched:
+            if budget.unpriced == "block":
+                raise self._blocked(
+                    ticket, budget, value, None, now, user, reason=f"the price of {model} is unknown"
+                )
+        if model not in self._warned:
+            self._warned.add(model)
+            log.warning("frugal budgets: %s has no known price; its calls reserve and count $0", model)
+        return 0
+
+    def _reserve(self, checks: Sequence[Check], amount: int, ticket: Ticket) -> Admission | None:
+        """The store's admission; None when it is down and the policy fails open."""
+        failure: BaseException | None = None
+        if time.monotonic() < self._retry_at:
+            failure = ConnectionError("the ledger failed less than a second ago")
+        else:
+            try:
+                admission = self.ledger.reserve(checks, amount)
+            except Exception as exc:
+                failure = exc
+                self._failed(exc)
+            else:
+                self._recovered()
+                return admission
+        if self.fail_closed:
+            raise LedgerUnavailable(
+                f"the ledger {self.ledger.url} cannot be reached ({type(failure).__name__}: {failure}) and "
+                "the policy's ledger.on_error is fail_closed: the call was not made"
+            ) from failure
+        ticket.events.append(("frugal.ledger.unavailable", {"frugal.ledger.url": self.ledger.url}))
+        return None
+
+    def _failed(self, exc: BaseException) -> None:
+        self._retry_at = time.monotonic() + RETRY_AFTER
+        if not self._down:
+            self._down = True
+            mode = "fail_closed: calls raise" if self.fail_closed else "fail_open: calls go on, unlimited"
+            message = (
+                f"frugal ledger {self.ledger.url} unreachable ({type(exc).__name__}: {exc}); {mode}; records "
+                f"that cannot be written are spooled to {self.spool.directory} and replayed when it is back"
+            )
+            log.warning(message)
+            warnings.warn(message, FrugalWarning, stacklevel=2)
+
+    def _recovered(self) -> None:
+        if self._down:
+            self._down = False
+            log.warning("frugal ledger %s reachable again", self.ledger.url)
+        if self.spool.pending:
+            try:
+                self.spool.replay(self.ledger)
+            except Exception as exc:
+                self._failed(exc)
+
+    def _observe(
+        self,
+        ticket: Ticket,
+        matched: Sequence[tuple[Budget, str]],
+        admission: Admission,
+        amount: int,
+        user: str | None,
+    ) -> None:
+        """Soft thresholds and limits that this reservation crossed: span events and log lines."""
+        for (budget, value), before in zip(matched, admission.totals, strict=True):
+            limit = to_nano(budget.limit_usd)
+            after = before + amount
+            for fraction in budget.thresholds:
+                mark = limit * fraction
+                if before < mark <= after:
+                    attributes = self._attributes(budget, value, user, after)
+                    attributes["frugal.budget.threshold"] = fraction
+                    ticket.events.append((_EVENT_THRESHOLD, attributes))
+                    log.warning(
+                        "frugal budget %r for %s: %.0f%% of $%.6f reached ($%.6f)",
+                        budget.name,
+                        _who(budget, value, user),
+                        fraction * 100,
+                        budget.limit_usd,
+                        from_nano(after),
+                    )
+            if after > limit and budget.action != "block":
+                ticket.events.append((_EVENT_OVER, self._attributes(budget, value, user, after)))
+                window_key = f"{budget.name}|{value}|{budget.window.current(ticket.time)}"
+                message = (
+                    f"frugal budget {budget.name!r} for {_who(budget, value, user)}: ${from_nano(after):.6f} "
+                    f"of ${budget.limit_usd:.6f} (over the limit; action {budget.action})"
+                )
+                log.warning(message)
+                if window_key not in self._warned:
+                    self._warned.add(window_key)
+                    warnings.warn(message + "; shown once per window", FrugalWarning, stacklevel=2)
+
+    @staticmethod
+    def _attributes(budget: Budget, value: str, user: str | None, spent: int | None) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "frugal.budget.name": budget.name,
+            "frugal.budget.scope": budget.scope,
+            "frugal.budget.value": user if budget.scope == "user" and user is not None else value,
+            "frugal.budget.limit_usd": budget.limit_usd,
+        }
+        if spent is not None:
+            attributes["frugal.budget.spent_usd"] = from_nano(spent)
+        return attributes
+
+    def _blocked(
+        self,
+        ticket: Ticket,
+        budget: Budget,
+        value: str,
+        spent: int | None,
+        now: float,
+        user: str | None,
+        *,
+        reason: str = "",
+    ) -> BudgetExceeded:
+        shown = None if budget.scope == "global" else (user if budget.scope == "user" else value)
+        error = BudgetExceeded(
+            budget=budget.name,
+            scope=budget.scope,
+            value=shown,
+            limit_usd=budget.limit_usd,
+            spent_usd=from_nano(spent or 0),
+            estimated_cost_usd=ticket.estimate,
+            reset_at=datetime.fromtimestamp(budget.window.reset_at(now), timezone.utc),
+            reason=reason,
+        )
+        log.warning("%s", error)
+        account = CallAccount()
+        account.close(error)
+        account.outcome = "blocked"
+        self.write(Hold((), 0), 0, self.record(ticket, account))
+        return error
+
+    # -- after the call ------------------------------------------------------------------------------
+
+    def record(self, ticket: Ticket, account: CallAccount) -> LedgerRecord:
+        """The ledger record of a call from its ticket and account."""
+        decision = ticket.decision
+        target = ticket.target
+        usage = account.usage
+        requested_tier = self._tier_of.get(ticket.requested or "")
+        tier = decision.tier if decision is not None else None
+        chosen = self._tier_index.get(tier or "")
+        telemetry = ticket.telemetry
+        return LedgerRecord(
+            id=uuid.uuid4().hex,
+            time=ticket.time,
+            operation=ticket.operation,
+            user=ticket.user,
+            team=ticket.context.get("team"),
+            feature=ticket.context.get("feature"),
+            route=decision.route if decision is not None else None,
+            requested_model=ticket.requested,
+            model=account.model or (target.model if target else None),
+            provider=account.provider or (target.provider if target else None),
+            tier=tier,
+            requested_tier=requested_tier[1] if requested_tier else None,
+            routed_down=requested_tier is not None and chosen is not None and requested_tier[0] > chosen,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens + usage.cache_write_1h_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost_usd=account.cost,
+            baseline_cost_usd=account.baseline_cost,
+            savings_usd=account.savings,
+            estimated_cost_usd=ticket.estimate,
+            outcome=account.outcome,
+            error_type=account.error_type,
+            latency_s=account.latency_s,
+            attempts=account.attempts,
+            trace_id=telemetry.trace_id if telemetry is not None else None,
+            downgraded=ticket.downgraded,
+        )
+
+    def write(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
+        """Settle a record; on failure spool it, warn and log its numbers. Never raises."""
+        if time.monotonic() >= self._retry_at:
+            try:
+                self.ledger.settle(hold, actual, record)
+            except Exception as exc:
+                self._failed(exc)
+            else:
+                self._recovered()
+                return
+        try:
+            path = self.spool.add(hold, actual, record)
+        except Exception as exc:
+            log.error(
+                "frugal ledger: record LOST, neither the ledger nor the spool could take it (%s: %s): %s",
+                type(exc).__name__,
+                exc,
+                record.to_dict(),
+            )
+            warnings.warn(
+                f"frugal ledger: a record could not be written or spooled ({type(exc).__name__}); "
+                "its numbers are in the frugal.ledger error log",
+                FrugalWarning,
+                stacklevel=2,
+            )
+            return
+        log.warning(
+            "frugal ledger: record %s spooled to %s (cost %s USD, model %s, team %s, user %s)",
+            record.id,
+            path,
+            record.cost_usd,
+            record.model,
+            record.team,
+            record.user,
+        )
+
+
+def _who(budget: Budget, value: str, user: str | None) -> str:
+    if budget.scope == "global":
+        return "everyone"
+    return f"{budget.scope} {user if budget.scope == 'user' and user is not None else value!r}"

@@ -154,6 +154,9 @@ class LedgerSpec(_Frozen):
     spool: str | None = Field(
         None, description="Directory for records that could not be written (default: a per-user cache dir)."
     )
+    retry_after: float = Field(
+        1.0, ge=0, description="Seconds the store is left alone after a failure (calls fail open or closed)."
+    )
 
     @field_validator("url")
     @classmethod

@@ -57,7 +57,8 @@ ENV_VAR = "FRUGAL_LEDGER"
 
 log = logging.getLogger("frugal.budgets")
 
-#: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once).
+#: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once); the
+#: policy's ``ledger.retry_after`` changes it.
 RETRY_AFTER = 1.0
 
 _EVENT_THRESHOLD = "frugal.budget.threshold"
@@ -190,6 +191,7 @@ def spend_from_policy(
         spool=Spool(spec.spool if spec is not None else None, store.url),
         clock=clock or time.time,
         hash_users=policy.hash_user_ids,
+        retry_after=spec.retry_after if spec is not None else RETRY_AFTER,
     )
 
 
@@ -315,6 +317,7 @@ class Spend:
         spool: Spool | None = None,
         clock: Callable[[], float] = time.time,
         hash_users: bool = False,
+        retry_after: float = RETRY_AFTER,
     ) -> None:
         self.budgets = tuple(budgets)
         self.ledger = ledger
@@ -322,6 +325,7 @@ class Spend:
         self.spool = spool if spool is not None else Spool(None, ledger.url)
         self.clock = clock
         self.hash_users = hash_users
+        self.retry_after = retry_after
         self._router = router
         self._tier_index = {tier.name: tier.index for tier in router.tiers}
         self._tier_of: dict[str, tuple[int, str]] = {}
@@ -331,6 +335,7 @@ class Spend:
         self._retry_at = 0.0
         self._down = False
         self._warned: set[str] = set()
+        self._crossed: set[tuple[str, str, str, float]] = set()
 
     # -- before the call -----------------------------------------------------------------------------
 
@@ -478,7 +483,7 @@ class Spend:
         """The store's admission; None when it is down and the policy fails open."""
         failure: BaseException | None = None
         if time.monotonic() < self._retry_at:
-            failure = ConnectionError("the ledger failed less than a second ago")
+            failure = ConnectionError(f"the ledger failed less than {self.retry_after:g} s ago")
         else:
             try:
                 admission = self.ledger.reserve(checks, amount)
@@ -497,7 +502,7 @@ class Spend:
         return None
 
     def _failed(self, exc: BaseException) -> None:
-        self._retry_at = time.monotonic() + RETRY_AFTER
+        self._retry_at = time.monotonic() + self.retry_after
         if not self._down:
             self._down = True
             mode = "fail_closed: calls raise" if self.fail_closed else "fail_open: calls go on, unlimited"
@@ -532,7 +537,13 @@ class Spend:
             after = before + amount
             for fraction in budget.thresholds:
                 mark = limit * fraction
-                if before < mark <= after:
+                # A settled call gives back what its estimate over-reserved, so the next reservation can
+                # cross the same mark again: each is reported once per process and window.
+                seen = (budget.name, value, budget.window.current(ticket.time), fraction)
+                if before < mark <= after and seen not in self._crossed:
+                    if len(self._crossed) > 10_000:
+                        self._crossed.clear()
+                    self._crossed.add(seen)
                     attributes = self._attributes(budget, value, user, after)
                     attributes["frugal.budget.threshold"] = fraction
                     ticket.events.append((_EVENT_THRESHOLD, attributes))

@@ -56,6 +56,7 @@ __all__ = [
 ENV_VAR = "FRUGAL_LEDGER"
 
 log = logging.getLogger("frugal.budgets")
+ledger_log = logging.getLogger("frugal.ledger")
 
 #: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once); the
 #: policy's ``ledger.retry_after`` changes it.
@@ -298,7 +299,7 @@ class Ticket:
         try:
             record = self._spend.record(self, account)
         except Exception:  # a bug here must not reach the caller, who already has the answer
-            log.exception("frugal ledger: could not build the record of a call")
+            ledger_log.exception("frugal ledger: could not build the record of a call")
             return
         actual = to_nano(account.cost) if account.cost is not None else 0
         self._spend.write(self.hold, actual, record)
@@ -510,13 +511,13 @@ class Spend:
                 f"frugal ledger {self.ledger.url} unreachable ({type(exc).__name__}: {exc}); {mode}; records "
                 f"that cannot be written are spooled to {self.spool.directory} and replayed when it is back"
             )
-            log.warning(message)
+            ledger_log.warning(message)
             warnings.warn(message, FrugalWarning, stacklevel=2)
 
     def _recovered(self) -> None:
         if self._down:
             self._down = False
-            log.warning("frugal ledger %s reachable again", self.ledger.url)
+            ledger_log.warning("frugal ledger %s reachable again", self.ledger.url)
         if self.spool.pending:
             try:
                 self.spool.replay(self.ledger)
@@ -663,7 +664,7 @@ class Spend:
         try:
             path = self.spool.add(hold, actual, record)
         except Exception as exc:
-            log.error(
+            ledger_log.error(
                 "frugal ledger: record LOST, neither the ledger nor the spool could take it (%s: %s): %s",
                 type(exc).__name__,
                 exc,
@@ -676,7 +677,7 @@ class Spend:
                 stacklevel=2,
             )
             return
-        log.warning(
+        ledger_log.warning(
             "frugal ledger: record %s spooled to %s (cost %s USD, model %s, team %s, user %s)",
             record.id,
             path,

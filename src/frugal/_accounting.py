@@ -14,6 +14,8 @@ from .catalog import ModelInfo, TokenUsage, price
 
 __all__ = ["CallAccount"]
 
+_NO_USAGE = TokenUsage()
+
 
 class CallAccount:
     """The money and tokens of one client call, all attempts together.
@@ -47,7 +49,7 @@ class CallAccount:
     )
 
     def __init__(self) -> None:
-        self.usage = TokenUsage()
+        self.usage = _NO_USAGE
         self.cost: float | None = 0.0
         self.attempts = 0
         self.model: str | None = None

@@ -32,6 +32,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from ._accounting import CallAccount
 from ._telemetry_answers import (
+    _answer_usage,
     _content_attributes,
     _error_type,
     _request_attributes,
@@ -436,6 +437,16 @@ class AttemptTelemetry:
         """Record a non-streamed answer and end the span."""
         if self._span is None:
             self.ended = True
+            return
+        call = self._call
+        if not call.exporting:  # accounting only (a ledger): the usage is all that is read
+            self.ended = True
+            try:
+                usage = _answer_usage(result)
+                if usage is not None:
+                    call.account.charge(self._info, usage)
+            except Exception as exc:
+                _guarded("succeed", exc)
             return
         try:
             self._record(_summary(result))

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
 
@@ -49,9 +48,11 @@ def from_nano(nano: int) -> float:
     return nano / NANO
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerRecord:
+class LedgerRecord(NamedTuple):
     """One client call, as the ledger keeps it (no prompt or answer text, ever).
+
+    An immutable named tuple rather than a frozen dataclass: one is built on every call, and a frozen
+    dataclass of 29 fields costs ~10 µs to build where a tuple costs ~2 µs.
 
     Attributes:
         id: unique id (settling the same record twice counts it once).
@@ -110,7 +111,7 @@ class LedgerRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LedgerRecord:
@@ -118,11 +119,10 @@ class LedgerRecord:
         return cls(**{name: data[name] for name in FIELDS if name in data})
 
 
-FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LedgerRecord))
+FIELDS: tuple[str, ...] = LedgerRecord._fields
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
     """One budget's limit for one call, as the store checks it.
 
     Attributes:
@@ -141,8 +141,7 @@ class Check:
     ttl: int
 
 
-@dataclass(frozen=True, slots=True)
-class Hold:
+class Hold(NamedTuple):
     """What a reservation added: ``amount`` nano-dollars to each counter of ``counters``."""
 
     counters: tuple[tuple[str, int], ...]
@@ -156,8 +155,7 @@ class Hold:
         return cls(tuple((str(k), int(t)) for k, t in data["counters"]), int(data["amount"]))
 
 
-@dataclass(frozen=True, slots=True)
-class Admission:
+class Admission(NamedTuple):
     """The store's answer to a reservation.
 
     Attributes:

@@ -27,7 +27,13 @@ class MemoryLedger:
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
         with self._lock:
             counters = self._counters
-            totals = tuple(sum(counters.get(key, 0) for key in check.keys) for check in checks)
+            found = []
+            for check in checks:
+                total = 0
+                for key in check.keys:
+                    total += counters.get(key, 0)
+                found.append(total)
+            totals = tuple(found)
             for index, check in enumerate(checks):
                 if check.refuse and totals[index] + amount > check.limit:
                     return Admission(index, totals)

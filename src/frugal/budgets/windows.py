@@ -77,6 +77,13 @@ class Window:
                 begin = begin.replace(day=1)
         return begin.timestamp()
 
+    def bucket(self, now: float) -> tuple[float, float]:
+        """The span ``[start, end)`` around ``now`` in which :meth:`current` and :meth:`keys` hold."""
+        if self.rolling:
+            index = int(now // self.width)
+            return index * self.width, (index + 1) * self.width
+        return self.start(now), self.reset_at(now)
+
     def reset_at(self, now: float) -> float:
         """When spend counted at ``now`` stops counting.
 

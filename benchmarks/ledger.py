@@ -9,6 +9,9 @@ reservation, the settlement with its record. Each ledger variant has one global 
 limit (so every call reserves and settles). Variants are interleaved round by round (``paired``); the
 figure is the median of per-round differences. Redis is a ``redis-server`` started here on 127.0.0.1 at
 a free port (skipped when it is not installed); SQLite is a file in a temporary directory.
+
+Also measured: the store's own two operations alone (one ``reserve`` and one ``settle`` with its record,
+called directly), and the same ledger steps without any vendor call (``_begin`` then ``finish``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ import openai
 import frugal
 from benchmarks._timing import median_difference, paired
 from benchmarks.overhead import _CHAT, GPT, MESSAGES
+from frugal.budgets.ledger import Check, Hold, LedgerRecord
 from frugal.policy import BudgetSpec, Policy, Tier
+from frugal.providers.calls import CHAT
 
 NO_BUDGETS = Policy(name="honor", tiers=[Tier(name="all", models=[GPT])], requested_model="honor")
 BUDGETED = NO_BUDGETS.model_copy(update={"budgets": [BudgetSpec(limit_usd=1e9, window="day")]})
@@ -82,8 +87,36 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
         def variant(client: frugal.Client) -> Callable[[], object]:
             return lambda: client.chat.completions.create(model=GPT, messages=MESSAGES)
 
+        def steps(client: frugal.Client) -> Callable[[], object]:
+            params = {"model": GPT, "messages": MESSAGES}
+
+            def run() -> None:
+                _, telemetry = client._begin(CHAT, dict(params))
+                telemetry.finish()
+
+            return run
+
+        def store(client: frugal.Client) -> Callable[[], object]:
+            ledger = client.ledger
+            assert ledger is not None
+            check = Check(("bench|*|d",), "bench|*|d", 10**18, True, 3600)
+            hold = Hold((("bench|*|d", 3600),), 1000)
+            ids = iter(range(10**9))
+
+            def run() -> None:
+                ledger.reserve([check], 1000)
+                ledger.settle(
+                    hold, 900, LedgerRecord(id=f"bench-{next(ids)}", time=time.time(), operation="chat")
+                )
+
+            return run
+
         try:
             samples = paired({name: variant(c) for name, c in clients.items()}, calls, rounds)
+            step_samples = paired({name: steps(c) for name, c in clients.items()}, calls, rounds)
+            store_samples = paired(
+                {name: store(c) for name, c in clients.items() if name != "no ledger"}, calls, rounds
+            )
             records = {name: len(c.ledger.records()) for name, c in clients.items() if c.ledger is not None}
         finally:
             if redis is not None:
@@ -92,9 +125,14 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
     assert all(count > calls * rounds for count in records.values()), records
     return {
         "per_call_us": {name: statistics.median(values) for name, values in samples.items()},
-        "overhead_us": {
-            name: median_difference(samples, name, "no ledger") for name in clients if name != "no ledger"
+        "overhead_us": {name: median_difference(samples, name, "no ledger") for name in records},
+        "steps_overhead_us": {
+            name: median_difference(step_samples, name, "no ledger")
+            for name in clients
+            if name != "no ledger"
         },
+        "store_us": {name: statistics.median(values) for name, values in store_samples.items()},
+        "null_steps_us": statistics.median(step_samples["no ledger"]),
     }
 
 
@@ -107,7 +145,12 @@ def main() -> None:
     base = result["per_call_us"]["no ledger"]
     print(f"no ledger: {base:.0f} µs per call (in-process transport)")
     for name, overhead in result["overhead_us"].items():
-        print(f"{name:>7} ledger: {overhead:+.1f} µs per call (reserve + settle + record, paired median)")
+        print(
+            f"{name:>7} ledger: {overhead:+.1f} µs per call (reserve + settle + record, paired median); "
+            f"without the vendor call {result['steps_overhead_us'][name]:+.1f} µs; "
+            f"the store's reserve + settle alone {result['store_us'][name]:.1f} µs"
+        )
+    print(f"(the same steps with no ledger: {result['null_steps_us']:.1f} µs; a busy machine shows here)")
     if "redis" not in result["overhead_us"]:
         print("  redis: skipped (redis-server not installed)")
 

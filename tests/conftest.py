@@ -6,6 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
 from frugal.testing import VendorStub, deny_network
@@ -79,6 +82,22 @@ async def aclient(stub: VendorStub) -> AsyncIterator[frugal.AsyncClient]:
     """An async frugal client against the stub."""
     async with frugal.AsyncClient(**vendor_options(stub)) as c:  # type: ignore[arg-type]
         yield c
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """The real OpenTelemetry SDK's in-memory span exporter."""
+    exporter = InMemorySpanExporter()
+    yield exporter
+    exporter.clear()
+
+
+@pytest.fixture
+def provider(exporter: InMemorySpanExporter) -> TracerProvider:
+    """A real SDK tracer provider exporting to ``exporter`` as spans end."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,10 @@ from __future__ import annotations
 import gc
 import logging
 import math
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
@@ -26,20 +23,6 @@ from .budget_helpers import PROMPT, TIERS, Clock, client, policy
 USAGE = Usage(input_tokens=900, output_tokens=300)  # gpt-4.1: $0.0042; the estimate is ~$0.00515
 DAY = "  - {scope: team, limit_usd: 0.01, window: day, action: block}\n"
 MONDAY_NOON = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc).timestamp()
-
-
-@pytest.fixture
-def exporter() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    yield exporter
-    exporter.clear()
-
-
-@pytest.fixture
-def provider(exporter: InMemorySpanExporter) -> TracerProvider:
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return provider
 
 
 def call(c: frugal.Client, model: str = "gpt-4.1", **extra: Any) -> Any:

@@ -139,6 +139,13 @@ class FallbackSpec(_Frozen):
 _LEDGER_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
 
 
+def _between_0_and_1(values: list[float], what: str) -> list[float]:
+    for value in values:
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{what} strictly between 0 and 1, got {value}")
+    return values
+
+
 class LedgerSpec(_Frozen):
     """Where calls are recorded and budgets counted, and what happens when that store is unreachable."""
 
@@ -208,10 +215,7 @@ class BudgetSpec(_Frozen):
     @field_validator("thresholds")
     @classmethod
     def _fractions(cls, value: list[float]) -> list[float]:
-        for threshold in value:
-            if not 0.0 < threshold < 1.0:
-                raise ValueError(f"thresholds are fractions of the limit in (0, 1), got {threshold}")
-        return sorted(value)
+        return sorted(_between_0_and_1(value, "thresholds are fractions of the limit"))
 
     @model_validator(mode="after")
     def _downgrade_target(self) -> BudgetSpec:
@@ -280,9 +284,7 @@ class Policy(_Frozen):
     @field_validator("thresholds")
     @classmethod
     def _increasing(cls, value: list[float]) -> list[float]:
-        for threshold in value:
-            if not 0.0 < threshold < 1.0:
-                raise ValueError(f"thresholds must lie strictly between 0 and 1, got {threshold}")
+        _between_0_and_1(value, "thresholds must lie")
         if any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError("thresholds must be strictly increasing")
         return value

@@ -155,6 +155,8 @@ def test_downgrade_caps_the_tier_at_the_limit(
     records = c.ledger.records()
     assert [r.downgraded for r in records] == [None, "feature=*/day", "feature=*/day"]
     assert [r.tier for r in records] == ["large", "small", "small"]
+    assert records[1].savings_usd == records[1].baseline_cost_usd - records[1].cost_usd  # type: ignore[operator]
+    assert records[1].baseline_cost_usd == records[0].cost_usd, "savings against the uncapped baseline"
     [event] = [e for e in call_spans(exporter)[1].events if e.name == "frugal.budget.downgraded"]
     assert (event.attributes or {})["frugal.route.model"] == "gpt-4o-mini"
 
@@ -458,3 +460,24 @@ def test_ledger_from_the_environment_wins(
     explicit = client(stub, policy(DAY), ledger="memory://")
     assert explicit.ledger is not None
     assert explicit.ledger.url == "memory://"
+
+
+# -- the router's cap (pure) ------------------------------------------------------------------------
+
+
+def test_router_cap_and_pin_from_outside_the_rules() -> None:
+    """Router.decide(max_tier=, pin=) caps the tier like a rule's max_tier and pins like a rule's pin."""
+    from frugal._dispatch import decide
+    from frugal.providers.calls import CHAT
+
+    from .test_routing import router
+
+    r = router()
+    params = {"model": "auto", "messages": [{"role": "user", "content": "hello"}]}
+    with frugal.with_context(score=0.9):
+        assert decide(r, CHAT, params).tier == "large"
+        capped = decide(r, CHAT, params, max_tier=0)
+        pinned = decide(r, CHAT, params, pin=r.place("medium-b"))
+    assert (capped.tier, capped.model) == ("small", "small-text")
+    assert capped.baseline_model == "small-text", "the router's cap bounds its baseline too"
+    assert [c.model for c in pinned.chain] == ["medium-b"]

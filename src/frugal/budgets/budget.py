@@ -24,7 +24,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -410,6 +410,12 @@ class Spend:
             capped = redecide(*caps)
             if capped is None:
                 continue  # an unrouted call cannot be capped: it is counted against the budget
+            if decision is not None:  # savings are measured against what the call would have cost uncapped
+                capped = replace(
+                    capped,
+                    baseline_model=decision.baseline_model,
+                    baseline_cost_usd=decision.baseline_cost_usd,
+                )
             ticket.downgraded = budget.name
             self._aim(ticket, capped, None, params)
             attributes = self._attributes(budget, value, user, admission.totals[admission.refused])

@@ -292,7 +292,11 @@ class Policy(_Frozen):
     @property
     def id(self) -> str:
         """``name@hash``: the policy's name and a short hash of its content (for telemetry)."""
-        digest = hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        data = self.model_dump(mode="json")
+        for key in ("budgets", "ledger"):  # unset, they leave the id of a policy as it was before them
+            if not data[key]:
+                del data[key]
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         return f"{self.name}@{digest[:12]}"
 
 

@@ -20,11 +20,10 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import re
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +32,8 @@ from .._context import hash_user
 from .._request import RoutingRequest
 from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
 from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
+from .rules import Budget, compile_budgets
 from .spool import Spool
-from .windows import Window
 
 if TYPE_CHECKING:
     from .._yaml import Located
@@ -42,17 +41,7 @@ if TYPE_CHECKING:
     from ..routing import Candidate, Decision, Router
     from ..telemetry import CallTelemetry
 
-__all__ = [
-    "ENV_VAR",
-    "Budget",
-    "BudgetStatus",
-    "Spend",
-    "Ticket",
-    "budget_status",
-    "compile_budgets",
-    "ledger_url",
-    "spend_from_policy",
-]
+__all__ = ["ENV_VAR", "Spend", "Ticket", "ledger_url", "spend_from_policy"]
 
 #: The environment variable that names the ledger (it wins over the policy's ``ledger:``).
 ENV_VAR = "FRUGAL_LEDGER"
@@ -67,79 +56,6 @@ RETRY_AFTER = 1.0
 _EVENT_THRESHOLD = "frugal.budget.threshold"
 _EVENT_OVER = "frugal.budget.over_limit"
 _EVENT_DOWNGRADED = "frugal.budget.downgraded"
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    """A compiled budget (see :class:`~frugal.policy.BudgetSpec`)."""
-
-    name: str
-    scope: str
-    pattern: re.Pattern[str] | None
-    limit_usd: float
-    window: Window
-    action: str
-    max_tier: int | None = None
-    pin: Candidate | None = None
-    thresholds: tuple[float, ...] = (0.8,)
-    unpriced: str = "allow"
-
-    def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
-        """The call's value for this budget's scope, or None when the budget does not count the call."""
-        if self.scope == "global":
-            return "*"
-        value = route if self.scope == "route" else context.get(self.scope)
-        if value is None or (self.pattern is not None and not self.pattern.fullmatch(value)):
-            return None
-        return value
-
-    def prefix(self, value: str) -> str:
-        """The counter key prefix of one scope value (``|`` and ``%`` in values are escaped)."""
-        return f"{self.name}|{value.replace('%', '%25').replace('|', '%7C')}|"
-
-
-def compile_budgets(policy: Policy, located: Located | None, router: Router) -> tuple[Budget, ...]:
-    """Check the policy's budgets against its tiers and models.
-
-    Raises:
-        ConfigError: a ``downgrade_to`` that is neither a tier nor a model that can be placed.
-    """
-    from .._compile import _Errors
-    from ..routing import compile_glob
-
-    error = _Errors(located, "<policy object>")
-    tiers = [tier.name for tier in router.tiers]
-    budgets = []
-    for index, spec in enumerate(policy.budgets):
-        max_tier: int | None = None
-        pin: Candidate | None = None
-        if spec.downgrade_to in tiers:
-            max_tier = tiers.index(spec.downgrade_to)
-        elif spec.downgrade_to:
-            try:
-                pin = router.place(spec.downgrade_to)
-            except Exception:
-                raise error(
-                    ("budgets", index, "downgrade_to"),
-                    f"{spec.downgrade_to!r} is neither a tier ({', '.join(tiers)}) "
-                    "nor a model frugal can place",
-                ) from None
-        patterns = [spec.match] if isinstance(spec.match, str) else spec.match
-        budgets.append(
-            Budget(
-                name=spec.key,
-                scope=spec.scope,
-                pattern=None if patterns == ["*"] else compile_glob(patterns),
-                limit_usd=spec.limit_usd,
-                window=Window(spec.window, spec.rolling),
-                action=spec.action,
-                max_tier=max_tier,
-                pin=pin,
-                thresholds=tuple(spec.thresholds),
-                unpriced=spec.unpriced,
-            )
-        )
-    return tuple(budgets)
 
 
 def ledger_url(policy: Policy, explicit: str | None = None) -> str | None:
@@ -196,55 +112,6 @@ def spend_from_policy(
         hash_users=policy.hash_user_ids,
         retry_after=spec.retry_after if spec is not None else RETRY_AFTER,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetStatus:
-    """Where one budget stands for one scope value (``frugal report``)."""
-
-    budget: str
-    scope: str
-    value: str
-    action: str
-    limit_usd: float
-    spent_usd: float
-    reset_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "budget": self.budget,
-            "scope": self.scope,
-            "value": self.value,
-            "action": self.action,
-            "limit_usd": self.limit_usd,
-            "spent_usd": self.spent_usd,
-            "reset_at": self.reset_at.isoformat(timespec="seconds"),
-        }
-
-
-def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list[BudgetStatus]:
-    """Spend in the current window of every budget and scope value the ledger has counters for."""
-    found = []
-    for budget in budgets:
-        window = budget.window
-        current = set(window.keys(now))
-        spent: dict[str, int] = {}
-        for key, nano in ledger.counters(budget.name + "|").items():
-            rest = key[len(budget.name) + 1 :]
-            value, _, window_key = rest.rpartition("|")
-            if window_key in current:
-                spent[value] = spent.get(value, 0) + nano
-        if budget.scope == "global":
-            spent.setdefault("*", 0)
-        reset = datetime.fromtimestamp(window.reset_at(now), timezone.utc)
-        for value, nano in sorted(spent.items()):
-            shown = value.replace("%7C", "|").replace("%25", "%")
-            found.append(
-                BudgetStatus(
-                    budget.name, budget.scope, shown, budget.action, budget.limit_usd, from_nano(nano), reset
-                )
-            )
-    return found
 
 
 class Ticket:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .budget import BudgetStatus
 from .ledger import LedgerRecord
+from .rules import BudgetStatus
 from .windows import Unit, Window
 
 __all__ = ["Period", "build_report", "parse_period", "render_terminal"]

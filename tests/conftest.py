@@ -1,4 +1,4 @@
-"""Shared fixtures: the loopback vendor stub, frugal clients pointed at it, and the network guard."""
+"""Shared fixtures: the loopback vendor stub, clients pointed at it, the network guard, redis-server."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
 from frugal.testing import VendorStub, deny_network
+
+from .redis_server import RedisServer
 
 POLICIES = Path(__file__).parent / "policies"
 #: A policy that honours the requested model: the drop-in tests assert exactly what was sent.
@@ -24,14 +29,17 @@ _VENDOR_ENV = (
     "ANTHROPIC_BASE_URL",
     "ANTHROPIC_PROFILE",
     "FRUGAL_POLICY",
+    "FRUGAL_LEDGER",
 )
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test: no vendor credentials from the environment and no connection off loopback."""
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test: no vendor credentials or ledger from the environment, no connection off loopback, and
+    a private cache directory (ledger spools)."""
     for name in _VENDOR_ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     with deny_network() as guard:
         yield
     assert not guard.violations, f"a test tried to reach the network: {guard.violations}"
@@ -74,3 +82,43 @@ async def aclient(stub: VendorStub) -> AsyncIterator[frugal.AsyncClient]:
     """An async frugal client against the stub."""
     async with frugal.AsyncClient(**vendor_options(stub)) as c:  # type: ignore[arg-type]
         yield c
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """The real OpenTelemetry SDK's in-memory span exporter."""
+    exporter = InMemorySpanExporter()
+    yield exporter
+    exporter.clear()
+
+
+@pytest.fixture
+def provider(exporter: InMemorySpanExporter) -> TracerProvider:
+    """A real SDK tracer provider exporting to ``exporter`` as spans end."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider
+
+
+@pytest.fixture(scope="session")
+def _redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def redis_server(_redis_server: RedisServer) -> RedisServer:
+    """A real redis-server on 127.0.0.1 (shared by the session), emptied for each test."""
+    _redis_server.flush()
+    return _redis_server
+
+
+@pytest.fixture
+def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone (it may kill and restart it)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.kill()

@@ -45,3 +45,11 @@ def test_demo_runs_without_keys(capsys: object) -> None:
     assert returned[("chat.completions.create", "claude-haiku-4-5")] == "ChatCompletion"
     assert returned[("messages.create", "gpt-4o-mini")] == "Message"
     assert rows[-1]["answer"].replace(" ", "") == 'get_weather({"city":"Paris"})'
+
+
+def test_import_frugal_loads_no_ledger_machinery() -> None:
+    """`import frugal` loads neither the budgets package, rich, redis, sqlite3 nor asyncio (~40 ms)."""
+    names = ("frugal.budgets", "rich", "redis", "sqlite3", "asyncio")
+    code = f"import sys, frugal; print(sorted(m for m in {names!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["[]"]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import gc
 import inspect
-from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -24,20 +22,6 @@ HELLO = [{"role": "user", "content": "Say hello to the secret word PINEAPPLE"}]
 USAGE = Usage(
     input_tokens=1000, output_tokens=200, cache_read_tokens=600, cache_write_tokens=100, reasoning_tokens=50
 )
-
-
-@pytest.fixture
-def exporter() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    yield exporter
-    exporter.clear()
-
-
-@pytest.fixture
-def provider(exporter: InMemorySpanExporter) -> TracerProvider:
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return provider
 
 
 @pytest.fixture(params=["sync", "async"])

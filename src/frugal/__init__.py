@@ -10,9 +10,11 @@ from __future__ import annotations
 from ._client import DEFAULT_MAX_TOKENS, AsyncClient, Client
 from ._context import with_context
 from .exceptions import (
+    BudgetExceeded,
     ConfigError,
     FrugalError,
     FrugalWarning,
+    LedgerUnavailable,
     RoutingError,
     UnknownModelError,
     UnsupportedFeature,
@@ -23,10 +25,12 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "AsyncClient",
+    "BudgetExceeded",
     "Client",
     "ConfigError",
     "FrugalError",
     "FrugalWarning",
+    "LedgerUnavailable",
     "RoutingError",
     "UnknownModelError",
     "UnsupportedFeature",

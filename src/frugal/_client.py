@@ -9,13 +9,13 @@ not. Everything but the final ``await`` is shared by the two clients.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from ._context import with_context
+from ._context import call_metadata, with_context
 from ._resources import (
     ChatNamespace,
     EmbeddingsNamespace,
@@ -24,7 +24,15 @@ from ._resources import (
 )
 from .exceptions import ConfigError
 from .providers import ProviderHandle, handle_from_spec
-from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
+from .providers.calls import (
+    CHAT,
+    COUNT_TOKENS,
+    DEFAULT_MAX_TOKENS,
+    MESSAGES,
+    MESSAGES_STREAM,
+    RESPONSES,
+    Operation,
+)
 from .providers.streams import close_with, peek_async, peek_sync, rewrap
 
 if TYPE_CHECKING:
@@ -36,6 +44,8 @@ if TYPE_CHECKING:
     from openai.resources.responses import AsyncResponses, Responses
     from typing_extensions import Self
 
+    from .budgets.budget import Spend
+    from .budgets.ledger import Ledger
     from .policy import Policy
     from .providers.cross import Translated
     from .routing import Candidate, Decision
@@ -99,6 +109,8 @@ class _BaseClient:
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         tracer_provider: Any = None,
         meter_provider: Any = None,
+        ledger: str | Ledger | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         # pydantic, genai-prices and the classifiers load here, not at `import frugal`.
         from ._compile import compile_policy
@@ -141,6 +153,14 @@ class _BaseClient:
             loaded, located, providers=self._kinds, models=self._models, available_providers=available
         )
         self._honor = loaded.requested_model == "honor"
+        self._spend: Spend | None = None
+        self._blocking_ledger = False
+        wants_ledger = ledger is not None or loaded.ledger is not None or os.environ.get("FRUGAL_LEDGER")
+        if loaded.budgets or wants_ledger:
+            from .budgets.budget import spend_from_policy
+
+            self._spend = spend_from_policy(loaded, located, self._router, ledger=ledger, clock=clock)
+            self._blocking_ledger = self._spend is not None and self._spend.ledger.blocking
         from .telemetry import Telemetry
 
         self._telemetry = Telemetry(
@@ -157,6 +177,11 @@ class _BaseClient:
     def policy(self) -> Policy:
         """The routing policy in force."""
         return self._router.policy
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """The ledger that records this client's calls (None when neither budgets nor a ledger are set)."""
+        return self._spend.ledger if self._spend is not None else None
 
     def route(self, **params: Any) -> Decision:
         """Dry run: the routing decision for a call, without calling anything.
@@ -209,16 +234,43 @@ class _BaseClient:
         return self._router.place(model)
 
     def _begin(self, op: Operation, params: dict[str, Any]) -> tuple[list[Candidate], CallTelemetry]:
-        """Decide, and open the call span (with the baseline to price savings against)."""
+        """Decide, reserve against the budgets, and open the call span (with the baseline of savings).
+
+        Raises:
+            BudgetExceeded: a ``block`` budget would be crossed (nothing was sent).
+            LedgerUnavailable: the ledger is unreachable and the policy fails closed (nothing was sent).
+        """
         candidates, decision = self._chain(op, params)
-        telemetry = self._telemetry.start_call(op.name, decision, params)
-        if telemetry.recording:
+        spend = self._spend
+        if spend is None or op is COUNT_TOKENS:  # counting tokens is free: nothing to limit or record
+            telemetry = self._telemetry.start_call(op.name, decision, params)
+        else:
+            metadata = call_metadata(op.name, params)
+            ticket = spend.admit(
+                op.name, params, metadata, decision, candidates[0], partial(self._capped, op, params)
+            )
+            if ticket.decision is not decision and ticket.decision is not None:
+                decision = ticket.decision  # downgraded by a budget
+                candidates = list(decision.chain)
+            telemetry = self._telemetry.start_call(
+                op.name, decision, params, accounting=True, metadata=metadata
+            )
+            ticket.attach(telemetry)
+        if telemetry.observing:
             baseline = decision.baseline_model if decision is not None else candidates[0].model
             try:
                 telemetry.set_baseline(self._router.place(baseline).info if baseline else None)
             except Exception:  # a baseline that cannot be placed only costs the savings figure
                 telemetry.set_baseline(None)
         return candidates, telemetry
+
+    def _capped(
+        self, op: Operation, params: dict[str, Any], max_tier: int | None, pin: Candidate | None
+    ) -> Decision | None:
+        """The decision again, capped by a budget's ``downgrade`` (None: the call is not routed)."""
+        if not op.routed:
+            return None
+        return self._decide(self._router, op, params, max_tier=max_tier, pin=pin)
 
     def _start_attempt(
         self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry
@@ -230,7 +282,7 @@ class _BaseClient:
         """
         handle = self._providers[candidate.provider]
         hide_usage = False
-        if telemetry.recording and op is CHAT and params.get("stream"):
+        if telemetry.observing and op is CHAT and params.get("stream"):
             options = params.get("stream_options") or {}
             if not options.get("include_usage"):
                 params = {**params, "stream_options": {**options, "include_usage": True}}
@@ -265,7 +317,7 @@ class _BaseClient:
         if not sent.get("stream"):
             attempt.succeed(result)
             return result
-        if not telemetry.recording:
+        if not telemetry.observing:
             return result
         observe = attempt.observe_async if self._is_async else attempt.observe
         items = observe(result._iterator, hide_usage=hide_usage)
@@ -315,6 +367,10 @@ class Client(_BaseClient):
         default_max_tokens: ``max_tokens`` for Anthropic when an OpenAI-shaped call gives none.
         tracer_provider: the OpenTelemetry tracer provider for frugal's spans (default: the global one).
         meter_provider: the OpenTelemetry meter provider for frugal's metrics (default: the global one).
+        ledger: where calls are recorded and budgets counted: a URL (``sqlite:///ledger.db``,
+            ``redis://host:6379/0``, ``memory://``) or a :class:`~frugal.budgets.Ledger`. Default:
+            ``$FRUGAL_LEDGER``, else the policy's ``ledger:``, else in memory when the policy has budgets.
+        clock: the wall clock (seconds since the epoch) that budget windows and ledger times read.
 
     Raises:
         ConfigError: the policy, a provider or a model mapping is not usable (with file:line for the policy).
@@ -413,17 +469,25 @@ class AsyncClient(_BaseClient):
         self.messages = cast("AsyncMessages", MessagesNamespace(self))
 
     async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
-        candidates, telemetry = self._begin(op, params)
+        # A ledger that does I/O (SQLite, Redis) is awaited in a worker thread: the loop never waits on it.
+        # (asyncio is imported here, not at `import frugal`: it costs ~40 ms to import.)
+        ledger_io = self._blocking_ledger
+        if ledger_io:
+            import asyncio
+
+            candidates, telemetry = await asyncio.to_thread(self._begin, op, params)
+        else:
+            candidates, telemetry = self._begin(op, params)
         for position, candidate in enumerate(candidates):
             try:
                 result = await self._retry.run_async(partial(self._attempt, op, candidate, params, telemetry))
             except Exception as exc:
                 if position == len(candidates) - 1 or _fatal(exc):
-                    telemetry.finish(exc)
+                    await asyncio.to_thread(telemetry.finish, exc) if ledger_io else telemetry.finish(exc)
                     raise
                 continue
             if not params.get("stream") or telemetry.ended:
-                telemetry.finish()
+                await asyncio.to_thread(telemetry.finish) if ledger_io else telemetry.finish()
             return result
         raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
 

@@ -16,7 +16,7 @@ from ._request import RoutingRequest
 from .classifiers.base import Classification, Classifier
 from .exceptions import FrugalWarning, UnsupportedFeature
 from .providers.calls import Operation, check
-from .routing import Decision, Router
+from .routing import Candidate, Decision, Router
 
 __all__ = ["classify_safely", "decide"]
 
@@ -41,8 +41,17 @@ def classify_safely(classifier: Classifier, request: RoutingRequest) -> Classifi
     return result
 
 
-def decide(router: Router, op: Operation, params: Mapping[str, Any]) -> Decision:
+def decide(
+    router: Router,
+    op: Operation,
+    params: Mapping[str, Any],
+    *,
+    max_tier: int | None = None,
+    pin: Candidate | None = None,
+) -> Decision:
     """The routing decision for an SDK call (``op``) with the caller's keyword arguments.
+
+    ``max_tier`` and ``pin`` cap the decision (a budget's ``downgrade``), as a rule would.
 
     Raises:
         TypeError: ``model`` is missing or not a string.
@@ -57,7 +66,7 @@ def decide(router: Router, op: Operation, params: Mapping[str, Any]) -> Decision
     route, concrete = router.route_for(requested)
     request = RoutingRequest.from_call(op.name, params, call_metadata(op.name, params))
     if concrete is not None and router.policy.requested_model == "honor":
-        return router.decide(request, None, route, concrete)
+        return router.decide(request, None, route, concrete, max_tier=max_tier, pin=pin)
     classification = classify_safely(route.classifier, request)
     verdicts: dict[str, bool] = {}
 
@@ -73,5 +82,12 @@ def decide(router: Router, op: Operation, params: Mapping[str, Any]) -> Decision
         return verdict
 
     return router.decide(
-        request, classification, route, concrete, translatable, classifier_failed=classification is None
+        request,
+        classification,
+        route,
+        concrete,
+        translatable,
+        classifier_failed=classification is None,
+        max_tier=max_tier,
+        pin=pin,
     )

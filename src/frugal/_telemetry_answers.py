@@ -48,28 +48,45 @@ class _Summary:
         self.text: list[str] = []  # the answer's text: only put on spans when content capture is on
 
 
+def _embeddings_usage(usage: Any) -> TokenUsage:
+    return TokenUsage(input_tokens=getattr(usage, "prompt_tokens", 0) or 0)
+
+
+_USAGE_READERS = {
+    "chat.completion": TokenUsage.from_openai_chat,
+    "message": TokenUsage.from_anthropic,
+    "response": TokenUsage.from_openai_responses,
+    "list": _embeddings_usage,
+}
+
+
+def _answer_usage(result: Any, kind: str | None = None) -> TokenUsage | None:
+    """The usage of a ChatCompletion, Message, Response or embeddings list (all that the ledger reads)."""
+    usage = getattr(result, "usage", None)
+    if usage is None:
+        return None
+    kind = kind or getattr(result, "object", None) or getattr(result, "type", None)
+    reader = _USAGE_READERS.get(kind) if isinstance(kind, str) else None
+    return reader(usage) if reader is not None else None
+
+
 def _summary(result: Any) -> _Summary:
     """Id, model, finish reasons and usage of a ChatCompletion, Message or Response."""
     summary = _Summary()
     summary.response_id = getattr(result, "id", None)
     summary.response_model = getattr(result, "model", None)
-    usage = getattr(result, "usage", None)
     kind = getattr(result, "object", None) or getattr(result, "type", None)
     if kind == "chat.completion":
         summary.finish_reasons = [c.finish_reason for c in result.choices if c.finish_reason]
         summary.text = [c.message.content for c in result.choices[:1] if c.message.content]
-        summary.usage = TokenUsage.from_openai_chat(usage) if usage is not None else None
     elif kind == "message":
         summary.text = [block.text for block in result.content if block.type == "text"]
         if result.stop_reason:
             summary.finish_reasons = [result.stop_reason]
-        summary.usage = TokenUsage.from_anthropic(usage) if usage is not None else None
     elif kind == "response":
         summary.text = [result.output_text] if result.output_text else []
         summary.finish_reasons = [result.status] if getattr(result, "status", None) else []
-        summary.usage = TokenUsage.from_openai_responses(usage) if usage is not None else None
-    elif kind == "list" and usage is not None:  # embeddings
-        summary.usage = TokenUsage(input_tokens=getattr(usage, "prompt_tokens", 0) or 0)
+    summary.usage = _answer_usage(result, kind)
     return summary
 
 

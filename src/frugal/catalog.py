@@ -181,17 +181,33 @@ class TokenUsage:
         )
 
 
+_MISSING = object()
+
+
+def _field(obj: object, key: str) -> object:
+    """``obj[key]`` of a mapping, ``obj.key`` of an SDK object; None when absent.
+
+    An SDK object is read by attribute first: the ``Mapping`` ABC check costs ~1 µs a call on objects.
+    """
+    if type(obj) is dict:
+        return obj.get(key)
+    value = getattr(obj, key, _MISSING)
+    if value is _MISSING:
+        return obj.get(key) if isinstance(obj, Mapping) else None
+    return value
+
+
 def _get(obj: object, key: str) -> int:
     if obj is None:
         return 0
-    value = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    value = _field(obj, key)
+    return value if type(value) is int else 0
 
 
 def _sub(obj: object, key: str) -> object:
     if obj is None:
         return None
-    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return _field(obj, key)
 
 
 # -- policy overrides ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 - ``frugal schema``: the policy JSON Schema, for editors.
 - ``frugal demo``: the drop-in client against the loopback vendor stub (:mod:`frugal.testing`), both
   shapes of call served by both vendors through the real SDKs.
+- ``frugal report``: spend, savings and budget status from the ledger (:mod:`frugal._cli_report`).
 """
 
 from __future__ import annotations
@@ -224,6 +225,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the drop-in client against the built-in loopback stub")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON")
     demo.set_defaults(run=_demo)
+    from ._cli_report import add_parser as add_report
+
+    add_report(commands)
     return parser
 
 

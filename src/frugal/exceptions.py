@@ -8,7 +8,10 @@ things that are frugal's business, always before a request is sent::
      ├── ConfigError                 bad client or policy configuration (raised when the client is built)
      ├── UnknownModelError           a model name frugal cannot place on a provider (+ closest names)
      ├── UnsupportedFeature          a request that the chosen model's vendor cannot serve faithfully
-     └── RoutingError                no model of the policy can serve a request (each reason listed)
+     ├── RoutingError                no model of the policy can serve a request (each reason listed)
+     ├── BudgetExceeded              a budget with action ``block`` would be crossed (scope, limit, spent,
+     │                               reset time); raised before any vendor request
+     └── LedgerUnavailable           the ledger store cannot be reached and the policy says fail_closed
 
     FrugalWarning(UserWarning)       base of frugal's warnings
 """
@@ -16,11 +19,14 @@ things that are frugal's business, always before a request is sent::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 __all__ = [
+    "BudgetExceeded",
     "ConfigError",
     "FrugalError",
     "FrugalWarning",
+    "LedgerUnavailable",
     "RoutingError",
     "UnknownModelError",
     "UnsupportedFeature",
@@ -76,6 +82,55 @@ class UnsupportedFeature(FrugalError):
 
 class RoutingError(FrugalError):
     """No candidate model of the policy can serve the request; the message lists why each was excluded."""
+
+
+class BudgetExceeded(FrugalError):
+    """A call would cross a budget whose action is ``block``; raised before any vendor request.
+
+    Attributes:
+        budget: the budget's name in the policy.
+        scope: what the budget is counted by (``"team"``, ``"user"``, ``"global"``, a metadata key).
+        value: the scope's value for this call (``"search"``; a hashed id for users when
+            ``hash_user_ids`` is on; ``None`` for ``global``).
+        limit_usd: the budget's limit for its window.
+        spent_usd: spend counted in the current window, reservations of calls in flight included.
+        estimated_cost_usd: what this call was expected to cost (``None`` when its price is unknown).
+        reset_at: when the window ends (calendar) or its oldest spend starts rolling off (rolling), UTC.
+    """
+
+    def __init__(
+        self,
+        *,
+        budget: str,
+        scope: str,
+        value: str | None,
+        limit_usd: float,
+        spent_usd: float,
+        estimated_cost_usd: float | None,
+        reset_at: datetime,
+        reason: str = "",
+    ) -> None:
+        self.budget = budget
+        self.scope = scope
+        self.value = value
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+        self.estimated_cost_usd = estimated_cost_usd
+        self.reset_at = reset_at
+        who = scope if value is None else f"{scope} {value!r}"
+        estimate = "unknown" if estimated_cost_usd is None else f"${estimated_cost_usd:.6f}"
+        why = reason or f"this call (estimated {estimate}) would exceed it"
+        super().__init__(
+            f"budget {budget!r} for {who}: ${spent_usd:.6f} of ${limit_usd:.6f} spent; {why}; "
+            f"resets at {reset_at.isoformat(timespec='seconds')}"
+        )
+
+
+class LedgerUnavailable(FrugalError):
+    """The ledger's store cannot be reached and the policy's ``ledger.on_error`` is ``fail_closed``.
+
+    Raised before any vendor request; the underlying error is chained (``__cause__``).
+    """
 
 
 class FrugalWarning(UserWarning):

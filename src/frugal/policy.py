@@ -29,8 +29,10 @@ from .catalog import ModelSpec
 from .exceptions import ConfigError
 
 __all__ = [
+    "BudgetSpec",
     "ClassifierSpec",
     "FallbackSpec",
+    "LedgerSpec",
     "Policy",
     "ProviderSpec",
     "Route",
@@ -134,6 +136,104 @@ class FallbackSpec(_Frozen):
     cross_provider: bool = Field(True, description="May the chain continue on another provider.")
 
 
+_LEDGER_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
+
+
+def _between_0_and_1(values: list[float], what: str) -> list[float]:
+    for value in values:
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{what} strictly between 0 and 1, got {value}")
+    return values
+
+
+class LedgerSpec(_Frozen):
+    """Where calls are recorded and budgets counted, and what happens when that store is unreachable."""
+
+    url: str = Field(
+        description="memory:// (one process), sqlite:///path/to/ledger.db (one host), redis://host:port/db "
+        "(a fleet). $FRUGAL_LEDGER overrides it."
+    )
+    on_error: Literal["fail_open", "fail_closed"] = Field(
+        "fail_open",
+        description="Store unreachable: serve the call with a warning (records are spooled to disk and "
+        "replayed) or raise frugal.LedgerUnavailable before any vendor request.",
+    )
+    spool: str | None = Field(
+        None, description="Directory for records that could not be written (default: a per-user cache dir)."
+    )
+    retry_after: float = Field(
+        1.0, ge=0, description="Seconds the store is left alone after a failure (calls fail open or closed)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in _LEDGER_SCHEMES:
+            raise ValueError(
+                f"ledger url must start with one of {', '.join(s + '://' for s in _LEDGER_SCHEMES)}; "
+                f"got {value!r}"
+            )
+        if scheme == "sqlite" and not value[len("sqlite://") :].strip("/"):
+            raise ValueError("a sqlite ledger url names a file: sqlite:///path/to/ledger.db")
+        return value
+
+
+class BudgetSpec(_Frozen):
+    """A limit on spend per window, counted per value of a scope (each team its own limit, ...)."""
+
+    name: str | None = Field(
+        None, description="Unique name; counters are stored under it (default: from scope, match, window)."
+    )
+    scope: str = Field(
+        "global",
+        description="What spend is counted by: global, user, team, feature, route, or any metadata key.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
+    )
+    match: str | list[str] = Field(
+        "*", description="Glob(s) on the scope's value; calls without a value are not counted."
+    )
+    limit_usd: float = Field(gt=0, description="USD per window.")
+    window: Literal["hour", "day", "week", "month"] = "day"
+    rolling: bool = Field(False, description="A sliding window instead of the calendar one (UTC).")
+    action: Literal["block", "downgrade", "warn"] = Field(
+        "block",
+        description="At the limit: raise frugal.BudgetExceeded before the call, cap the call to "
+        "downgrade_to, or only warn.",
+    )
+    downgrade_to: str | None = Field(None, description="Tier name or model that a downgraded call may use.")
+    thresholds: list[float] = Field(
+        default_factory=lambda: [0.8],
+        description="Soft thresholds (fractions of the limit): a span event and a log line.",
+    )
+    unpriced: Literal["allow", "block"] = Field(
+        "allow",
+        description="A call whose cost cannot be estimated (unknown price) reserves nothing: allow it "
+        "with a warning, or block it.",
+    )
+
+    @field_validator("thresholds")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        return sorted(_between_0_and_1(value, "thresholds are fractions of the limit"))
+
+    @model_validator(mode="after")
+    def _downgrade_target(self) -> BudgetSpec:
+        if self.action == "downgrade" and not self.downgrade_to:
+            raise ValueError("action 'downgrade' needs downgrade_to (a tier name or a model)")
+        if self.downgrade_to and self.action != "downgrade":
+            raise ValueError("downgrade_to is only used with action 'downgrade'")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The name counters are stored under."""
+        if self.name:
+            return self.name
+        match = self.match if isinstance(self.match, str) else ",".join(self.match)
+        return f"{self.scope}={match}/{self.window}{'-rolling' if self.rolling else ''}"
+
+
 class Policy(_Frozen):
     """A routing policy, as written in YAML."""
 
@@ -156,6 +256,10 @@ class Policy(_Frozen):
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     models: dict[str, ModelSpec] = Field(default_factory=dict, description="Price/capability overrides.")
     fallback: FallbackSpec = Field(default_factory=FallbackSpec)
+    budgets: list[BudgetSpec] = Field(default_factory=list, description="Limits on spend.")
+    ledger: LedgerSpec | None = Field(
+        None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
+    )
     hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
     capture_content: bool = Field(
         False,
@@ -163,12 +267,24 @@ class Policy(_Frozen):
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT does too.",
     )
 
+    @field_validator("ledger", mode="before")
+    @classmethod
+    def _ledger_url(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("budgets")
+    @classmethod
+    def _unique_budgets(cls, value: list[BudgetSpec]) -> list[BudgetSpec]:
+        keys = [budget.key for budget in value]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ValueError(f"budget names must be unique (set name:); repeated: {', '.join(repeated)}")
+        return value
+
     @field_validator("thresholds")
     @classmethod
     def _increasing(cls, value: list[float]) -> list[float]:
-        for threshold in value:
-            if not 0.0 < threshold < 1.0:
-                raise ValueError(f"thresholds must lie strictly between 0 and 1, got {threshold}")
+        _between_0_and_1(value, "thresholds must lie")
         if any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError("thresholds must be strictly increasing")
         return value
@@ -176,7 +292,11 @@ class Policy(_Frozen):
     @property
     def id(self) -> str:
         """``name@hash``: the policy's name and a short hash of its content (for telemetry)."""
-        digest = hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        data = self.model_dump(mode="json")
+        for key in ("budgets", "ledger"):  # unset, they leave the id of a policy as it was before them
+            if not data[key]:
+                del data[key]
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         return f"{self.name}@{digest[:12]}"
 
 

@@ -199,6 +199,8 @@ class Router:
         translatable: Callable[[str], bool] = lambda kind: True,
         *,
         classifier_failed: bool = False,
+        max_tier: int | None = None,
+        pin: Candidate | None = None,
     ) -> Decision:
         """Choose the model for ``request``.
 
@@ -209,6 +211,8 @@ class Router:
             requested: the concrete model the caller named, if any (from :meth:`route_for`).
             translatable: whether a provider *kind* other than the call's shape can serve it.
             classifier_failed: the classifier raised; use the default tier.
+            max_tier: a cap on the tier (a budget's ``downgrade``), applied like a rule's ``max_tier``.
+            pin: a model the call must use (a budget's ``downgrade`` to a model), like a rule's ``pin``.
 
         Raises:
             RoutingError: no candidate can serve the request (each exclusion reason is listed).
@@ -216,7 +220,7 @@ class Router:
         mode = self.policy.requested_model
         requested_candidate = self.place(requested) if requested is not None else None
         reasons: list[str] = []
-        if requested_candidate is not None and mode == "honor":
+        if requested_candidate is not None and mode == "honor" and max_tier is None and pin is None:
             return self._honour(request, requested_candidate, route)
 
         # 1. score -> tier, clamped by the route and the rules.
@@ -228,9 +232,8 @@ class Router:
             score = classification.score
             position = bisect.bisect_right(route.thresholds, score)
             reasons.extend(classification.reasons)
-        low, high = route.min_tier, route.max_tier
+        low, high = route.min_tier, route.max_tier if max_tier is None else min(route.max_tier, max_tier)
         deny: set[str] = set()
-        pin: Candidate | None = None
         for rule in self.rules:
             if rule.applies(request):
                 if rule.min_tier is not None:

@@ -12,6 +12,11 @@ Streams end their spans exactly once: at the end of the stream, on an error (sta
 when the caller abandons the stream (its iterator is closed or garbage collected). Telemetry never breaks
 a call: every failure inside it is caught, logged once, and ignored. Prompt and answer text never reach a
 span. The names are constants in :mod:`frugal.semconv`, documented in ``docs/telemetry.md``.
+
+The money (usage, cost, baseline, savings) is the call's :class:`~frugal._accounting.CallAccount`,
+computed once and read by the spans, the metrics and the ledger alike. With nothing exported and no
+ledger, one shared null telemetry does nothing; with a ledger but nothing exported, an *accounting-only*
+call telemetry reads the answers' usage and skips every span attribute.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from ._accounting import CallAccount
 from ._telemetry_answers import (
+    _answer_usage,
     _content_attributes,
     _error_type,
     _request_attributes,
@@ -33,7 +40,7 @@ from ._telemetry_answers import (
     _Summary,
     _summary,
 )
-from .catalog import ModelInfo, TokenUsage, price
+from .catalog import ModelInfo
 from .semconv import (
     DURATION_BUCKETS,
     ERROR_TYPE,
@@ -175,9 +182,23 @@ class Telemetry:
         return None
 
     def start_call(
-        self, operation: str, decision: Decision | None, params: Mapping[str, Any]
+        self,
+        operation: str,
+        decision: Decision | None,
+        params: Mapping[str, Any],
+        *,
+        accounting: bool = False,
+        metadata: Mapping[str, str] | None = None,
     ) -> CallTelemetry:
-        """The span of one client call (ended by :meth:`CallTelemetry.finish`)."""
+        """The span of one client call (ended by :meth:`CallTelemetry.finish`).
+
+        Args:
+            operation: the client operation (``chat``, ``messages``, ...).
+            decision: the routing decision, when one was made.
+            params: the caller's arguments.
+            accounting: the call's usage and cost are needed even when nothing is exported (a ledger).
+            metadata: the call's routing context, when the caller already gathered it.
+        """
         try:
             span = self._tracer.start_span(f"frugal {operation}", kind=SpanKind.INTERNAL)
         except Exception as exc:
@@ -185,41 +206,55 @@ class Telemetry:
             span = trace.INVALID_SPAN
         instruments = self._metering()
         if not span.is_recording() and instruments is None:
-            span.end()  # nothing is exported (no SDK configured, or sampled out): no per-call state
-            return _NULL_CALL
+            span.end()  # nothing is exported (no SDK configured, or sampled out): no span state
+            if not accounting:
+                return _NULL_CALL
+            return CallTelemetry(self._tracer, trace.INVALID_SPAN, operation, None, exporting=False)
         call = CallTelemetry(self._tracer, span, operation, instruments)
         call.capture = self._capture
         call.latest = self._latest
         try:
             from ._context import call_metadata
 
-            call.describe(decision, call_metadata(operation, params), self._policy_id, self._hash_users)
+            context = metadata if metadata is not None else call_metadata(operation, params)
+            call.describe(decision, context, self._policy_id, self._hash_users)
         except Exception as exc:
             _guarded("describe", exc)
         return call
 
 
 class CallTelemetry:
-    """The call span and its attempts; sums cost and tokens; ends exactly once."""
+    """The call span and its attempts, around the call's account; ends exactly once.
+
+    Attributes:
+        account: the call's usage, cost, baseline and savings (what the ledger records too).
+        on_finish: called with the account once the call has ended (the ledger's settle); never raises.
+        exporting: spans or metrics are exported (False: accounting only, for a ledger).
+    """
 
     __slots__ = (
-        "_baseline",
         "_instruments",
         "_operation",
         "_span",
         "_tracer",
-        "attempts",
+        "account",
         "capture",
-        "cost",
         "ended",
+        "exporting",
         "last_model",
         "latest",
         "metric_attributes",
-        "usage",
+        "on_finish",
     )
 
     def __init__(
-        self, tracer: Any, span: Any, operation: str, instruments: _Instruments | None = None
+        self,
+        tracer: Any,
+        span: Any,
+        operation: str,
+        instruments: _Instruments | None = None,
+        *,
+        exporting: bool = True,
     ) -> None:
         self._tracer = tracer
         self._span = span
@@ -229,16 +264,34 @@ class CallTelemetry:
         self.last_model: Mapping[str, Any] = {}
         self.capture = False
         self.latest = False
-        self._baseline: ModelInfo | None = None
-        self.attempts = 0
-        self.cost: float | None = 0.0
-        self.usage = TokenUsage()
+        self.exporting = exporting
+        self.account = CallAccount()
+        self.on_finish: Callable[[CallAccount], None] | None = None
         self.ended = False
 
     @property
     def recording(self) -> bool:
-        """Whether anything is exported, spans or metrics (the shared null telemetry says no)."""
+        """Whether anything is exported, spans or metrics (accounting-only and null telemetry say no)."""
+        return self.exporting
+
+    @property
+    def observing(self) -> bool:
+        """Whether the answers' usage is read (spans exported, or a ledger records the call)."""
         return True
+
+    @property
+    def trace_id(self) -> str | None:
+        """The call span's trace id (32 hex digits), when the span is recorded."""
+        context = self._span.get_span_context()
+        return format(context.trace_id, "032x") if context.is_valid else None
+
+    def event(self, name: str, attributes: Mapping[str, Any]) -> None:
+        """An event on the call span (budget thresholds), when it is exported."""
+        if self.exporting:
+            try:
+                self._span.add_event(name, attributes)
+            except Exception as exc:
+                _guarded("event", exc)
 
     @property
     def instruments(self) -> _Instruments | None:
@@ -277,7 +330,7 @@ class CallTelemetry:
 
     def set_baseline(self, info: ModelInfo | None) -> None:
         """The model whose price, on the same usage, is the baseline."""
-        self._baseline = info
+        self.account.baseline = info
 
     def attempt(
         self,
@@ -289,7 +342,9 @@ class CallTelemetry:
         server: Any,
     ) -> AttemptTelemetry:
         """A child span for one vendor request."""
-        self.attempts += 1
+        self.account.attempt(provider, model)
+        if not self.exporting:
+            return AttemptTelemetry(self, trace.INVALID_SPAN, kind, info)
         attributes = _request_attributes(self._operation, provider, kind, model, params, server)
         if self.capture:
             try:
@@ -308,33 +363,39 @@ class CallTelemetry:
             span = trace.INVALID_SPAN
         return AttemptTelemetry(self, span, kind, info, attributes)
 
-    def finish(self, error: BaseException | None = None) -> None:
-        """End the call span (once): totals, baseline and savings, error status."""
+    def finish(self, error: BaseException | None = None, *, abandoned: bool = False) -> None:
+        """End the call (once): close the account, put totals, baseline and savings on the span, settle."""
         if self.ended:
             return
         self.ended = True
+        account = self.account
+        account.close(error, abandoned=abandoned)
+        if self.exporting:
+            self._export(account, error)
+        if self.on_finish is not None:
+            self.on_finish(account)
+
+    def _export(self, account: CallAccount, error: BaseException | None) -> None:
         span = self._span
         try:
-            attributes: dict[str, Any] = {FRUGAL_ATTEMPTS: self.attempts}
-            if self.cost is not None:
-                attributes[FRUGAL_COST_USD] = self.cost
-            baseline = self._baseline
-            if baseline is not None and self.usage.input_tokens + self.usage.output_tokens:
-                baseline_cost = price(baseline, self.usage)
-                if baseline_cost is not None:
-                    attributes[FRUGAL_COST_BASELINE_USD] = baseline_cost
-                    if self.cost is not None:
-                        attributes[FRUGAL_SAVINGS_USD] = baseline_cost - self.cost
+            attributes: dict[str, Any] = {FRUGAL_ATTEMPTS: account.attempts}
+            cost = account.cost
+            if cost is not None:
+                attributes[FRUGAL_COST_USD] = cost
+            if account.baseline_cost is not None:
+                attributes[FRUGAL_COST_BASELINE_USD] = account.baseline_cost
+            if account.savings is not None:
+                attributes[FRUGAL_SAVINGS_USD] = account.savings
             if error is not None:
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 attributes[ERROR_TYPE] = type(error).__name__
             span.set_attributes(attributes)
             instruments = self._instruments
-            if instruments is not None and self.cost is not None:
+            if instruments is not None and cost is not None:
                 labels = {**self.metric_attributes, **self.last_model}
-                instruments.cost.add(self.cost, labels)
-                if FRUGAL_SAVINGS_USD in attributes:
-                    instruments.savings.add(attributes[FRUGAL_SAVINGS_USD], labels)
+                instruments.cost.add(cost, labels)
+                if account.savings is not None:
+                    instruments.savings.add(account.savings, labels)
         except Exception as exc:
             _guarded("finish", exc)
         span.end()
@@ -377,6 +438,16 @@ class AttemptTelemetry:
         if self._span is None:
             self.ended = True
             return
+        call = self._call
+        if not call.exporting:  # accounting only (a ledger): the usage is all that is read
+            self.ended = True
+            try:
+                usage = _answer_usage(result)
+                if usage is not None:
+                    call.account.charge(self._info, usage)
+            except Exception as exc:
+                _guarded("succeed", exc)
+            return
         try:
             self._record(_summary(result))
         except Exception as exc:
@@ -410,6 +481,11 @@ class AttemptTelemetry:
                 _guarded("duration", exc)
 
     def _record(self, summary: _Summary) -> None:
+        call = self._call
+        usage = summary.usage
+        cost = call.account.charge(self._info, usage) if usage is not None else None
+        if not call.exporting:
+            return
         attributes: dict[str, Any] = {}
         if summary.response_id:
             attributes[GEN_AI_RESPONSE_ID] = summary.response_id
@@ -417,36 +493,28 @@ class AttemptTelemetry:
             attributes[GEN_AI_RESPONSE_MODEL] = summary.response_model
         if summary.finish_reasons:
             attributes[GEN_AI_RESPONSE_FINISH_REASONS] = summary.finish_reasons
-        if self._call.capture and summary.text:
+        if call.capture and summary.text:
             output = [{"role": "assistant", "parts": [{"type": "text", "content": "".join(summary.text)}]}]
             attributes[GEN_AI_OUTPUT_MESSAGES] = json.dumps(output, ensure_ascii=False)
-        usage = summary.usage
         if usage is not None:
             written = usage.cache_write_tokens + usage.cache_write_1h_tokens
             attributes[GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
             attributes[GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
             attributes[GEN_AI_USAGE_CACHE_READ] = usage.cache_read_tokens
-            if not self._call.latest:
+            if not call.latest:
                 attributes[GEN_AI_USAGE_CACHE_CREATION] = written  # v1.41: what Arize Phoenix reads
             attributes[GEN_AI_USAGE_CACHE_WRITE] = written
             attributes[GEN_AI_USAGE_REASONING] = usage.reasoning_tokens
-            call = self._call
-            call.usage = call.usage + usage
             instruments = call.instruments
             if instruments is not None:
                 call.last_model = self._labels
                 for token_type, count in (("input", usage.input_tokens), ("output", usage.output_tokens)):
                     instruments.tokens.record(count, {**self._labels, GEN_AI_TOKEN_TYPE: token_type})
-            cost = price(self._info, usage) if self._info is not None else None
-            if cost is None:
-                call.cost = None
-            else:
+            if cost is not None:
                 attributes[FRUGAL_COST_USD] = cost
                 attributes[GEN_AI_USAGE_COST_AMOUNT] = cost
                 attributes[GEN_AI_USAGE_COST_CURRENCY] = "USD"
                 attributes[GEN_AI_USAGE_COST_SOURCE] = "local"
-                if call.cost is not None:
-                    call.cost += cost
         self._span.set_attributes(attributes)
 
     # -- streams ------------------------------------------------------------------------------------
@@ -497,7 +565,7 @@ class AttemptTelemetry:
                 _guarded("stream", exc)
             self._end()
         self.ended = True
-        self._call.finish(None if abandoned else error)
+        self._call.finish(None if abandoned else error, abandoned=abandoned)
 
 
 class _NullCall(CallTelemetry):
@@ -511,10 +579,14 @@ class _NullCall(CallTelemetry):
     def recording(self) -> bool:
         return False
 
+    @property
+    def observing(self) -> bool:
+        return False
+
     def attempt(self, *args: Any, **kwargs: Any) -> AttemptTelemetry:
         return _NULL_ATTEMPT
 
-    def finish(self, error: BaseException | None = None) -> None:
+    def finish(self, error: BaseException | None = None, *, abandoned: bool = False) -> None:
         return None
 
     def set_baseline(self, info: ModelInfo | None) -> None:

@@ -1,0 +1,159 @@
+"""Ledger overhead per call: reserve + settle + record, in memory, SQLite and Redis on loopback, vs none.
+
+Run: ``python -m benchmarks.ledger [--calls 200] [--rounds 15]``
+
+Every variant is the same frugal call (honour policy, so routing is not measured here) on an in-memory
+HTTP transport, so the difference to the "no ledger" variant is the ledger's whole cost on the call path:
+the per-call account (usage read from the answer, cost, baseline), the budget match, the atomic
+reservation, the settlement with its record. Each ledger variant has one global budget far from its
+limit (so every call reserves and settles). Variants are interleaved round by round (``paired``); the
+figure is the median of per-round differences. Redis is a ``redis-server`` started here on 127.0.0.1 at
+a free port (skipped when it is not installed); SQLite is a file in a temporary directory.
+
+Also measured: the store's own two operations alone (one ``reserve`` and one ``settle`` with its record,
+called directly), and the same ledger steps without any vendor call (``_begin`` then ``finish``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+import openai
+
+import frugal
+from benchmarks._timing import median_difference, paired
+from benchmarks.overhead import _CHAT, GPT, MESSAGES
+from frugal.budgets.ledger import Check, Hold, LedgerRecord
+from frugal.policy import BudgetSpec, Policy, Tier
+from frugal.providers.calls import CHAT
+
+NO_BUDGETS = Policy(name="honor", tiers=[Tier(name="all", models=[GPT])], requested_model="honor")
+BUDGETED = NO_BUDGETS.model_copy(update={"budgets": [BudgetSpec(limit_usd=1e9, window="day")]})
+
+
+def _handler(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(200, json=_CHAT)
+
+
+def _client(policy: Policy, ledger: str | None) -> frugal.Client:
+    http = httpx2.Client(transport=httpx2.MockTransport(_handler))
+    sdk = openai.OpenAI(api_key="k", base_url="http://stub/v1", max_retries=0, http_client=http)
+    return frugal.Client(policy=policy, openai=sdk, anthropic={"api_key": "k"}, ledger=ledger)
+
+
+def _redis(directory: str) -> tuple[subprocess.Popen[bytes], str] | None:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", directory],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(500):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.01)
+    server.kill()
+    return None
+
+
+def measure(calls: int, rounds: int) -> dict[str, Any]:
+    """Median µs per call of each variant and each ledger's paired overhead over no ledger."""
+    with tempfile.TemporaryDirectory() as directory:
+        redis = _redis(directory)
+        clients: dict[str, frugal.Client] = {
+            "no ledger": _client(NO_BUDGETS, None),
+            "memory": _client(BUDGETED, "memory://"),
+            "sqlite": _client(BUDGETED, f"sqlite:///{directory}/ledger.db"),
+        }
+        if redis is not None:
+            clients["redis"] = _client(BUDGETED, redis[1])
+
+        def variant(client: frugal.Client) -> Callable[[], object]:
+            return lambda: client.chat.completions.create(model=GPT, messages=MESSAGES)
+
+        def steps(client: frugal.Client) -> Callable[[], object]:
+            params = {"model": GPT, "messages": MESSAGES}
+
+            def run() -> None:
+                _, telemetry = client._begin(CHAT, dict(params))
+                telemetry.finish()
+
+            return run
+
+        def store(client: frugal.Client) -> Callable[[], object]:
+            ledger = client.ledger
+            assert ledger is not None
+            check = Check(("bench|*|d",), "bench|*|d", 10**18, True, 3600)
+            hold = Hold((("bench|*|d", 3600),), 1000)
+            ids = iter(range(10**9))
+
+            def run() -> None:
+                ledger.reserve([check], 1000)
+                ledger.settle(
+                    hold, 900, LedgerRecord(id=f"bench-{next(ids)}", time=time.time(), operation="chat")
+                )
+
+            return run
+
+        try:
+            samples = paired({name: variant(c) for name, c in clients.items()}, calls, rounds)
+            step_samples = paired({name: steps(c) for name, c in clients.items()}, calls, rounds)
+            store_samples = paired(
+                {name: store(c) for name, c in clients.items() if name != "no ledger"}, calls, rounds
+            )
+            records = {name: len(c.ledger.records()) for name, c in clients.items() if c.ledger is not None}
+        finally:
+            if redis is not None:
+                redis[0].kill()
+                redis[0].wait()
+    assert all(count > calls * rounds for count in records.values()), records
+    return {
+        "per_call_us": {name: statistics.median(values) for name, values in samples.items()},
+        "overhead_us": {name: median_difference(samples, name, "no ledger") for name in records},
+        "steps_overhead_us": {
+            name: median_difference(step_samples, name, "no ledger")
+            for name in clients
+            if name != "no ledger"
+        },
+        "store_us": {name: statistics.median(values) for name, values in store_samples.items()},
+        "null_steps_us": statistics.median(step_samples["no ledger"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    result = measure(args.calls, args.rounds)
+    base = result["per_call_us"]["no ledger"]
+    print(f"no ledger: {base:.0f} µs per call (in-process transport)")
+    for name, overhead in result["overhead_us"].items():
+        print(
+            f"{name:>7} ledger: {overhead:+.1f} µs per call (reserve + settle + record, paired median); "
+            f"without the vendor call {result['steps_overhead_us'][name]:+.1f} µs; "
+            f"the store's reserve + settle alone {result['store_us'][name]:.1f} µs"
+        )
+    print(f"(the same steps with no ledger: {result['null_steps_us']:.1f} µs; a busy machine shows here)")
+    if "redis" not in result["overhead_us"]:
+        print("  redis: skipped (redis-server not installed)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The in-memory ledger: one process, no I/O; counters and records live as long as the client."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Sequence
+
+from .ledger import Admission, Check, Hold, LedgerRecord
+
+__all__ = ["MemoryLedger"]
+
+
+class MemoryLedger:
+    """Counters and records in this process; thread-safe. The default when budgets need a ledger."""
+
+    url = "memory://"
+    blocking = False
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counters: dict[str, int] = {}
+        self._records: list[LedgerRecord] = []
+        self._times: list[float] = []
+        self._ids: set[str] = set()
+
+    def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
+        with self._lock:
+            counters = self._counters
+            found = []
+            for check in checks:
+                total = 0
+                for key in check.keys:
+                    total += counters.get(key, 0)
+                found.append(total)
+            totals = tuple(found)
+            for index, check in enumerate(checks):
+                if check.refuse and totals[index] + amount > check.limit:
+                    return Admission(index, totals)
+            for check in checks:
+                counters[check.current] = counters.get(check.current, 0) + amount
+            return Admission(None, totals)
+
+    def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
+        with self._lock:
+            if record.id in self._ids:
+                return
+            self._ids.add(record.id)
+            delta = actual - hold.amount
+            if delta:
+                for key, _ttl in hold.counters:
+                    self._counters[key] = self._counters.get(key, 0) + delta
+            # Records arrive nearly in time order; keep them sorted for range queries.
+            at = bisect.bisect_right(self._times, record.time)
+            self._times.insert(at, record.time)
+            self._records.insert(at, record)
+
+    def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
+        with self._lock:
+            low = 0 if since is None else bisect.bisect_left(self._times, since)
+            high = len(self._times) if until is None else bisect.bisect_left(self._times, until)
+            return self._records[low:high]
+
+    def counters(self, prefix: str = "") -> dict[str, int]:
+        with self._lock:
+            return {key: value for key, value in self._counters.items() if key.startswith(prefix)}
+
+    def close(self) -> None:
+        return None

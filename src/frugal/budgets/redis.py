@@ -1,0 +1,145 @@
+"""The Redis ledger: a fleet of hosts counting against the same limits.
+
+A reservation and a settlement are each one Lua script, so Redis runs them atomically with respect to
+every other client: the reservation reads the window's counters, checks every limit and adds the
+estimate; the settlement appends the record (``HSETNX`` on its id, so a replayed record counts once),
+indexes it by time and corrects the counters by actual minus estimate. Counters are integers
+(nano-dollars, ``INCRBY``) with a TTL of their window plus a day. Every key carries the hash tag
+``{frugal}`` so the scripts also run on Redis Cluster (all keys in one slot).
+
+Needs the ``redis`` package (``pip install "frugal-router[redis]"``), imported when the ledger is opened.
+URL options are redis-py's (``redis://host:6379/0?socket_timeout=0.5``); the defaults here are a
+1-second connect and read timeout, so an unreachable Redis is detected quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from ..exceptions import ConfigError
+from .ledger import Admission, Check, Hold, LedgerRecord
+
+__all__ = ["RedisLedger"]
+
+PREFIX = "{frugal}:"
+_RECORDS = PREFIX + "records"
+_TIMES = PREFIX + "times"
+_COUNTER = PREFIX + "c:"
+
+# KEYS: every check's keys, one check after the other. ARGV: amount, number of checks, then per check
+# (number of keys, limit, refuse 0/1, ttl). Returns {refused check (0-based) or -1, totals...}.
+_RESERVE = """
+local amount = ARGV[1]
+local n = tonumber(ARGV[2])
+local totals, current, ttls = {}, {}, {}
+local refused = -1
+local pos = 1
+for c = 1, n do
+  local base = 2 + (c - 1) * 4
+  local count = tonumber(ARGV[base + 1])
+  local total = 0
+  for _, value in ipairs(redis.call('MGET', unpack(KEYS, pos, pos + count - 1))) do
+    if value then total = total + tonumber(value) end
+  end
+  totals[c] = total
+  current[c] = KEYS[pos + count - 1]
+  ttls[c] = ARGV[base + 4]
+  if refused < 0 and ARGV[base + 3] == '1' and total + tonumber(amount) > tonumber(ARGV[base + 2]) then
+    refused = c - 1
+  end
+  pos = pos + count
+end
+if refused < 0 then
+  for c = 1, n do
+    redis.call('INCRBY', current[c], amount)
+    redis.call('EXPIRE', current[c], ttls[c])
+  end
+end
+local reply = {refused}
+for c = 1, n do reply[c + 1] = totals[c] end
+return reply
+"""
+
+# KEYS: records hash, times index, held counters. ARGV: id, time, record JSON, delta, ttl per counter.
+_SETTLE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[4] ~= '0' then
+  for i = 3, #KEYS do
+    redis.call('INCRBY', KEYS[i], ARGV[4])
+    if redis.call('TTL', KEYS[i]) < 0 then redis.call('EXPIRE', KEYS[i], ARGV[i + 2]) end
+  end
+end
+return 1
+"""
+
+
+class RedisLedger:
+    """Counters and records in Redis, shared by every host that uses the same URL."""
+
+    blocking = True
+
+    def __init__(self, url: str) -> None:
+        try:
+            import redis
+        except ImportError:
+            raise ConfigError(
+                f"the ledger {url!r} needs the redis package: pip install 'frugal-router[redis]'"
+            ) from None
+        self.url = url
+        options: dict[str, Any] = {}
+        if "socket_timeout" not in url:
+            options["socket_timeout"] = 1.0
+        if "socket_connect_timeout" not in url:
+            options["socket_connect_timeout"] = 1.0
+        self._redis = redis.Redis.from_url(url, **options)
+        self._reserve = self._redis.register_script(_RESERVE)
+        self._settle = self._redis.register_script(_SETTLE)
+
+    def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
+        keys: list[str] = []
+        args: list[str | int] = [amount, len(checks)]
+        for check in checks:
+            keys.extend(_COUNTER + key for key in check.keys)
+            args.extend((len(check.keys), check.limit, int(check.refuse), check.ttl))
+        reply = self._reserve(keys=keys, args=args)
+        refused = int(reply[0])
+        return Admission(None if refused < 0 else refused, tuple(int(total) for total in reply[1:]))
+
+    def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
+        keys = [_RECORDS, _TIMES, *(_COUNTER + key for key, _ttl in hold.counters)]
+        body = json.dumps(record.to_dict(), separators=(",", ":"))
+        args: list[str | int] = [record.id, repr(record.time), body, actual - hold.amount]
+        args.extend(ttl for _key, ttl in hold.counters)
+        self._settle(keys=keys, args=args)
+
+    def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
+        low = "-inf" if since is None else repr(since)
+        high = "+inf" if until is None else f"({until!r}"
+        ids = cast("list[bytes]", self._redis.zrangebyscore(_TIMES, low, high))
+        found: list[LedgerRecord] = []
+        for start in range(0, len(ids), 1000):
+            for body in self._redis.hmget(_RECORDS, ids[start : start + 1000]):
+                if body is not None:
+                    found.append(LedgerRecord.from_dict(json.loads(body)))
+        found.sort(key=lambda record: (record.time, record.id))
+        return found
+
+    def counters(self, prefix: str = "") -> dict[str, int]:
+        pattern = _COUNTER + _glob_escape(prefix) + "*"
+        keys = list(self._redis.scan_iter(match=pattern, count=1000))
+        values = self._redis.mget(keys) if keys else []
+        return {
+            key.decode()[len(_COUNTER) :]: int(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)

@@ -1,0 +1,227 @@
+"""``frugal report --html FILE``: the report as one self-contained page (inline CSS and SVG, no script,
+no fonts or files from anywhere else), readable offline and in any browser."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from .report import usd
+
+__all__ = ["render_html"]
+
+_SPENT, _SAVED, _BASE = "#2563eb", "#16a34a", "#cbd5e1"
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+background:#f8fafc;color:#0f172a}
+main{max-width:1180px;margin:0 auto;padding:28px 32px 48px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:30px 0 10px}
+.sub{color:#475569;margin:0 0 20px}
+.cards{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}
+.card{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:14px 16px}
+.card b{display:block;font-size:22px;margin-top:2px}.card span{color:#64748b;font-size:12px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+.panel{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:14px 16px;overflow:hidden}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:5px 8px;border-bottom:1px solid #e2e8f0;text-align:left;white-space:nowrap}
+th{color:#475569;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.bar{background:#e2e8f0;border-radius:4px;height:8px;width:120px;display:inline-block;vertical-align:middle}
+.bar i{display:block;height:8px;border-radius:4px}
+.legend{font-size:12px;color:#475569}
+.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
+"""
+
+
+def _legend(*items: tuple[str, str]) -> str:
+    return (
+        '<div class="legend">'
+        + "".join(f'<i style="background:{c}"></i>{escape(t)}' for t, c in items)
+        + "</div>"
+    )
+
+
+def _daily_chart(daily: list[dict[str, Any]], width: int = 1100, height: int = 220) -> str:
+    """Spend and baseline per day: grouped vertical bars."""
+    if not daily:
+        return "<p>No calls in this period.</p>"
+    top = max(max(d["baseline_usd"], d["cost_usd"]) for d in daily) or 1.0
+    left, chart_h = 60, height - 34
+    step = (width - left - 10) / len(daily)
+    bar = max(1.0, min(18.0, step * 0.38))
+    parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="spend per day">']
+    for fraction in (0, 0.5, 1):
+        y = 10 + chart_h * (1 - fraction)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#64748b">')
+        parts.append(f"{escape(usd(top * fraction))}</text>")
+    label_every = max(1, len(daily) // 10)
+    for index, day in enumerate(daily):
+        x = left + index * step + step / 2
+        for offset, value, colour in ((-bar, day["baseline_usd"], _BASE), (0.0, day["cost_usd"], _SPENT)):
+            h = chart_h * value / top
+            parts.append(
+                f'<rect x="{x + offset:.1f}" y="{10 + chart_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{colour}"><title>{escape(day["day"])}: {escape(usd(value))}</title></rect>'
+            )
+        if index % label_every == 0:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" fill="#64748b">'
+                f"{escape(day['day'][5:])}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _bars(rows: list[dict[str, Any]], *, stacked: bool, width: int = 520, limit: int = 8) -> str:
+    """Horizontal bars per row: spent (and, stacked, saved on top: together the baseline)."""
+    rows = rows[:limit]
+    if not rows:
+        return "<p>No calls.</p>"
+    top = max((r["cost_usd"] + max(r["savings_usd"], 0.0)) if stacked else r["cost_usd"] for r in rows) or 1.0
+    label, row_h = 150, 26
+    height = row_h * len(rows) + 6
+    span = width - label - 90
+    parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">']
+    for index, row in enumerate(rows):
+        y = 4 + index * row_h
+        spent = span * row["cost_usd"] / top
+        name = row["name"] if len(row["name"]) <= 22 else row["name"][:21] + "…"
+        parts.append(
+            f'<text x="{label - 8}" y="{y + 15}" font-size="12" text-anchor="end">{escape(name)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label}" y="{y + 3}" width="{spent:.1f}" height="16" rx="3" fill="{_SPENT}">'
+            f"<title>spent {escape(usd(row['cost_usd']))}</title></rect>"
+        )
+        end = label + spent
+        if stacked and row["savings_usd"] > 0:
+            saved = span * row["savings_usd"] / top
+            parts.append(
+                f'<rect x="{end:.1f}" y="{y + 3}" width="{saved:.1f}" height="16" rx="3" fill="{_SAVED}">'
+                f"<title>saved {escape(usd(row['savings_usd']))}</title></rect>"
+            )
+            end += saved
+        parts.append(f'<text x="{end + 6:.1f}" y="{y + 15}" font-size="11" fill="#475569">')
+        parts.append(f"{escape(usd(row['cost_usd']))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    head = "".join(
+        f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>none</td></tr>'}</tbody></table>"
+
+
+def _group_table(rows: list[dict[str, Any]], title: str) -> str:
+    return _table(
+        [title, "Calls", "Spent", "Baseline", "Saved"],
+        [
+            [
+                escape(r["name"]),
+                str(r["calls"]),
+                usd(r["cost_usd"]),
+                usd(r["baseline_usd"]),
+                usd(r["savings_usd"]),
+            ]
+            for r in rows[:15]
+        ],
+        {1, 2, 3, 4},
+    )
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The report as one HTML document."""
+    totals = report["totals"]
+    period = report["period"]
+    share = totals["savings_share"]
+    cards = [
+        ("Spent", usd(totals["cost_usd"])),
+        ("Without frugal", usd(totals["baseline_usd"])),
+        ("Saved", usd(totals["savings_usd"]) + (f" ({share:.0%})" if share is not None else "")),
+        ("Calls", f"{totals['served']:,}"),
+        ("Blocked / downgraded", f"{totals['blocked']:,} / {totals['downgraded']:,}"),
+    ]
+    premium = report["premium_for_simple"]
+    premium_rows = [
+        [
+            escape(r["time"][:16].replace("T", " ")),
+            escape(r["team"] or ""),
+            escape(r["user"] or ""),
+            escape(f"{r['requested_model']} ({r['requested_tier']})"),
+            escape(f"{r['model']} ({r['tier']})"),
+            usd(r["baseline_usd"]),
+            usd(r["cost_usd"]),
+            f"<b>{usd(r['savings_usd'])}</b>",
+        ]
+        for r in premium["top"]
+    ]
+    budget_rows = []
+    for status in report["budgets"]:
+        used = status["spent_usd"] / status["limit_usd"]
+        colour = "#dc2626" if used >= 1 else "#d97706" if used >= 0.8 else _SAVED
+        fill = f'<i style="width:{min(used, 1) * 100:.0f}%;background:{colour}"></i>'
+        meter = f'<span class="bar">{fill}</span> {used:.0%}'
+        budget_rows.append(
+            [
+                escape(status["budget"]),
+                escape(f"{status['scope']} = {status['value']}"),
+                escape(status["action"]),
+                usd(status["spent_usd"]),
+                usd(status["limit_usd"]),
+                meter,
+                escape(status["reset_at"].replace("T", " ")[:16]) + " UTC",
+            ]
+        )
+    sections = [
+        f"<h1>frugal report</h1><p class=sub>{escape(period['since'][:16])} → "
+        f"{escape(period['until'][:16])} UTC"
+        f" · {escape(report['ledger'])} · {totals['calls']:,} calls, {totals['unpriced']} unpriced, "
+        f"{totals['errors']} failed</p>",
+        '<div class="cards">'
+        + "".join(f'<div class="card"><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in cards)
+        + "</div>",
+        "<h2>Spend per day</h2><div class=panel>"
+        + _legend(("without frugal", _BASE), ("spent", _SPENT))
+        + _daily_chart(report["daily"])
+        + "</div>",
+        '<div class="grid"><div><h2>Spend and savings by team</h2><div class=panel>'
+        + _legend(("spent", _SPENT), ("saved by routing", _SAVED))
+        + _bars(report["by_team"], stacked=True)
+        + "</div></div><div><h2>Spend by model</h2><div class=panel>"
+        + _legend(("spent", _SPENT))
+        + _bars(report["by_model"], stacked=False)
+        + "</div></div></div>",
+        f"<h2>Premium model asked for a simple prompt: {premium['calls']:,} calls, routing saved "
+        f"{usd(premium['savings_usd'])}</h2><div class=panel>"
+        + _table(
+            ["When", "Team", "User", "Asked for", "Served by", "Would have cost", "Cost", "Saved"],
+            premium_rows,
+            {5, 6, 7},
+        )
+        + "</div>",
+        "<h2>Budgets (current window)</h2><div class=panel>"
+        + _table(["Budget", "Scope", "Action", "Spent", "Limit", "Used", "Resets"], budget_rows, {3, 4})
+        + "</div>",
+        '<div class="grid"><div><h2>By user</h2><div class=panel>'
+        + _group_table(report["by_user"], "User")
+        + "</div></div><div><h2>By feature</h2><div class=panel>"
+        + _group_table(report["by_feature"], "Feature")
+        + "</div></div></div>",
+    ]
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>frugal report</title><style>{_CSS}</style></head><body><main>"
+        + "".join(sections)
+        + "</main></body></html>\n"
+    )

@@ -1,0 +1,142 @@
+"""Budgets as the policy states them, compiled: who a budget counts, its limit and window, its action;
+and where each one stands (``frugal report``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .ledger import Ledger, from_nano
+from .windows import Window
+
+if TYPE_CHECKING:
+    from .._yaml import Located
+    from ..policy import Policy
+    from ..routing import Candidate, Router
+
+__all__ = ["Budget", "BudgetStatus", "budget_status", "compile_budgets"]
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A compiled budget (see :class:`~frugal.policy.BudgetSpec`)."""
+
+    name: str
+    scope: str
+    pattern: re.Pattern[str] | None
+    limit_usd: float
+    window: Window
+    action: str
+    max_tier: int | None = None
+    pin: Candidate | None = None
+    thresholds: tuple[float, ...] = (0.8,)
+    unpriced: str = "allow"
+
+    def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
+        """The call's value for this budget's scope, or None when the budget does not count the call."""
+        if self.scope == "global":
+            return "*"
+        value = route if self.scope == "route" else context.get(self.scope)
+        if value is None or (self.pattern is not None and not self.pattern.fullmatch(value)):
+            return None
+        return value
+
+    def prefix(self, value: str) -> str:
+        """The counter key prefix of one scope value (``|`` and ``%`` in values are escaped)."""
+        return f"{self.name}|{value.replace('%', '%25').replace('|', '%7C')}|"
+
+
+def compile_budgets(policy: Policy, located: Located | None, router: Router) -> tuple[Budget, ...]:
+    """Check the policy's budgets against its tiers and models.
+
+    Raises:
+        ConfigError: a ``downgrade_to`` that is neither a tier nor a model that can be placed.
+    """
+    from .._compile import _Errors
+    from ..routing import compile_glob
+
+    error = _Errors(located, "<policy object>")
+    tiers = [tier.name for tier in router.tiers]
+    budgets = []
+    for index, spec in enumerate(policy.budgets):
+        max_tier: int | None = None
+        pin: Candidate | None = None
+        if spec.downgrade_to in tiers:
+            max_tier = tiers.index(spec.downgrade_to)
+        elif spec.downgrade_to:
+            try:
+                pin = router.place(spec.downgrade_to)
+            except Exception:
+                raise error(
+                    ("budgets", index, "downgrade_to"),
+                    f"{spec.downgrade_to!r} is neither a tier ({', '.join(tiers)}) "
+                    "nor a model frugal can place",
+                ) from None
+        patterns = [spec.match] if isinstance(spec.match, str) else spec.match
+        budgets.append(
+            Budget(
+                name=spec.key,
+                scope=spec.scope,
+                pattern=None if patterns == ["*"] else compile_glob(patterns),
+                limit_usd=spec.limit_usd,
+                window=Window(spec.window, spec.rolling),
+                action=spec.action,
+                max_tier=max_tier,
+                pin=pin,
+                thresholds=tuple(spec.thresholds),
+                unpriced=spec.unpriced,
+            )
+        )
+    return tuple(budgets)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    """Where one budget stands for one scope value (``frugal report``)."""
+
+    budget: str
+    scope: str
+    value: str
+    action: str
+    limit_usd: float
+    spent_usd: float
+    reset_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "budget": self.budget,
+            "scope": self.scope,
+            "value": self.value,
+            "action": self.action,
+            "limit_usd": self.limit_usd,
+            "spent_usd": self.spent_usd,
+            "reset_at": self.reset_at.isoformat(timespec="seconds"),
+        }
+
+
+def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list[BudgetStatus]:
+    """Spend in the current window of every budget and scope value the ledger has counters for."""
+    found = []
+    for budget in budgets:
+        window = budget.window
+        current = set(window.keys(now))
+        spent: dict[str, int] = {}
+        for key, nano in ledger.counters(budget.name + "|").items():
+            rest = key[len(budget.name) + 1 :]
+            value, _, window_key = rest.rpartition("|")
+            if window_key in current:
+                spent[value] = spent.get(value, 0) + nano
+        if budget.scope == "global":
+            spent.setdefault("*", 0)
+        reset = datetime.fromtimestamp(window.reset_at(now), timezone.utc)
+        for value, nano in sorted(spent.items()):
+            shown = value.replace("%7C", "|").replace("%25", "%")
+            found.append(
+                BudgetStatus(
+                    budget.name, budget.scope, shown, budget.action, budget.limit_usd, from_nano(nano), reset
+                )
+            )
+    return found

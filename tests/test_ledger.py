@@ -1,0 +1,168 @@
+"""The ledger backends (memory, a real SQLite file, a real redis-server): atomic reservations,
+idempotent settlements, records by time, counters, file permissions, the spool."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from frugal.budgets.ledger import Check, Hold, Ledger, LedgerRecord, from_nano, open_ledger, to_nano
+from frugal.budgets.memory import MemoryLedger
+from frugal.budgets.spool import Spool
+from frugal.exceptions import ConfigError
+
+from .redis_server import RedisServer
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """Each backend, empty."""
+    if request.param == "memory":
+        store: Ledger = MemoryLedger()
+    elif request.param == "sqlite":
+        store = open_ledger(f"sqlite:///{tmp_path}/ledger.db")
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        store = open_ledger(server.url)
+    yield store
+    store.close()
+
+
+def check(key: str, limit_usd: float, *, refuse: bool = True, buckets: int = 1) -> Check:
+    keys = tuple(f"{key}|{i}" for i in range(buckets))
+    return Check(keys=keys, current=keys[-1], limit=to_nano(limit_usd), refuse=refuse, ttl=3600)
+
+
+def record(number: int, cost: float | None = 0.5, time: float = 1000.0) -> LedgerRecord:
+    return LedgerRecord(id=f"r{number}", time=time, operation="chat", team="search", cost_usd=cost)
+
+
+def test_reserve_refuses_only_what_would_cross_a_refusing_limit(ledger: Ledger) -> None:
+    """A reservation that fits is added; one that would cross a refusing limit adds nothing anywhere."""
+    a, b = check("a", 1.0), check("b", 10.0)
+    first = ledger.reserve([a, b], to_nano(0.6))
+    assert (first.refused, first.totals) == (None, (0, 0))
+    second = ledger.reserve([b, a], to_nano(0.6))
+    assert second.refused == 1, "a would go to $1.20"
+    assert second.totals == (to_nano(0.6), to_nano(0.6))
+    assert ledger.counters() == {"a|0": to_nano(0.6), "b|0": to_nano(0.6)}, "a refusal adds nothing"
+    counted = ledger.reserve([check("a", 1.0, refuse=False)], to_nano(0.6))
+    assert counted.refused is None
+    assert ledger.counters("a")["a|0"] == to_nano(1.2), "a counting check goes over without refusing"
+
+
+def test_reserve_sums_every_bucket_of_a_rolling_window(ledger: Ledger) -> None:
+    """A check counts the sum of all its keys and adds to the current (last) one."""
+    ledger.reserve([Check(("w|1",), "w|1", to_nano(5), True, 60)], to_nano(0.7))
+    rolling = Check(("w|0", "w|1", "w|2"), "w|2", to_nano(1), True, 60)
+    assert ledger.reserve([rolling], to_nano(0.4)).refused == 0
+    assert ledger.reserve([rolling], to_nano(0.3)).refused is None
+    assert ledger.counters("w|") == {"w|1": to_nano(0.7), "w|2": to_nano(0.3)}
+
+
+def test_settle_replaces_the_estimate_and_records_once(ledger: Ledger) -> None:
+    """Settling moves the counters by actual minus estimate and appends the record; twice counts once."""
+    c = check("t", 5.0)
+    ledger.reserve([c], to_nano(1.0))
+    hold = Hold(((c.current, c.ttl),), to_nano(1.0))
+    ledger.settle(hold, to_nano(0.25), record(1, 0.25))
+    ledger.settle(hold, to_nano(0.25), record(1, 0.25))  # a replay
+    assert ledger.counters() == {"t|0": to_nano(0.25)}
+    assert [r.id for r in ledger.records()] == ["r1"]
+    assert ledger.records()[0] == record(1, 0.25), "every field comes back as written"
+
+
+def test_settle_without_reservation_counts_the_actual_cost(ledger: Ledger) -> None:
+    """A hold of 0 (the store was down at reservation time) still adds the actual cost when settled."""
+    ledger.settle(Hold((("t|0", 60),), 0), to_nano(0.125), record(2, 0.125))
+    assert from_nano(ledger.counters()["t|0"]) == 0.125
+
+
+def test_records_by_time_range(ledger: Ledger) -> None:
+    """records(since, until) returns since <= time < until, oldest first."""
+    for number, when in enumerate([30.0, 10.0, 20.0, 40.0]):
+        ledger.settle(Hold((), 0), 0, record(number, None, when))
+    assert [r.time for r in ledger.records()] == [10.0, 20.0, 30.0, 40.0]
+    assert [r.time for r in ledger.records(since=20.0, until=40.0)] == [20.0, 30.0]
+    assert ledger.records()[0].cost_usd is None, "an unknown cost stays None, not 0"
+
+
+def test_counters_by_prefix(ledger: Ledger) -> None:
+    """counters(prefix) lists only the keys under the prefix, glob characters taken literally."""
+    ledger.reserve([check("team=*/day|a", 9), check("team=*/day|b", 9), check("other", 9)], 5)
+    assert set(ledger.counters("team=*/day|")) == {"team=*/day|a|0", "team=*/day|b|0"}
+
+
+def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
+    """The SQLite ledger file and its WAL companions are created with mode 0600, in WAL journal mode."""
+    store = open_ledger(f"sqlite:///{tmp_path}/sub/ledger.db")
+    store.settle(Hold((), 0), 0, record(1))
+    path = tmp_path / "sub" / "ledger.db"
+    for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm"):
+        mode = stat.S_IMODE(os.stat(path.parent / name).st_mode)
+        assert mode == 0o600, (name, oct(mode))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    store.close()
+
+
+def test_sqlite_url_conventions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqlite:///name is relative to the working directory, sqlite:////abs absolute."""
+    monkeypatch.chdir(tmp_path)
+    relative = open_ledger("sqlite:///relative.db")
+    absolute = open_ledger(f"sqlite:///{tmp_path}/absolute.db")
+    assert (tmp_path / "relative.db").exists()
+    assert (tmp_path / "absolute.db").exists()
+    relative.close()
+    absolute.close()
+
+
+def test_open_ledger_rejects_unknown_urls() -> None:
+    """An unknown scheme is a ConfigError naming the accepted ones."""
+    with pytest.raises(ConfigError, match="memory://, sqlite:///path or redis://"):
+        open_ledger("postgres://db/ledger")
+
+
+def test_spool_replays_into_the_ledger_once(tmp_path: Path) -> None:
+    """Spooled settlements are replayed (counters and records), the file emptied; a replay is idempotent."""
+    spool = Spool(tmp_path / "spool", "memory://")
+    hold = Hold((("t|0", 60),), 0)
+    path = spool.add(hold, to_nano(0.5), record(1))
+    spool.add(hold, to_nano(0.25), record(2, 0.25))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    store = MemoryLedger()
+    assert Spool(tmp_path / "spool", "memory://").pending, "a new process sees what is left to replay"
+    assert spool.replay(store) == 2
+    assert not spool.pending
+    assert path.read_text() == ""
+    assert store.counters() == {"t|0": to_nano(0.75)}
+    store.settle(hold, to_nano(0.5), record(1))  # the same record again (a crash between replay and truncate)
+    assert len(store.records()) == 2
+
+
+def test_spool_keeps_what_could_not_be_replayed(tmp_path: Path) -> None:
+    """A replay that fails half-way keeps the lines not yet settled, for the next replay."""
+
+    class Flaky(MemoryLedger):
+        calls = 0
+
+        def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
+            self.calls += 1
+            if self.calls == 2:
+                raise ConnectionError("down again")
+            super().settle(hold, actual, record)
+
+    spool = Spool(tmp_path, "redis://x")
+    for number in range(3):
+        spool.add(Hold((), 0), 0, record(number))
+    store = Flaky()
+    with pytest.raises(ConnectionError):
+        spool.replay(store)
+    assert len(spool.path.read_text().splitlines()) == 2
+    assert spool.replay(MemoryLedger()) == 2

@@ -1,6 +1,9 @@
-"""Test-only classifiers, loaded by dotted path from test policies."""
+"""Test-only classifiers and cascade checks, loaded by dotted path from test policies."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from frugal._request import RoutingRequest
 from frugal.classifiers.base import Classification
@@ -22,3 +25,11 @@ class Exploding:
 
     def classify(self, request: RoutingRequest) -> Classification:
         raise RuntimeError("boom")
+
+
+def no_maybe(params: Mapping[str, Any], answer: Any) -> object:
+    """A cascade check: escalate answers that hedge with "maybe"; raise on "crash" (a buggy check)."""
+    text = answer.choices[0].message.content or ""
+    if "crash" in text:
+        raise RuntimeError("a bug in the user's check")
+    return "hedged" if "maybe" in text else True

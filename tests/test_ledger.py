@@ -111,6 +111,19 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     store.close()
 
 
+def test_sqlite_file_of_an_older_frugal_gains_the_new_fields(tmp_path: Path) -> None:
+    """A ledger file written before a record field existed is upgraded: old rows read its default."""
+    path = tmp_path / "old.db"
+    old_fields = [name for name in LedgerRecord._fields if name != "escalations"]
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TABLE records ({', '.join(old_fields)})")
+        db.execute("INSERT INTO records (id, time, operation, cost_usd) VALUES ('old', 1000.0, 'chat', 0.25)")
+    store = open_ledger(f"sqlite:///{path}")
+    store.settle(Hold((), 0), 0, record(1)._replace(escalations=2))
+    assert [(r.id, r.cost_usd, r.escalations) for r in store.records()] == [("old", 0.25, 0), ("r1", 0.5, 2)]
+    store.close()
+
+
 def test_sqlite_url_conventions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """sqlite:///name is relative to the working directory, sqlite:////abs absolute."""
     monkeypatch.chdir(tmp_path)

@@ -28,6 +28,8 @@ class CallAccount:
         baseline: the model whose price on the same usage is the baseline (None: no savings figure).
         baseline_cost, savings: computed by :meth:`close` (None when unknown).
         outcome: ``"ok"``, ``"error"`` or ``"abandoned"`` (a stream closed before its end), after close.
+        escalations: how many times a cascade moved the call up a tier.
+        tier: the tier of the last cascade step (None: the decision's tier stands).
         error_type: the exception class name of a failed call.
         latency_s: seconds from the start of the call to its end (a stream's end), after close.
     """
@@ -39,12 +41,14 @@ class CallAccount:
         "closed",
         "cost",
         "error_type",
+        "escalations",
         "latency_s",
         "model",
         "outcome",
         "provider",
         "savings",
         "started",
+        "tier",
         "usage",
     )
 
@@ -60,6 +64,8 @@ class CallAccount:
         self.outcome = "ok"
         self.error_type: str | None = None
         self.latency_s = 0.0
+        self.escalations = 0
+        self.tier: str | None = None
         self.started = time.perf_counter()
         self.closed = False
 

@@ -9,7 +9,7 @@ not. Everything but the final ``await`` is shared by the two clients.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from contextlib import AbstractContextManager
 from functools import partial
 from types import TracebackType
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from openai.resources.responses import AsyncResponses, Responses
     from typing_extensions import Self
 
+    from ._cascade_run import CascadePlan, CascadeRun
     from .budgets.budget import Spend
     from .budgets.ledger import Ledger
     from .policy import Policy
@@ -89,6 +90,19 @@ def _fatal(exc: BaseException) -> bool:
     from ._retry import verdict
 
     return verdict(exc) == "raise"
+
+
+def _first_answer(
+    op: Operation, candidates: list[Candidate], params: dict[str, Any]
+) -> Generator[tuple[Operation, Candidate, dict[str, Any]], Any, Any]:
+    """Each candidate in turn until one answers; the last failure, or a fatal one, is re-raised."""
+    for position, candidate in enumerate(candidates):
+        try:
+            return (yield op, candidate, params)
+        except Exception as exc:
+            if position == len(candidates) - 1 or _fatal(exc):
+                raise
+    raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
 
 
 class _BaseClient:
@@ -153,6 +167,11 @@ class _BaseClient:
             loaded, located, providers=self._kinds, models=self._models, available_providers=available
         )
         self._honor = loaded.requested_model == "honor"
+        self._cascades: dict[str, CascadePlan] = {}
+        if loaded.strategy == "cascade" or any(r.strategy == "cascade" for r in loaded.routes.values()):
+            from ._cascade_run import compile_cascades
+
+            self._cascades = compile_cascades(loaded, located, self._router)
         self._spend: Spend | None = None
         self._blocking_ledger = False
         wants_ledger = ledger is not None or loaded.ledger is not None or os.environ.get("FRUGAL_LEDGER")
@@ -233,25 +252,39 @@ class _BaseClient:
             raise TypeError(f"model must be a string naming a model, got {type(model).__name__}")
         return self._router.place(model)
 
-    def _begin(self, op: Operation, params: dict[str, Any]) -> tuple[list[Candidate], CallTelemetry]:
+    def _begin(
+        self, op: Operation, params: dict[str, Any]
+    ) -> tuple[list[Candidate], CallTelemetry, CascadeRun | None]:
         """Decide, reserve against the budgets, and open the call span (with the baseline of savings).
+
+        A call on a cascade route starts at its first step; the reservation covers every step.
 
         Raises:
             BudgetExceeded: a ``block`` budget would be crossed (nothing was sent).
             LedgerUnavailable: the ledger is unreachable and the policy fails closed (nothing was sent).
         """
         candidates, decision = self._chain(op, params)
+        cascade: CascadeRun | None = None
+        reserved = decision
+        if self._cascades and decision is not None and not params.get("stream"):
+            from ._cascade_run import start_cascade
+
+            cascade = start_cascade(self._cascades, self._router, op, params, decision, self._decide)
+            if cascade is not None:
+                decision, reserved = cascade.current, cascade.reservation
+                candidates = list(decision.chain)
         spend = self._spend
         if spend is None or op is COUNT_TOKENS:  # counting tokens is free: nothing to limit or record
             telemetry = self._telemetry.start_call(op.name, decision, params)
         else:
             metadata = call_metadata(op.name, params)
             ticket = spend.admit(
-                op.name, params, metadata, decision, candidates[0], partial(self._capped, op, params)
+                op.name, params, metadata, reserved, candidates[0], partial(self._capped, op, params)
             )
-            if ticket.decision is not decision and ticket.decision is not None:
-                decision = ticket.decision  # downgraded by a budget
+            if ticket.decision is not reserved and ticket.decision is not None:
+                decision = ticket.decision  # downgraded by a budget: no escalation past its cap
                 candidates = list(decision.chain)
+                cascade = None
             telemetry = self._telemetry.start_call(
                 op.name, decision, params, accounting=True, metadata=metadata
             )
@@ -262,7 +295,60 @@ class _BaseClient:
                 telemetry.set_baseline(self._router.place(baseline).info if baseline else None)
             except Exception:  # a baseline that cannot be placed only costs the savings figure
                 telemetry.set_baseline(None)
-        return candidates, telemetry
+        return candidates, telemetry, cascade
+
+    def _attempts(
+        self,
+        op: Operation,
+        candidates: list[Candidate],
+        params: dict[str, Any],
+        telemetry: CallTelemetry,
+        cascade: CascadeRun | None,
+    ) -> Generator[tuple[Operation, Candidate, dict[str, Any]], Any, Any]:
+        """What to call, in order, and when to stop: the one plan both clients carry out.
+
+        Yields ``(operation, model, arguments)`` for each vendor request; the client sends back the
+        answer, or throws back the exception (after retries). Returns the answer for the caller, or
+        re-raises the last vendor exception unchanged. Without a cascade: the first candidate that
+        answers. With one: each step's answer is checked (and judged) and a failing one escalates.
+        """
+        while True:
+            try:
+                answer = yield from _first_answer(op, candidates, params)
+            except Exception as exc:
+                if cascade is None or _fatal(exc):
+                    raise
+                escalated = self._escalate(cascade, telemetry, f"error: {type(exc).__name__}")
+                if escalated is None:
+                    raise
+                candidates = escalated
+                continue
+            if cascade is None:
+                return answer
+            failure = cascade.failure(op.name, params, answer)
+            if failure is None:
+                judge = cascade.judge_call(op.name, params, answer)
+                if judge is not None:
+                    try:
+                        rating = yield judge
+                    except Exception as exc:
+                        cascade.judge_failed(exc)
+                        rating = None
+                    failure = cascade.judged(rating)
+            escalated = None if failure is None else self._escalate(cascade, telemetry, failure)
+            if escalated is None:
+                return answer
+            candidates = escalated
+
+    @staticmethod
+    def _escalate(cascade: CascadeRun, telemetry: CallTelemetry, reason: str) -> list[Candidate] | None:
+        """The next step's candidates (recorded on the spans and the account), or None at the top."""
+        failed = telemetry.account.model or cascade.current.model
+        step = cascade.advance()
+        if step is None:
+            return None
+        telemetry.escalate(failed, step, reason)
+        return list(step.chain)
 
     def _capped(
         self, op: Operation, params: dict[str, Any], max_tier: int | None, pin: Candidate | None
@@ -389,19 +475,25 @@ class Client(_BaseClient):
         self.messages = cast("Messages", MessagesNamespace(self))
 
     def _call(self, op: Operation, params: dict[str, Any]) -> Any:
-        candidates, telemetry = self._begin(op, params)
-        for position, candidate in enumerate(candidates):
-            try:
-                result = self._retry.run(partial(self._attempt, op, candidate, params, telemetry))
-            except Exception as exc:
-                if position == len(candidates) - 1 or _fatal(exc):
-                    telemetry.finish(exc)
-                    raise
-                continue
-            if not params.get("stream") or telemetry.ended:
-                telemetry.finish()
-            return result
-        raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
+        candidates, telemetry, cascade = self._begin(op, params)
+        plan = self._attempts(op, candidates, params, telemetry, cascade)
+        try:
+            step = next(plan)
+            while True:
+                try:
+                    answer = self._retry.run(partial(self._attempt, *step, telemetry))
+                except Exception as exc:
+                    step = plan.throw(exc)
+                else:
+                    step = plan.send(answer)
+        except StopIteration as done:
+            result = done.value
+        except Exception as exc:
+            telemetry.finish(exc)
+            raise
+        if not params.get("stream") or telemetry.ended:
+            telemetry.finish()
+        return result
 
     def _attempt(
         self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry
@@ -475,21 +567,27 @@ class AsyncClient(_BaseClient):
         if ledger_io:
             import asyncio
 
-            candidates, telemetry = await asyncio.to_thread(self._begin, op, params)
+            candidates, telemetry, cascade = await asyncio.to_thread(self._begin, op, params)
         else:
-            candidates, telemetry = self._begin(op, params)
-        for position, candidate in enumerate(candidates):
-            try:
-                result = await self._retry.run_async(partial(self._attempt, op, candidate, params, telemetry))
-            except Exception as exc:
-                if position == len(candidates) - 1 or _fatal(exc):
-                    await asyncio.to_thread(telemetry.finish, exc) if ledger_io else telemetry.finish(exc)
-                    raise
-                continue
-            if not params.get("stream") or telemetry.ended:
-                await asyncio.to_thread(telemetry.finish) if ledger_io else telemetry.finish()
-            return result
-        raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
+            candidates, telemetry, cascade = self._begin(op, params)
+        plan = self._attempts(op, candidates, params, telemetry, cascade)
+        try:
+            step = next(plan)
+            while True:
+                try:
+                    answer = await self._retry.run_async(partial(self._attempt, *step, telemetry))
+                except Exception as exc:
+                    step = plan.throw(exc)
+                else:
+                    step = plan.send(answer)
+        except StopIteration as done:
+            result = done.value
+        except Exception as exc:
+            await asyncio.to_thread(telemetry.finish, exc) if ledger_io else telemetry.finish(exc)
+            raise
+        if not params.get("stream") or telemetry.ended:
+            await asyncio.to_thread(telemetry.finish) if ledger_io else telemetry.finish()
+        return result
 
     async def _attempt(
         self, op: Operation, candidate: Candidate, params: dict[str, Any], telemetry: CallTelemetry

@@ -46,12 +46,14 @@ def decide(
     op: Operation,
     params: Mapping[str, Any],
     *,
+    min_tier: int | None = None,
     max_tier: int | None = None,
     pin: Candidate | None = None,
 ) -> Decision:
     """The routing decision for an SDK call (``op``) with the caller's keyword arguments.
 
-    ``max_tier`` and ``pin`` cap the decision (a budget's ``downgrade``), as a rule would.
+    ``min_tier`` raises the tier (a cascade's escalation); ``max_tier`` and ``pin`` cap the decision (a
+    budget's ``downgrade``); each as a rule would.
 
     Raises:
         TypeError: ``model`` is missing or not a string.
@@ -66,7 +68,7 @@ def decide(
     route, concrete = router.route_for(requested)
     request = RoutingRequest.from_call(op.name, params, call_metadata(op.name, params))
     if concrete is not None and router.policy.requested_model == "honor":
-        return router.decide(request, None, route, concrete, max_tier=max_tier, pin=pin)
+        return router.decide(request, None, route, concrete, min_tier=min_tier, max_tier=max_tier, pin=pin)
     classification = classify_safely(route.classifier, request)
     verdicts: dict[str, bool] = {}
 
@@ -88,6 +90,7 @@ def decide(
         concrete,
         translatable,
         classifier_failed=classification is None,
+        min_tier=min_tier,
         max_tier=max_tier,
         pin=pin,
     )

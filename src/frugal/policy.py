@@ -30,8 +30,10 @@ from .exceptions import ConfigError
 
 __all__ = [
     "BudgetSpec",
+    "CascadeSpec",
     "ClassifierSpec",
     "FallbackSpec",
+    "JudgeSpec",
     "LedgerSpec",
     "Policy",
     "ProviderSpec",
@@ -102,6 +104,37 @@ class Rule(_Frozen):
         return self
 
 
+class JudgeSpec(_Frozen):
+    """A model that rates a cascade step's answer; a rating below ``min_score`` escalates."""
+
+    model: str = Field(description="The judge model (called as named, never routed).")
+    min_score: float = Field(0.7, ge=0, le=1, description="Lowest accepted rating, 0..1 (judges say 0-10).")
+    max_tokens: int = Field(16, gt=0, description="Output limit of the judge's reply (one number).")
+
+
+CheckName = Literal["finish_reason", "refusal", "empty", "json", "tool_arguments"]
+_ALL_CHECKS: tuple[CheckName, ...] = ("finish_reason", "refusal", "empty", "json", "tool_arguments")
+
+
+class CascadeSpec(_Frozen):
+    """How a cascade route checks each answer before it escalates to the next tier (FrugalGPT)."""
+
+    checks: list[CheckName] = Field(
+        default_factory=lambda: list(_ALL_CHECKS), description="Built-in answer checks, in order."
+    )
+    check: str | None = Field(
+        None, description="A check of your own, 'package.module:function': function(params, answer)."
+    )
+    judge: JudgeSpec | None = None
+    start: Literal["cheapest", "classifier"] = Field(
+        "cheapest", description="First tier: the route's cheapest, or the one the classifier picks."
+    )
+    max_steps: int | None = Field(None, ge=1, description="Tiers tried at most (default: all allowed).")
+
+
+Strategy = Literal["route", "cascade"]
+
+
 class Route(_Frozen):
     """A named route, callable as ``model="<route name>"``."""
 
@@ -110,7 +143,23 @@ class Route(_Frozen):
     classifier: ClassifierSpec | None = None
     min_tier: str | None = None
     max_tier: str | None = None
+    strategy: Strategy = Field(
+        "route",
+        description="route: the classifier picks one tier; cascade: try the cheapest tier first and "
+        "escalate while the answer fails its checks.",
+    )
+    cascade: CascadeSpec | None = Field(None, description="Cascade settings (strategy: cascade).")
     description: str = ""
+
+    @model_validator(mode="after")
+    def _cascade_needs_strategy(self) -> Route:
+        _check_cascade(self.strategy, self.cascade)
+        return self
+
+
+def _check_cascade(strategy: str, cascade: CascadeSpec | None) -> None:
+    if cascade is not None and strategy != "cascade":
+        raise ValueError("cascade settings are only used with strategy: cascade")
 
 
 class ProviderSpec(_Frozen):
@@ -251,6 +300,8 @@ class Policy(_Frozen):
         "ceiling",
         description="A concrete requested model is a ceiling (route down, never up), honoured, or ignored.",
     )
+    strategy: Strategy = Field("route", description="The default route's strategy (see routes).")
+    cascade: CascadeSpec | None = Field(None, description="The default route's cascade settings.")
     routes: dict[str, Route] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
@@ -281,6 +332,11 @@ class Policy(_Frozen):
             raise ValueError(f"budget names must be unique (set name:); repeated: {', '.join(repeated)}")
         return value
 
+    @model_validator(mode="after")
+    def _cascade_needs_strategy(self) -> Policy:
+        _check_cascade(self.strategy, self.cascade)
+        return self
+
     @field_validator("thresholds")
     @classmethod
     def _increasing(cls, value: list[float]) -> list[float]:
@@ -291,11 +347,12 @@ class Policy(_Frozen):
 
     @property
     def id(self) -> str:
-        """``name@hash``: the policy's name and a short hash of its content (for telemetry)."""
-        data = self.model_dump(mode="json")
-        for key in ("budgets", "ledger"):  # unset, they leave the id of a policy as it was before them
-            if not data[key]:
-                del data[key]
+        """``name@hash``: the policy's name and a short hash of its content (for telemetry).
+
+        Settings left at their defaults are not hashed: a setting added to frugal (or one written out at
+        its default value) leaves a policy's id as it was.
+        """
+        data = self.model_dump(mode="json", exclude_defaults=True)
         digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         return f"{self.name}@{digest[:12]}"
 

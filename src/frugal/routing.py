@@ -199,6 +199,7 @@ class Router:
         translatable: Callable[[str], bool] = lambda kind: True,
         *,
         classifier_failed: bool = False,
+        min_tier: int | None = None,
         max_tier: int | None = None,
         pin: Candidate | None = None,
     ) -> Decision:
@@ -211,6 +212,8 @@ class Router:
             requested: the concrete model the caller named, if any (from :meth:`route_for`).
             translatable: whether a provider *kind* other than the call's shape can serve it.
             classifier_failed: the classifier raised; use the default tier.
+            min_tier: a floor on the tier (a cascade's escalation); unlike a rule's ``min_tier`` it yields to
+                every cap (route, rules, ``max_tier``): it never lifts a call above one.
             max_tier: a cap on the tier (a budget's ``downgrade``), applied like a rule's ``max_tier``.
             pin: a model the call must use (a budget's ``downgrade`` to a model), like a rule's ``pin``.
 
@@ -220,7 +223,8 @@ class Router:
         mode = self.policy.requested_model
         requested_candidate = self.place(requested) if requested is not None else None
         reasons: list[str] = []
-        if requested_candidate is not None and mode == "honor" and max_tier is None and pin is None:
+        capped = min_tier is not None or max_tier is not None or pin is not None
+        if requested_candidate is not None and mode == "honor" and not capped:
             return self._honour(request, requested_candidate, route)
 
         # 1. score -> tier, clamped by the route and the rules.
@@ -232,7 +236,8 @@ class Router:
             score = classification.score
             position = bisect.bisect_right(route.thresholds, score)
             reasons.extend(classification.reasons)
-        low, high = route.min_tier, route.max_tier if max_tier is None else min(route.max_tier, max_tier)
+        low = route.min_tier
+        high = route.max_tier if max_tier is None else min(route.max_tier, max_tier)
         deny: set[str] = set()
         for rule in self.rules:
             if rule.applies(request):
@@ -243,6 +248,8 @@ class Router:
                 deny |= rule.deny
                 if pin is None and rule.pin is not None:
                     pin = rule.pin
+        if min_tier is not None:  # a cascade's floor yields to every cap: it never lifts a call past one
+            low = max(low, min(min_tier, high))
         allowed = [t for t in route.tiers if low <= t <= high] or [
             min(route.tiers, key=lambda t: abs(t - low))
         ]

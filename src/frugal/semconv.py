@@ -12,6 +12,12 @@ __all__ = [
     "DURATION_BUCKETS",
     "ERROR_TYPE",
     "FRUGAL_ATTEMPTS",
+    "FRUGAL_CASCADE_ESCALATED",
+    "FRUGAL_CASCADE_ESCALATIONS",
+    "FRUGAL_CASCADE_FROM_MODEL",
+    "FRUGAL_CASCADE_JUDGE",
+    "FRUGAL_CASCADE_REASON",
+    "FRUGAL_CASCADE_STEP",
     "FRUGAL_CLASSIFIER_FAILED",
     "FRUGAL_CLASSIFIER_NAME",
     "FRUGAL_CLASSIFIER_SCORE",
@@ -112,6 +118,13 @@ FRUGAL_POLICY_ID = "frugal.policy.id"
 FRUGAL_USER = "frugal.user"
 FRUGAL_TEAM = "frugal.team"
 FRUGAL_FEATURE = "frugal.feature"
+FRUGAL_CASCADE_ESCALATIONS = "frugal.cascade.escalations"
+FRUGAL_CASCADE_STEP = "frugal.cascade.step"
+FRUGAL_CASCADE_JUDGE = "frugal.cascade.judge"
+#: The call span's event when a cascade escalates, with the reason and the model whose answer failed.
+FRUGAL_CASCADE_ESCALATED = "frugal.cascade.escalated"
+FRUGAL_CASCADE_REASON = "frugal.cascade.reason"
+FRUGAL_CASCADE_FROM_MODEL = "frugal.cascade.from_model"
 
 # -- metrics (v1.41 names and buckets) --------------------------------------------------------------
 METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
@@ -142,6 +155,7 @@ CALL_ATTRIBUTES = (
     FRUGAL_USER,
     FRUGAL_TEAM,
     FRUGAL_FEATURE,
+    FRUGAL_CASCADE_ESCALATIONS,
 )
 #: Attributes of the per-attempt span.
 ATTEMPT_ATTRIBUTES = (
@@ -170,5 +184,7 @@ ATTEMPT_ATTRIBUTES = (
     GEN_AI_USAGE_COST_CURRENCY,
     GEN_AI_USAGE_COST_SOURCE,
     FRUGAL_COST_USD,
+    FRUGAL_CASCADE_STEP,
+    FRUGAL_CASCADE_JUDGE,
     ERROR_TYPE,
 )

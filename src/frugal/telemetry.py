@@ -45,6 +45,11 @@ from .semconv import (
     DURATION_BUCKETS,
     ERROR_TYPE,
     FRUGAL_ATTEMPTS,
+    FRUGAL_CASCADE_ESCALATED,
+    FRUGAL_CASCADE_ESCALATIONS,
+    FRUGAL_CASCADE_FROM_MODEL,
+    FRUGAL_CASCADE_REASON,
+    FRUGAL_CASCADE_STEP,
     FRUGAL_CLASSIFIER_FAILED,
     FRUGAL_CLASSIFIER_NAME,
     FRUGAL_CLASSIFIER_SCORE,
@@ -238,6 +243,7 @@ class CallTelemetry:
         "_span",
         "_tracer",
         "account",
+        "attempt_tags",
         "capture",
         "ended",
         "exporting",
@@ -267,6 +273,7 @@ class CallTelemetry:
         self.exporting = exporting
         self.account = CallAccount()
         self.on_finish: Callable[[CallAccount], None] | None = None
+        self.attempt_tags: dict[str, Any] = {}
         self.ended = False
 
     @property
@@ -332,6 +339,39 @@ class CallTelemetry:
         """The model whose price, on the same usage, is the baseline."""
         self.account.baseline = info
 
+    def escalate(self, failed_model: str, decision: Decision, reason: str) -> None:
+        """A cascade moves on to ``decision`` because the answer of ``failed_model`` failed ``reason``.
+
+        Counted on the account (and so in the ledger); an event on the call span, whose route model and
+        tier now name the new step; later attempt spans carry the step number.
+        """
+        account = self.account
+        account.escalations += 1
+        account.tier = decision.tier
+        self.attempt_tags = {FRUGAL_CASCADE_STEP: account.escalations}
+        if not self.exporting:
+            return
+        self.metric_attributes[FRUGAL_ROUTE_TIER] = decision.tier
+        try:
+            self._span.add_event(
+                FRUGAL_CASCADE_ESCALATED,
+                {
+                    FRUGAL_CASCADE_FROM_MODEL: failed_model,
+                    FRUGAL_CASCADE_REASON: reason,
+                    FRUGAL_ROUTE_MODEL: decision.model,
+                    FRUGAL_ROUTE_TIER: decision.tier,
+                },
+            )
+            self._span.set_attributes(
+                {
+                    FRUGAL_ROUTE_MODEL: decision.model,
+                    FRUGAL_ROUTE_TIER: decision.tier,
+                    FRUGAL_CASCADE_ESCALATIONS: account.escalations,
+                }
+            )
+        except Exception as exc:
+            _guarded("escalate", exc)
+
     def attempt(
         self,
         provider: str,
@@ -346,6 +386,8 @@ class CallTelemetry:
         if not self.exporting:
             return AttemptTelemetry(self, trace.INVALID_SPAN, kind, info)
         attributes = _request_attributes(self._operation, provider, kind, model, params, server)
+        if self.attempt_tags:
+            attributes.update(self.attempt_tags)
         if self.capture:
             try:
                 attributes.update(_content_attributes(self._operation, params))
@@ -590,6 +632,9 @@ class _NullCall(CallTelemetry):
         return None
 
     def set_baseline(self, info: ModelInfo | None) -> None:
+        return None
+
+    def escalate(self, failed_model: str, decision: Decision, reason: str) -> None:
         return None
 
 

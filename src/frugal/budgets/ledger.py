@@ -78,6 +78,7 @@ class LedgerRecord(NamedTuple):
         attempts: vendor requests made.
         trace_id: the call span's trace id, when spans are recorded.
         downgraded: the budget that capped the call (action ``downgrade``), or None.
+        escalations: how many tiers a cascade route moved the call up (its answers failed their checks).
     """
 
     id: str
@@ -108,6 +109,7 @@ class LedgerRecord(NamedTuple):
     attempts: int = 0
     trace_id: str | None = None
     downgraded: str | None = None
+    escalations: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -39,6 +39,14 @@ _ADD = (
 )
 
 
+def _default_clause(name: str) -> str:
+    """`` DEFAULT x`` for a record field with a non-None default, so old rows read as that default."""
+    default = LedgerRecord._field_defaults.get(name)
+    if isinstance(default, (bool, int, float)):
+        return f" DEFAULT {int(default) if isinstance(default, bool) else default!r}"
+    return ""
+
+
 def path_of(url: str) -> Path:
     """The file a ``sqlite:///`` URL names."""
     rest = url[len("sqlite:///") :] if url.startswith("sqlite:///") else url[len("sqlite://") :]
@@ -71,6 +79,11 @@ class SQLiteLedger:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA)
+        # A file written by an older frugal lacks the newer record fields: add them (NULL in old rows).
+        present = {row[1] for row in connection.execute("PRAGMA table_info(records)")}
+        for name in FIELDS:
+            if name not in present:
+                connection.execute(f"ALTER TABLE records ADD COLUMN {name}{_default_clause(name)}")
         connection.execute("DELETE FROM counters WHERE expires < ?", (time.time(),))
         self._connection, self._pid = connection, os.getpid()
         return connection

@@ -6,6 +6,8 @@
 - ``frugal schema``: the policy JSON Schema, for editors.
 - ``frugal demo``: the drop-in client against the loopback vendor stub (:mod:`frugal.testing`), both
   shapes of call served by both vendors through the real SDKs.
+- ``frugal eval``, ``frugal calibrate``, ``frugal train``: offline evaluation on labelled rows
+  (:mod:`frugal._cli_eval`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from ._cli_eval import add_evaluation_commands
 
 __all__ = ["main"]
 
@@ -224,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the drop-in client against the built-in loopback stub")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON")
     demo.set_defaults(run=_demo)
+    add_evaluation_commands(commands)
     return parser
 
 

@@ -8,7 +8,8 @@ things that are frugal's business, always before a request is sent::
      ├── ConfigError                 bad client or policy configuration (raised when the client is built)
      ├── UnknownModelError           a model name frugal cannot place on a provider (+ closest names)
      ├── UnsupportedFeature          a request that the chosen model's vendor cannot serve faithfully
-     └── RoutingError                no model of the policy can serve a request (each reason listed)
+     ├── RoutingError                no model of the policy can serve a request (each reason listed)
+     └── DataError                   an evaluation or training data file that cannot be used (file:line)
 
     FrugalWarning(UserWarning)       base of frugal's warnings
 """
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "ConfigError",
+    "DataError",
     "FrugalError",
     "FrugalWarning",
     "RoutingError",
@@ -80,3 +82,11 @@ class RoutingError(FrugalError):
 
 class FrugalWarning(UserWarning):
     """Base class of frugal's warnings."""
+
+
+class DataError(FrugalError, ValueError):
+    """An evaluation or training data file that cannot be used (``frugal eval``, ``calibrate``, ``train``).
+
+    The message names the file and line (``data.jsonl:12: ...``) and what was expected; it never quotes a
+    prompt.
+    """

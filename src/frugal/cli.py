@@ -7,6 +7,8 @@
 - ``frugal demo``: the drop-in client against the loopback vendor stub (:mod:`frugal.testing`), both
   shapes of call served by both vendors through the real SDKs.
 - ``frugal report``: spend, savings and budget status from the ledger (:mod:`frugal._cli_report`).
+- ``frugal eval``, ``frugal calibrate``, ``frugal train``: offline evaluation on labelled rows
+  (:mod:`frugal._cli_eval`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from ._cli_eval import add_evaluation_commands
 
 __all__ = ["main"]
 
@@ -228,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_report import add_parser as add_report
 
     add_report(commands)
+    add_evaluation_commands(commands)
     return parser
 
 

@@ -11,7 +11,8 @@ things that are frugal's business, always before a request is sent::
      ├── RoutingError                no model of the policy can serve a request (each reason listed)
      ├── BudgetExceeded              a budget with action ``block`` would be crossed (scope, limit, spent,
      │                               reset time); raised before any vendor request
-     └── LedgerUnavailable           the ledger store cannot be reached and the policy says fail_closed
+     ├── LedgerUnavailable           the ledger store cannot be reached and the policy says fail_closed
+     └── DataError                   an evaluation or training data file that cannot be used (file:line)
 
     FrugalWarning(UserWarning)       base of frugal's warnings
 """
@@ -24,6 +25,7 @@ from datetime import datetime
 __all__ = [
     "BudgetExceeded",
     "ConfigError",
+    "DataError",
     "FrugalError",
     "FrugalWarning",
     "LedgerUnavailable",
@@ -135,3 +137,11 @@ class LedgerUnavailable(FrugalError):
 
 class FrugalWarning(UserWarning):
     """Base class of frugal's warnings."""
+
+
+class DataError(FrugalError, ValueError):
+    """An evaluation or training data file that cannot be used (``frugal eval``, ``calibrate``, ``train``).
+
+    The message names the file and line (``data.jsonl:12: ...``) and what was expected; it never quotes a
+    prompt.
+    """

@@ -1,7 +1,8 @@
 """Classifiers score how demanding a request is, in [0, 1]; the policy maps the score to a tier.
 
-Built-in: ``heuristic`` (no I/O, explainable). Third-party classifiers register under the entry-point
-group ``frugal.classifiers`` (the built-ins do too) or are named by dotted path in the policy.
+Built-in: ``heuristic`` (no I/O, explainable) and ``learned`` (trained on labelled rows). Third-party
+classifiers register under the entry-point group ``frugal.classifiers`` (the built-ins do too) or are
+named by dotted path in the policy.
 """
 
 from __future__ import annotations

@@ -24,7 +24,10 @@ ENTRY_POINT_GROUP = "frugal.classifiers"
 
 # The built-ins are registered in frugal's own pyproject.toml like any plug-in. This copy only serves a
 # source tree used without being installed (no package metadata); an installed entry point wins.
-_BUILTINS = {"heuristic": "frugal.classifiers.heuristic:HeuristicClassifier"}
+_BUILTINS = {
+    "heuristic": "frugal.classifiers.heuristic:HeuristicClassifier",
+    "learned": "frugal.classifiers.learned:LearnedClassifier",
+}
 
 
 @cache
@@ -121,6 +124,8 @@ def _build(target: Any, options: dict[str, Any], what: str) -> Any:
         return target() if model is None else target(model.model_validate(options))
     except ValidationError as exc:
         raise ConfigError(f"{what}: {_option_problems(exc, model)}") from None
+    except ConfigError as exc:  # the classifier says itself what is wrong (a bad model file, ...)
+        raise ConfigError(f"{what}: {exc}") from None
     except Exception as exc:  # a constructor that fails: the policy is wrong, say so when it loads
         raise ConfigError(f"{what}: building it failed: {type(exc).__name__}: {exc}") from None
 

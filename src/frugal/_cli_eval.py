@@ -1,0 +1,372 @@
+"""The evaluation commands of ``frugal``: ``eval``, ``calibrate`` and ``train`` (see docs/evaluation.md).
+
+- ``frugal eval DATA.jsonl (--policy FILE | --models CHEAP,...,STRONG)``: what a policy would have cost
+  and scored on labelled rows, against single models, the random-mix hull and the oracle.
+- ``frugal calibrate DATA.jsonl ... --out POLICY.yaml``: thresholds for a quality target, with the
+  k-fold out-of-sample figure next to the in-sample one.
+- ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier.
+
+Nothing is sent anywhere. Imports are deferred to the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .evaluation.evaluate import Evaluation, Prepared
+
+__all__ = ["add_evaluation_commands"]
+
+
+def add_evaluation_commands(commands: Any) -> None:
+    """Register ``eval``, ``calibrate`` and ``train`` on the ``frugal`` command's subparsers."""
+    evaluate = commands.add_parser("eval", help="measure a policy's cost and quality on labelled rows")
+    _routing_options(evaluate)
+    evaluate.add_argument("--plot", metavar="FILE", help="draw the cost-quality picture (.html or .png)")
+    evaluate.set_defaults(run=_guarded(_eval))
+
+    calibrate = commands.add_parser("calibrate", help="choose thresholds for a quality target")
+    _routing_options(calibrate)
+    calibrate.add_argument(
+        "--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)"
+    )
+    calibrate.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
+    calibrate.add_argument("--out", metavar="POLICY.yaml", help="write the policy with the chosen thresholds")
+    calibrate.set_defaults(run=_guarded(_calibrate))
+
+    train = commands.add_parser("train", help="fit the learned classifier on labelled rows")
+    train.add_argument("data", nargs="+", help="JSON Lines files of labelled rows")
+    train.add_argument("--out", metavar="MODEL.json", help="write the model file")
+    train.add_argument("--strong", help="the strong model of the label (default: each file's most accurate)")
+    train.add_argument("--no-words", action="store_true", help="no word features (structure and cues only)")
+    train.add_argument("--l2-dense", type=float, default=0.01, help="L2 penalty of the dense features")
+    train.add_argument(
+        "--prior",
+        choices=("heuristic", "zero"),
+        default="heuristic",
+        help="what the dense weights are pulled towards (default: the heuristic's weights)",
+    )
+    train.add_argument("--l2-words", type=float, default=0.03, help="L2 penalty of the word weights")
+    train.add_argument("--min-df", type=int, default=5, help="rows a word must appear in to be a feature")
+    train.add_argument("--max-words", type=int, default=1000, help="word weights kept in the model file")
+    train.add_argument("--folds", type=int, help="also score every row out of fold (k-fold)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
+    train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --folds)")
+    train.add_argument("--json", action="store_true", help="print a summary as JSON")
+    train.set_defaults(run=_guarded(_train))
+
+
+def _routing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", nargs="+", help="JSON Lines files of labelled rows")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--policy", help="a policy file: its tiers, thresholds and classifier")
+    which.add_argument(
+        "--models", help="CHEAP,...,STRONG: one tier per model (names may exist only in the data)"
+    )
+    parser.add_argument("--classifier", help="classifier to use instead of the policy's (default: heuristic)")
+    parser.add_argument("--classifier-options", type=_json_object, help="its options, as a JSON object")
+    parser.add_argument("--scores", metavar="FILE.jsonl", help="precomputed scores ({id, score} per line)")
+    parser.add_argument(
+        "--price",
+        action="append",
+        default=[],
+        metavar="MODEL=IN/OUT",
+        help="USD per million input/output tokens, for rows without cost_usd (repeatable)",
+    )
+    parser.add_argument(
+        "--output-tokens", type=int, default=400, help="output tokens assumed by cost estimates (--models)"
+    )
+    parser.add_argument("--target", type=float, default=0.95, help="share of the strongest model's quality")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Bad input (a policy, a data file, an option) is one line on stderr and exit code 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        from .exceptions import FrugalError
+
+        try:
+            return command(args)
+        except (FrugalError, ValueError) as exc:
+            print(f"frugal {args.command}: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A progress line on stderr when it is a terminal (nothing otherwise)."""
+    if not sys.stderr.isatty():
+        return None
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        percent = done * 100 // total
+        if percent != last[0]:
+            last[0] = percent
+            end = "\n" if done == total else ""
+            print(f"\r{label}: {done:,}/{total:,} rows ({percent}%)", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
+    """Load the rows, compile the evaluation policy and route every row."""
+    from .evaluation.data import load_rows
+    from .evaluation.evaluate import prepare
+    from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
+    from .exceptions import ConfigError
+    from .policy import ClassifierSpec
+
+    if not 0.0 < args.target <= 1.0:
+        raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
+    if args.output_tokens <= 0:
+        raise ConfigError(f"--output-tokens must be > 0, got {args.output_tokens}")
+    prices = dict(parse_price(p) for p in args.price)
+    override = classifier_spec(args.classifier, args.classifier_options)
+    if args.models is not None:
+        models = [m.strip() for m in args.models.split(",") if m.strip()]
+        source: Any = models_policy(models, override or ClassifierSpec(), output_tokens=args.output_tokens)
+        override = None
+    else:
+        source = args.policy
+    router, route = compile_for_evaluation(source, prices=prices, classifier=override)
+    rows = load_rows(args.data)
+    scores = _read_scores(args.scores) if args.scores else None
+    return prepare(rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}")), source
+
+
+def _read_scores(path: str) -> dict[str, float]:
+    from .exceptions import DataError
+
+    scores: dict[str, float] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the scores file: {getattr(exc, 'strerror', exc)}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        score = item.get("score") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or "id" not in item or not isinstance(score, (int, float)):
+            raise DataError(f'{path}:{number}: expected {{"id": ..., "score": number}}')
+        if not 0.0 <= score <= 1.0:
+            raise DataError(f"{path}:{number}: score must lie in [0, 1], got {score!r}")
+        scores[str(item["id"])] = float(score)
+    return scores
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation.evaluate import evaluate
+    from .evaluation.plot import write_plot
+
+    prepared, _ = _prepare(args)
+    report = evaluate(prepared, args.target)
+    if args.plot:
+        write_plot(report, args.plot)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_eval(report, args)
+    return 0
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.4f}" if value < 100 else f"${value:,.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _print_eval(report: Evaluation, args: argparse.Namespace) -> None:
+    data = report.to_dict()
+    p = report.prepared
+    print(
+        f"frugal eval: {data['rows']:,} rows, {len(p.tiers)} tiers, classifier {p.classifier}, "
+        f"target {report.target:.0%} of the strongest model's quality ({report.target_quality:.3f})"
+    )
+    width = max(28, *(len(m) + 13 for m in report.single))
+    print(f"\n{'':<{width}} {'quality':>8} {'cost':>12} {'savings':>8}")
+
+    def line(label: str, quality: float | None, cost: float | None, savings: float | None) -> None:
+        q = "-" if quality is None else f"{quality:.3f}"
+        print(f"{label:<{width}} {q:>8} {_usd(cost):>12} {_share(savings):>8}")
+
+    for item in data["models"]:
+        mark = " (strongest)" if item["model"] == report.strongest else ""
+        line(item["model"] + mark, item["quality"], item["cost_usd"], item["savings"])
+    zero = data["zero_router"]
+    line("zero router at target", zero["quality"], zero["cost_usd"], zero["savings"])
+    line("oracle", data["oracle"]["quality"], data["oracle"]["cost_usd"], data["oracle"]["savings"])
+    at = data["at_target"]
+    line("router at target", at["quality"], at["cost_usd"], at["savings"])
+    configured = data["configured"]
+    line("router, policy thresholds", configured["quality"], configured["cost_usd"], configured["savings"])
+    print()
+    if at["reached"]:
+        shares = ", ".join(f"{t} {s:.0%}" for t, s in at["tier_share"].items())
+        print(f"thresholds at target   {at['threshold']}  ({shares})")
+    else:
+        print("thresholds at target   none: no threshold setting reaches the target")
+    apgr, zero_apgr = data["apgr"], zero["apgr"]
+    print(
+        f"APGR                   {'-' if apgr is None else f'{apgr:.3f}'} "
+        f"(zero router {'-' if zero_apgr is None else f'{zero_apgr:.3f}'})"
+    )
+    costs = data["costs"]
+    print(f"costs                  {costs['recorded']:,} recorded, {costs['estimated']:,} estimated")
+    if data["skipped"]:
+        print(
+            "skipped rows           "
+            + ", ".join(f"{n:,} {why.replace('_', ' ')}" for why, n in data["skipped"].items())
+        )
+    if data["classifier_failures"]:
+        print(f"classifier failures    {data['classifier_failures']:,} (default tier)")
+    if args.plot:
+        print(f"plot                   {args.plot}")
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .evaluation.calibrate import calibrate, models_policy_yaml, policy_with_thresholds
+    from .exceptions import ConfigError
+
+    if args.policy is not None and (args.classifier or args.classifier_options):
+        raise ConfigError(
+            "--classifier: with --policy the policy's own classifier is calibrated (the thresholds are "
+            "written into that policy); set the classifier in the policy file"
+        )
+    prepared, source = _prepare(args)
+    result = calibrate(prepared, args.target, folds=args.folds, seed=args.seed)
+    chosen = result.in_sample
+    if chosen is not None and args.out:
+        if args.policy is not None:
+            text = policy_with_thresholds(Path(args.policy).read_text(encoding="utf-8"), chosen.thresholds)
+        else:
+            text = models_policy_yaml(source, chosen.thresholds)
+        Path(args.out).write_text(text, encoding="utf-8")
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        strong = data["strongest"]
+        print(
+            f"frugal calibrate: {len(prepared.rows):,} rows, classifier {prepared.classifier}, target "
+            f"{result.target:.0%} of {strong['model']} "
+            f"({result.target_quality:.3f}, {_usd(strong['cost_usd'])})"
+        )
+        for label, point in (
+            ("in sample", data["in_sample"]),
+            (f"out of sample ({args.folds}-fold)", data["out_of_sample"]),
+        ):
+            if point is None:
+                print(f"{label:<26} target not reached by any threshold setting")
+                continue
+            reached = "" if point["reached"] else "  (target missed)"
+            print(
+                f"{label:<26} quality {point['quality']:.3f} ({_share(point['share_of_strongest'])} of the "
+                f"strongest), cost {_usd(point['cost_usd'])}, savings {_share(point['savings'])}{reached}"
+            )
+        if chosen is not None:
+            print(
+                f"thresholds                 {list(chosen.thresholds)}"
+                + (f" -> {args.out}" if args.out else "")
+            )
+    return 0 if chosen is not None else 1
+
+
+def _train(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .evaluation.data import load_rows
+    from .evaluation.train import TrainOptions, fit, out_of_fold_scores
+    from .exceptions import ConfigError
+
+    if not args.out and not args.scores:
+        raise ConfigError("give --out MODEL.json, or --folds K --scores FILE.jsonl (or both)")
+    if args.scores and not args.folds:
+        raise ConfigError("--scores needs --folds K (the scores are out of fold)")
+    options = TrainOptions(
+        words=not args.no_words,
+        l2_dense=args.l2_dense,
+        l2_words=args.l2_words,
+        min_df=args.min_df,
+        max_words=args.max_words,
+        strong=args.strong,
+        prior=args.prior,
+    )
+    rows = load_rows(args.data)
+    summary: dict[str, Any] = {"rows": len(rows)}
+    if args.folds:
+        scores = out_of_fold_scores(
+            rows, options, folds=args.folds, seed=args.seed, progress=_progress("frugal train")
+        )
+        if args.scores:
+            with Path(args.scores).open("w", encoding="utf-8") as handle:
+                for row_id, score in scores.items():
+                    handle.write(json.dumps({"id": row_id, "score": score}) + "\n")
+            summary["scores"] = args.scores
+    if args.out:
+        provenance = {
+            "data": [_file_summary(path, sum(r.file == path for r in rows)) for path in args.data],
+            "command": _train_command(args, options),
+            "date": datetime.now(timezone.utc).date().isoformat(),
+            "frugal": __version__,
+        }
+        model = fit(rows, options, provenance=provenance)
+        model.save(args.out)
+        summary.update(
+            out=args.out,
+            words=len(model.words),
+            rows_used=model.training["rows_used"],
+            strong=model.training["strong"],
+        )
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for key, value in summary.items():
+            print(f"{key:<10} {value}")
+    return 0
+
+
+def _train_command(args: argparse.Namespace, options: Any) -> str:
+    """The command that made a model, with file names only: it reads the same on every machine."""
+    from .evaluation.train import TrainOptions
+
+    words = ["frugal", "train", *(Path(p).name for p in args.data), "--out", Path(args.out).name]
+    defaults = TrainOptions()
+    for key in ("strong", "prior", "l2_dense", "l2_words", "min_df", "max_words"):
+        value = getattr(options, key)
+        if value != getattr(defaults, key):
+            words += [f"--{key.replace('_', '-')}", str(value)]
+    if not options.words:
+        words.append("--no-words")
+    return shlex.join(words)
+
+
+def _file_summary(path: str, rows: int) -> dict[str, Any]:
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return {"file": Path(path).name, "rows": rows, "sha256": digest}

@@ -1,0 +1,357 @@
+"""The built-in ``learned`` classifier: a logistic regression over text features, trained on labelled rows.
+
+Inference is pure Python (no numpy): a few structural features and the heuristic's cue counts
+(:func:`frugal.classifiers.heuristic.scan`), plus a sparse table of word weights looked up once per
+distinct word. ``frugal train`` fits the weights (:mod:`frugal.evaluation.train`); a model trained on
+the shared routing data ships with frugal (``learned_default.json``, provenance in docs/evaluation.md).
+
+What it reads of a prompt, so that it generalises past the formats it was trained on:
+
+- A few-shot prompt is judged by its final question alone (found as the heuristic finds it), and the
+  lines that question shares with the worked examples (the template: "Answer:", the instructions) are
+  dropped, so scaffolding never becomes a feature.
+- Structure: length (log scale), line breaks, a question mark, a question word first, multiple-choice
+  option lines, mean word length, currency / percent signs, code fences; the heuristic's
+  cue counts (code, math, numbers, reasoning, constraints, steps, open-ended writing, simple requests,
+  names, symbols, non-Latin script).
+- Words: lower-cased ASCII words of the question's head and tail (1,500 + 500 characters), present or not.
+- The request's shape (tools, conversation depth, structured output, output limit, images, context),
+  which labelled single-turn rows cannot teach: weights fixed at training time from the heuristic's.
+
+Reasons name feature families ("math", "wording", "long prompt"), never a word of the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .._request import RoutingRequest
+from ..exceptions import ConfigError
+from .base import Classification
+from .heuristic import _REASONS as _HEURISTIC_REASONS
+from .heuristic import HeuristicClassifier, HeuristicOptions, _few_shot_question, scan
+
+__all__ = [
+    "DENSE_FEATURES",
+    "FORMAT",
+    "SHAPE_SIGNALS",
+    "LearnedClassifier",
+    "LearnedModel",
+    "LearnedOptions",
+    "features",
+    "load_model",
+]
+
+FORMAT = "frugal-learned-classifier"
+_VERSION = 1
+_DEFAULT = "learned_default.json"
+
+#: The structural and cue features, each scaled to about [0, 1] (length: [-0.6, 0.4]).
+DENSE_FEATURES = (
+    "length",
+    "lines",
+    "question",
+    "wh_start",
+    "options",
+    "word_length",
+    "currency",
+    "fence",
+    "code",
+    "math",
+    "numbers",
+    "reasoning",
+    "constraint",
+    "steps",
+    "open_ended",
+    "simple",
+    "entities",
+    "symbols",
+    "non_latin",
+)
+#: Signals of the request's shape, scored with the heuristic's code and the model's fixed weights.
+SHAPE_SIGNALS = ("context", "tools", "turns", "structured_output", "output_size", "images")
+
+_TYPICAL_LENGTH = 0.6  # the length feature of a ~250-character prompt
+_HEAD, _TAIL = 1500, 500  # characters of the question whose words are read
+# Lower-case ASCII letters; everything else (digits, punctuation, non-ASCII bytes) separates words.
+_LETTERS = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 else 32 for b in range(256))
+_WH = frozenset(b"what who whom whose when where why how which".split())
+# A regular expression that starts with a line break is a fast literal scan in CPython's engine.
+_OPTION_LINE = re.compile(r"\n[ (\t]*[A-Ea-e1-5][).:] ")
+
+
+def _question(prompt: str) -> str:
+    """The text to judge: a few-shot prompt's final question without the lines it shares with the examples."""
+    question = _few_shot_question(prompt) if prompt[-200:].rstrip().endswith(":") else None
+    if question is None:
+        return prompt
+    examples = prompt[: len(prompt) - len(question)]
+    template = {line.strip() for line in examples.split("\n")}
+    return "\n".join(line for line in question.split("\n") if line.strip() not in template)
+
+
+def _options(text: str) -> bool:
+    """Whether at least two lines look like multiple-choice options ("A) ...", "(b) ...", "3. ...")."""
+    return len(_OPTION_LINE.findall("\n" + text)) >= 2
+
+
+def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, float], list[bytes]]:
+    """The dense features (non-zero ones only) and the words (lower-case ASCII) of a request's prompt.
+
+    Training and inference both call this, so what a model learned is what it reads. A word counts once
+    however often it occurs.
+    """
+    cues = scan(request.prompt, request.system, scan_chars)
+    text = _question(request.prompt)
+    chars = len(text)
+    if chars > _HEAD + _TAIL:
+        text = text[:_HEAD] + "\n" + text[-_TAIL:]
+    folded = text.encode("utf-8", "surrogatepass").translate(_LETTERS)
+    words = folded.split()
+    count = len(words) or 1
+    letters = len(folded) - folded.count(b" ")
+    dense = {
+        # Centred on a typical prompt (~250 characters): shorter ones count against, longer ones for.
+        "length": min(1.0, math.log10(1 + chars) / 4) - _TYPICAL_LENGTH,
+        "lines": min(text.count("\n"), 20) / 20,
+        "question": float("?" in text),
+        "wh_start": float(bool(words) and words[0] in _WH),
+        "options": float(_options(text)),
+        "word_length": min(max(letters / count - 3.0, 0.0), 4.0) / 4,
+        "currency": float("$" in text or "%" in text or "€" in text or "£" in text),
+        "fence": float("```" in text),
+        "code": min(cues.code, 3) / 3,
+        "math": min(cues.math, 3) / 3,
+        "numbers": min(cues.numbers, 8) / 8,
+        "reasoning": min(cues.reasoning, 3) / 3,
+        "constraint": min(cues.constraint, 3) / 3,
+        "steps": min(cues.steps, 4) / 4,
+        "open_ended": min(cues.open_ended, 2) / 2,
+        "simple": min(cues.simple, 2) / 2,
+        "entities": min(cues.entities, 0.5) * 2,
+        "symbols": min(cues.symbols, 0.15) / 0.15,
+        "non_latin": float(cues.non_latin),
+    }
+    return {k: v for k, v in dense.items() if v}, words
+
+
+# -- the model file -----------------------------------------------------------------------------------
+
+
+class _Weights(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    format: str
+    version: int
+    scan_chars: int = Field(500, ge=100)
+    bias: float
+    dense: dict[str, float]
+    words: dict[str, float] = Field(default_factory=dict)
+    shape: dict[str, float] = Field(default_factory=dict)
+    training: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedModel:
+    """The weights of a learned classifier (the contents of a model file).
+
+    Attributes:
+        bias: the logit of a prompt with no feature at all.
+        dense: weight per dense feature (see :data:`DENSE_FEATURES`).
+        words: weight per lower-case word.
+        shape: weight per request-shape signal (see :data:`SHAPE_SIGNALS`), as the heuristic weighs them.
+        scan_chars: characters of the prompt the heuristic's cues are read in.
+        training: provenance: data, label, options, command, date, metrics.
+    """
+
+    bias: float
+    dense: Mapping[str, float]
+    words: Mapping[str, float] = field(default_factory=dict)
+    shape: Mapping[str, float] = field(default_factory=dict)
+    scan_chars: int = 500
+    training: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of a model file."""
+        return {
+            "format": FORMAT,
+            "version": _VERSION,
+            "scan_chars": self.scan_chars,
+            "bias": self.bias,
+            "dense": dict(self.dense),
+            "shape": dict(self.shape),
+            "training": dict(self.training),
+            "words": dict(sorted(self.words.items())),
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model file (JSON, stable key order)."""
+        Path(path).write_text(
+            json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> LearnedModel:
+    """Read a model file (the shipped default when ``path`` is None).
+
+    Raises:
+        ConfigError: the file cannot be read, is not JSON, or is not a learned-classifier model (the
+            message names the file and what is wrong).
+    """
+    if path is None:
+        return _default_model()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read the learned classifier's model file: {reason}") from None
+    return _parse(text, str(path))
+
+
+@cache
+def _default_model() -> LearnedModel:
+    text = resources.files("frugal.classifiers").joinpath(_DEFAULT).read_text(encoding="utf-8")
+    return _parse(text, f"<built-in {_DEFAULT}>")
+
+
+def _parse(text: str, source: str) -> LearnedModel:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{source}: not a learned-classifier model: invalid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ConfigError(
+            f'{source}: not a learned-classifier model (no "format": "{FORMAT}"; made by \'frugal train\')'
+        )
+    try:
+        weights = _Weights.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:3]
+        )
+        raise ConfigError(f"{source}: invalid learned-classifier model: {problems}") from None
+    if weights.version != _VERSION:
+        raise ConfigError(
+            f"{source}: model format version {weights.version} is not supported (expected {_VERSION})"
+        )
+    for family, known in (("dense", DENSE_FEATURES), ("shape", SHAPE_SIGNALS)):
+        unknown = sorted(set(getattr(weights, family)) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown {family} feature {', '.join(map(repr, unknown))} "
+                f"(known: {', '.join(known)})"
+            )
+    return LearnedModel(
+        bias=weights.bias,
+        dense=weights.dense,
+        words=weights.words,
+        shape=weights.shape,
+        scan_chars=weights.scan_chars,
+        training=weights.training,
+    )
+
+
+# -- the classifier -----------------------------------------------------------------------------------
+
+
+class LearnedOptions(BaseModel):
+    """Options of the ``learned`` classifier."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str | None = Field(
+        None,
+        description="Path to a model file made by 'frugal train' (default: the model shipped with frugal).",
+    )
+
+
+_REASON_MIN = 0.1  # a contribution to the logit smaller than this is not worth a reason
+# The heuristic's names for the cues both read, so that a reason means the same from either classifier.
+_LABELS = {
+    **_HEURISTIC_REASONS,
+    "non_latin": _HEURISTIC_REASONS["multilingual"],
+    "question": "a question",
+    "wh_start": "starts with a question word",
+    "options": "multiple choice",
+    "word_length": "long words on average",
+    "currency": "amounts or percentages",
+    "fence": "code block",
+    "words": "wording",
+    "context": "context",
+    "tools": "tools",
+    "turns": "conversation depth",
+    "output_size": "output limit",
+    "images": "images",
+}
+
+
+class LearnedClassifier:
+    """Scores a request with a logistic regression trained by ``frugal train`` (see the module docstring).
+
+    No I/O after construction, deterministic, about as fast as the heuristic plus a dictionary lookup per
+    distinct word.
+    """
+
+    name = "learned"
+    Options: ClassVar[type[LearnedOptions]] = LearnedOptions
+
+    def __init__(self, options: LearnedOptions | None = None, *, model: LearnedModel | None = None) -> None:
+        self.options = options or LearnedOptions()
+        self.model = model if model is not None else load_model(self.options.model)
+        self._dense = dict(self.model.dense)
+        self._words = {word.encode("ascii", "ignore"): weight for word, weight in self.model.words.items()}
+        self._vocabulary = frozenset(self._words)
+        shape = {k: 0.0 for k in HeuristicOptions.model_fields if k not in ("scan_chars", "bias")}
+        shape.update(self.model.shape)
+        self._shape = HeuristicClassifier(HeuristicOptions(**shape)) if self.model.shape else None
+
+    def logit(self, request: RoutingRequest) -> tuple[float, dict[str, float]]:
+        """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
+        dense, words = features(request, self.model.scan_chars)
+        weights = self._dense
+        parts = {key: weights.get(key, 0.0) * value for key, value in dense.items()}
+        # One C-level pass finds the known words; each counts once.
+        parts["words"] = sum(map(self._words.__getitem__, self._vocabulary.intersection(words)))
+        if self._shape is not None and (
+            request.system
+            or request.history
+            or request.turns > 1
+            or request.needs_tools
+            or request.structured_output
+            or request.max_output_tokens
+            or request.images
+        ):
+            for key, value in self._shape.signals(request).items():
+                if key in SHAPE_SIGNALS:
+                    parts[key] = value
+        return self.model.bias + sum(parts.values()), parts
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        """Score ``request`` in [0, 1]; the reasons name the (at most three) families that moved it most."""
+        logit, parts = self.logit(request)
+        score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        strong = sorted([(abs(v), k, v) for k, v in parts.items() if v >= _REASON_MIN or v <= -_REASON_MIN])
+        strong.reverse()
+        reasons = tuple(_reason(key, value, request) for _, key, value in strong[:3]) or ("no strong signal",)
+        return Classification(score, reasons, self.name)
+
+
+def _reason(key: str, value: float, request: RoutingRequest) -> str:
+    if key == "length":
+        return f"{'long' if value > 0 else 'short'} prompt ({len(request.prompt):,} chars)"
+    label = _LABELS.get(key, key)
+    return label if key != "words" else f"wording ({'harder' if value > 0 else 'easier'})"

@@ -91,7 +91,7 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
             params = {"model": GPT, "messages": MESSAGES}
 
             def run() -> None:
-                _, telemetry = client._begin(CHAT, dict(params))
+                _, telemetry, _ = client._begin(CHAT, dict(params))
                 telemetry.finish()
 
             return run

@@ -347,7 +347,7 @@ class Spend:
             check = Check(
                 keys=tuple(prefix + key for key in window.keys(now)),
                 current=prefix + window.current(now),
-                limit=to_nano(budget.limit_usd),
+                limit=budget.limit_nano,
                 refuse=refuse,
                 ttl=window.ttl(now),
             )
@@ -429,10 +429,9 @@ class Spend:
     ) -> None:
         """Soft thresholds and limits that this reservation crossed: span events and log lines."""
         for (budget, value), before in zip(matched, admission.totals, strict=True):
-            limit = to_nano(budget.limit_usd)
+            limit = budget.limit_nano
             after = before + amount
-            for fraction in budget.thresholds:
-                mark = limit * fraction
+            for fraction, mark in budget.marks:
                 # A settled call gives back what its estimate over-reserved, so the next reservation can
                 # cross the same mark again: each is reported once per process and window.
                 if not before < mark <= after:

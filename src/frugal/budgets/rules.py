@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .ledger import Ledger, from_nano
+from .ledger import Ledger, from_nano, to_nano
 from .windows import Window
 
 if TYPE_CHECKING:
@@ -34,6 +34,16 @@ class Budget:
     pin: Candidate | None = None
     thresholds: tuple[float, ...] = (0.8,)
     unpriced: str = "allow"
+    limit_nano: int = field(init=False)
+    """The limit in nano-dollars (what the store compares)."""
+    marks: tuple[tuple[float, float], ...] = field(init=False)
+    """Each soft threshold and its mark in nano-dollars."""
+
+    def __post_init__(self) -> None:
+        # Worked out once here rather than on every call.
+        limit = to_nano(self.limit_usd)
+        object.__setattr__(self, "limit_nano", limit)
+        object.__setattr__(self, "marks", tuple((fraction, limit * fraction) for fraction in self.thresholds))
 
     def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
         """The call's value for this budget's scope, or None when the budget does not count the call."""

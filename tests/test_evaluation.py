@@ -609,3 +609,14 @@ def test_train_command_defaults_are_the_training_defaults() -> None:
     for key in ("strong", "prior", "l2_dense", "l2_words", "min_df", "max_words"):
         assert getattr(args, key) == getattr(defaults, key), key
     assert args.no_words is not defaults.words
+    assert args.no_signs is not defaults.signs
+
+
+def test_cli_train_records_lifted_signs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`frugal train --no-signs` fits without sign constraints and says so in the model's provenance."""
+    model = tmp_path / "model.json"
+    code, _, _ = run(capsys, "train", str(FIXTURE), "--out", str(model), "--no-signs", "--no-words")
+    assert code == 0
+    training = json.loads(model.read_text(encoding="utf-8"))["training"]
+    assert training["options"]["signs"] is False
+    assert training["command"] == "frugal train eval.jsonl --out model.json --no-words --no-signs"

@@ -16,7 +16,7 @@ from frugal._request import RoutingRequest
 from frugal.classifiers import available_classifiers, load_classifier
 from frugal.classifiers.learned import DENSE_FEATURES, LearnedClassifier, LearnedModel, features, load_model
 from frugal.evaluation.data import load_rows
-from frugal.evaluation.train import TrainOptions, fit, labels, out_of_fold_scores
+from frugal.evaluation.train import SIGNS, TrainOptions, _minimise, fit, labels, out_of_fold_scores
 from frugal.exceptions import ConfigError
 from frugal.policy import parse_policy
 
@@ -86,6 +86,42 @@ def test_few_shot_template_lines_are_not_features() -> None:
     assert dense == features(RoutingRequest.from_prompt("Why do leaves fall in autumn?"))[0]
 
 
+def test_reasoning_demand_features_by_hand() -> None:
+    """Connectives, clauses, sentences and the question's kind are counted as documented (hand-computed)."""
+    prompt = (
+        "Why didn't the train stop, although it was late? If it was late, it must be slower than the bus, "
+        "but not by much."
+    )
+    dense, words = features(RoutingRequest.from_prompt(prompt))
+    assert len(words) == 25  # "didn't" folds to "didn" and "t"
+    assert dense["negation"] == pytest.approx(2 / 3)  # "not" and the "t" of "didn't"
+    assert dense["contrast"] == 1.0  # "although", "but" (capped at 2)
+    assert dense["comparison"] == pytest.approx(1 / 3)  # "than"
+    assert dense["condition"] == 0.5  # "if"
+    assert dense["clauses"] == 0.5  # 3 commas of 6
+    assert dense["sentences"] == 0.25  # "late? If", and the final "."
+    assert dense["sentence_length"] == pytest.approx(25 / 2 / 40)
+    assert dense["why"] == dense["wh_start"] == 1.0
+    assert dense["function_words"] == pytest.approx(17 / 25)
+    for absent in ("causal", "how_many", "imperative", "lookup", "which", "what"):
+        assert absent not in dense, absent
+    asks = "Write a function. Who wrote it, and how many lines; which one is more than what?"
+    dense, _ = features(RoutingRequest.from_prompt(asks))
+    for kind in ("how_many", "imperative", "lookup", "which", "what"):
+        assert dense[kind] == 1.0, kind
+    assert dense["comparison"] == pytest.approx(2 / 3)  # "more", "than"
+    assert dense["function_words"] == pytest.approx(10 / 16)  # the single letter "a" is not a word
+    assert dense["sentence_length"] == pytest.approx(16 / 2 / 40)
+
+
+def test_layout_markers_are_not_features() -> None:
+    """A question mark or multiple-choice options change nothing: they mark a data set, not difficulty."""
+    asked, told = "Which one is the metal: copper or wood?", "Which one is the metal: copper or wood."
+    assert features(RoutingRequest.from_prompt(asked)) == features(RoutingRequest.from_prompt(told))
+    assert "options" not in DENSE_FEATURES
+    assert "question" not in DENSE_FEATURES
+
+
 def test_inference_needs_no_numpy() -> None:
     """Building and running the learned classifier imports neither numpy nor anything heavy."""
     code = (
@@ -122,6 +158,7 @@ GOOD = {"format": "frugal-learned-classifier", "version": 1, "bias": -1.0, "dens
         (json.dumps({"bias": 1}), r'not a learned-classifier model \(no "format"'),
         (json.dumps({**GOOD, "version": 9}), r"model format version 9 is not supported"),
         (json.dumps({**GOOD, "dense": {"lenght": 1.0}}), r"unknown dense feature 'lenght' \(known: length"),
+        (json.dumps({**GOOD, "dense": {"options": 1.0}}), r"unknown dense feature 'options'"),
         (json.dumps({**GOOD, "shape": {"tool": 1.0}}), r"unknown shape feature 'tool'"),
         (
             json.dumps({**GOOD, "bias": "high"}),
@@ -149,6 +186,19 @@ def test_missing_model_file_and_bad_options(tmp_path: Path) -> None:
         load_classifier("learned", {"modle": "x"})
     with pytest.raises(ConfigError, match=r"option 'model'"):
         load_classifier("learned", {"model": 3})
+
+
+def test_shipped_model_round_trips_and_reads_only_known_features(tmp_path: Path) -> None:
+    """The shipped model saved and loaded again scores the same; its dense weights cover DENSE_FEATURES."""
+    shipped = load_model()
+    assert list(shipped.dense) == list(DENSE_FEATURES)
+    assert not shipped.words  # trained with --no-words
+    path = tmp_path / "copy.json"
+    shipped.save(path)
+    copy = load_model(path)
+    assert copy.to_dict() == shipped.to_dict()
+    for prompt in [*EASY, *HARD]:
+        assert score(LearnedClassifier(model=copy), prompt) == score(LearnedClassifier(model=shipped), prompt)
 
 
 def test_model_files_round_trip(tmp_path: Path) -> None:
@@ -208,6 +258,43 @@ def test_training_finds_a_planted_signal_and_is_deterministic(tmp_path: Path) ->
     hard = [scores[r.id] for r in rows if r.request.prompt.startswith("quux")]
     easy = [scores[r.id] for r in rows if not r.request.prompt.startswith("quux")]
     assert min(hard) > max(easy)  # out of fold, too: the signal generalises across folds
+
+
+def test_signs_hold_difficulty_cues_at_zero_when_the_data_points_the_other_way(tmp_path: Path) -> None:
+    """With signs, a difficulty cue marking easy rows gets weight 0; without them, a negative weight."""
+    rows = []
+    for i in range(80):
+        negated = i % 2 == 0  # in this data, negated prompts are the easy ones
+        prompt = f"{'do not ' if negated else ''}sort item {i} of the list"
+        quality = {"cheap": 1.0 if negated else float(i % 4 == 1), "strong": 1.0}
+        rows.append(json.dumps({"id": str(i), "prompt": prompt, "quality": quality}))
+    path = tmp_path / "negated.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = load_rows([path])
+    assert SIGNS["negation"] == 1
+    signed = fit(data, TrainOptions(words=False))
+    assert signed.dense["negation"] == 0.0
+    assert fit(data, TrainOptions(words=False, signs=False)).dense["negation"] < -0.5
+    assert signed.training["options"]["signs"] is True
+
+
+def test_every_dense_feature_has_a_sign() -> None:
+    """SIGNS covers exactly the dense features, each +1, -1 or 0."""
+    assert set(SIGNS) == set(DENSE_FEATURES)
+    assert set(SIGNS.values()) <= {-1, 0, 1}
+    assert SIGNS["simple"] == SIGNS["lookup"] == -1
+
+
+def test_box_constrained_minimiser_finds_the_constrained_minimum() -> None:
+    """The optimiser stops at the minimum inside the box: (x-1)^2 + (y+2)^2 with y >= 0 is least at (1, 0)."""
+    np = pytest.importorskip("numpy")
+
+    def function(x: Any) -> tuple[float, Any]:
+        return float((x[0] - 1) ** 2 + (x[1] + 2) ** 2), np.array([2 * (x[0] - 1), 2 * (x[1] + 2)])
+
+    lower, upper = np.array([-np.inf, 0.0]), np.array([np.inf, np.inf])
+    found = _minimise(function, np.array([5.0, 3.0]), lower, upper, 1000)
+    assert found == pytest.approx([1.0, 0.0], abs=1e-6)
 
 
 def test_train_options_are_validated() -> None:

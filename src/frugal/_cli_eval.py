@@ -48,7 +48,12 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--out", metavar="MODEL.json", help="write the model file")
     train.add_argument("--strong", help="the strong model of the label (default: each file's most accurate)")
     train.add_argument("--no-words", action="store_true", help="no word features (structure and cues only)")
-    train.add_argument("--l2-dense", type=float, default=0.01, help="L2 penalty of the dense features")
+    train.add_argument(
+        "--no-signs",
+        action="store_true",
+        help="let every dense weight take either sign (default: difficulty cues only raise the score)",
+    )
+    train.add_argument("--l2-dense", type=float, default=3e-4, help="L2 penalty of the dense features")
     train.add_argument(
         "--prior",
         choices=("heuristic", "zero"),
@@ -311,6 +316,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ConfigError("--scores needs --folds K (the scores are out of fold)")
     options = TrainOptions(
         words=not args.no_words,
+        signs=not args.no_signs,
         l2_dense=args.l2_dense,
         l2_words=args.l2_words,
         min_df=args.min_df,
@@ -364,6 +370,8 @@ def _train_command(args: argparse.Namespace, options: Any) -> str:
             words += [f"--{key.replace('_', '-')}", str(value)]
     if not options.words:
         words.append("--no-words")
+    if not options.signs:
+        words.append("--no-signs")
     return shlex.join(words)
 
 

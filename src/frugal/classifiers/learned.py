@@ -10,11 +10,17 @@ What it reads of a prompt, so that it generalises past the formats it was traine
 - A few-shot prompt is judged by its final question alone (found as the heuristic finds it), and the
   lines that question shares with the worked examples (the template: "Answer:", the instructions) are
   dropped, so scaffolding never becomes a feature.
-- Structure: length (log scale), line breaks, a question mark, a question word first, multiple-choice
-  option lines, mean word length, currency / percent signs, code fences; the heuristic's
-  cue counts (code, math, numbers, reasoning, constraints, steps, open-ended writing, simple requests,
-  names, symbols, non-Latin script).
-- Words: lower-cased ASCII words of the question's head and tail (1,500 + 500 characters), present or not.
+- Structure: length (log scale), line breaks, a question word first, mean word length, currency /
+  percent signs, code fences; the heuristic's cue counts (code, math, numbers, reasoning, constraints,
+  steps, open-ended writing, simple requests, names, symbols, non-Latin script). Layout markers that
+  only say which benchmark a row came from (a question mark, multiple-choice option lines) are not
+  features: in training they stood for a data set's format, not for difficulty.
+- Reasoning demand, in any format: negations, causal, contrastive, comparative and conditional
+  connectives, clauses (commas), sentences and their length, function-word share, and what the
+  question asks for (how many / how much, why, which, what, a who / when / where lookup, an
+  imperative task verb first).
+- Words (optional, off in the shipped model): lower-cased ASCII words of the question's head and tail
+  (1,500 + 500 characters), present or not.
 - The request's shape (tools, conversation depth, structured output, output limit, images, context),
   which labelled single-turn rows cannot teach: weights fixed at training time from the heuristic's.
 
@@ -26,7 +32,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,6 +49,7 @@ from .heuristic import HeuristicClassifier, HeuristicOptions, _few_shot_question
 
 __all__ = [
     "DENSE_FEATURES",
+    "DENSE_SIGNS",
     "FORMAT",
     "SHAPE_SIGNALS",
     "LearnedClassifier",
@@ -57,28 +63,45 @@ FORMAT = "frugal-learned-classifier"
 _VERSION = 1
 _DEFAULT = "learned_default.json"
 
-#: The structural and cue features, each scaled to about [0, 1] (length: [-0.6, 0.4]).
-DENSE_FEATURES = (
-    "length",
-    "lines",
-    "question",
-    "wh_start",
-    "options",
-    "word_length",
-    "currency",
-    "fence",
-    "code",
-    "math",
-    "numbers",
-    "reasoning",
-    "constraint",
-    "steps",
-    "open_ended",
-    "simple",
-    "entities",
-    "symbols",
-    "non_latin",
-)
+#: The dense features, each scaled to about [0, 1] (length: [-0.6, 0.4]), with the sign ``frugal train``
+#: holds its weight to (see :mod:`frugal.evaluation.train`): +1, a cue of a harder prompt (it never lowers
+#: the score); -1, a cue of an easier one; 0, either way (the direction is not known beforehand).
+DENSE_SIGNS: Mapping[str, int] = {
+    "length": 1,
+    "lines": 1,
+    "wh_start": 0,
+    "word_length": 1,
+    "currency": 1,
+    "fence": 1,
+    "code": 1,
+    "math": 1,
+    "numbers": 1,
+    "reasoning": 1,
+    "constraint": 1,
+    "steps": 1,
+    "open_ended": 1,
+    "simple": -1,
+    "entities": 1,
+    "symbols": 1,
+    "non_latin": 1,
+    # Reasoning demand, read in the question's words whatever its format.
+    "negation": 1,
+    "causal": 1,
+    "contrast": 1,
+    "comparison": 1,
+    "condition": 1,
+    "clauses": 1,
+    "sentences": 1,
+    "sentence_length": 1,
+    "how_many": 1,
+    "why": 1,
+    "imperative": 1,
+    "lookup": -1,
+    "which": 0,
+    "what": 0,
+    "function_words": 0,
+}
+DENSE_FEATURES = tuple(DENSE_SIGNS)
 #: Signals of the request's shape, scored with the heuristic's code and the model's fixed weights.
 SHAPE_SIGNALS = ("context", "tools", "turns", "structured_output", "output_size", "images")
 
@@ -87,8 +110,38 @@ _HEAD, _TAIL = 1500, 500  # characters of the question whose words are read
 # Lower-case ASCII letters; everything else (digits, punctuation, non-ASCII bytes) separates words.
 _LETTERS = bytes(b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 else 32 for b in range(256))
 _WH = frozenset(b"what who whom whose when where why how which".split())
-# A regular expression that starts with a line break is a fast literal scan in CPython's engine.
-_OPTION_LINE = re.compile(r"\n[ (\t]*[A-Ea-e1-5][).:] ")
+_ENDS = bytes(46 if b in (33, 63) else 32 if b in (9, 10, 13) else b for b in range(256))
+_SHARE_WORDS = 100
+
+
+def _set(text: str) -> frozenset[bytes]:
+    return frozenset(text.encode().split())
+
+
+# Reasoning-demand word families (whole lower-case words; "n't" is folded to a lone "t", counted apart).
+_NEGATION = _set("not no never none nor neither without cannot nobody nothing nowhere")
+_CAUSAL = _set("because since therefore thus hence so consequently")
+_CONTRAST = _set("but although though however whereas while yet despite unless instead")
+_COMPARISON = _set(
+    "more less most least than greater fewer larger smaller higher lower better worse best worst bigger"
+)
+_CONDITION = _set("if unless whenever suppose assume given")
+_LOOKUP = _set("who when where")
+_TASK_VERBS = _set(
+    "write find calculate compute prove show explain describe determine solve create implement list give"
+)
+# Grammatical words: their share says how much of a prompt is connected prose rather than terms.
+_FUNCTION = _set(
+    """the an of to in on at for with by from as is are was were be been being it this that these those
+    and or but if then than so because since while although though however whereas unless not no never
+    none nor neither without what who whom whose when where why how which there here can could would
+    should may might must will shall do does did have has had more most less least many much few each
+    every all any some both either other another same different only also very too just even still yet
+    first second last next before after during between among into over under above below again such own
+    you he she we they me him her us them my your his its our their"""
+)
+_QUESTION = _set("which what why many much")  # "many" and "much" gate "how many" / "how much"
+_FAMILIES = _NEGATION | _CAUSAL | _CONTRAST | _COMPARISON | _CONDITION | _LOOKUP | _QUESTION
 
 
 def _question(prompt: str) -> str:
@@ -99,11 +152,6 @@ def _question(prompt: str) -> str:
     examples = prompt[: len(prompt) - len(question)]
     template = {line.strip() for line in examples.split("\n")}
     return "\n".join(line for line in question.split("\n") if line.strip() not in template)
-
-
-def _options(text: str) -> bool:
-    """Whether at least two lines look like multiple-choice options ("A) ...", "(b) ...", "3. ...")."""
-    return len(_OPTION_LINE.findall("\n" + text)) >= 2
 
 
 def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, float], list[bytes]]:
@@ -117,17 +165,23 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     chars = len(text)
     if chars > _HEAD + _TAIL:
         text = text[:_HEAD] + "\n" + text[-_TAIL:]
-    folded = text.encode("utf-8", "surrogatepass").translate(_LETTERS)
+    raw = text.encode("utf-8", "surrogatepass")
+    folded = raw.translate(_LETTERS)
     words = folded.split()
     count = len(words) or 1
     letters = len(folded) - folded.count(b" ")
+    found = _FAMILIES.intersection(words)
+    # The share of grammatical words settles within a paragraph: read it in the first words only.
+    head = words[:_SHARE_WORDS]
+    # A mark that ends a sentence is followed by a space, a line break or the end of the text: one pass
+    # folds "?" and "!" into "." and line breaks into spaces, one more counts.
+    ends = raw.translate(_ENDS)
+    sentences = ends.count(b". ") + ends.endswith(b".") or 1
     dense = {
         # Centred on a typical prompt (~250 characters): shorter ones count against, longer ones for.
         "length": min(1.0, math.log10(1 + chars) / 4) - _TYPICAL_LENGTH,
-        "lines": min(text.count("\n"), 20) / 20,
-        "question": float("?" in text),
+        "lines": min(raw.count(b"\n"), 20) / 20,
         "wh_start": float(bool(words) and words[0] in _WH),
-        "options": float(_options(text)),
         "word_length": min(max(letters / count - 3.0, 0.0), 4.0) / 4,
         "currency": float("$" in text or "%" in text or "€" in text or "£" in text),
         "fence": float("```" in text),
@@ -142,6 +196,23 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
         "entities": min(cues.entities, 0.5) * 2,
         "symbols": min(cues.symbols, 0.15) / 0.15,
         "non_latin": float(cues.non_latin),
+        "negation": min(len(found & _NEGATION) + folded.count(b" t "), 3) / 3,
+        "causal": min(len(found & _CAUSAL), 2) / 2,
+        "contrast": min(len(found & _CONTRAST), 2) / 2,
+        "comparison": min(len(found & _COMPARISON), 3) / 3,
+        "condition": min(len(found & _CONDITION), 2) / 2,
+        "clauses": min(raw.count(b","), 6) / 6,
+        "sentences": min(sentences, 8) / 8,
+        "sentence_length": min(len(words) / sentences, 40) / 40,
+        "how_many": float(
+            (b"many" in found and b"how many" in folded) or (b"much" in found and b"how much" in folded)
+        ),
+        "why": float(b"why" in found),
+        "imperative": float(bool(words) and words[0] in _TASK_VERBS),
+        "lookup": float(bool(found & _LOOKUP)),
+        "which": float(b"which" in found),
+        "what": float(b"what" in found),
+        "function_words": sum(map(_FUNCTION.__contains__, head)) / len(head) if head else 0.0,
     }
     return {k: v for k, v in dense.items() if v}, words
 
@@ -284,12 +355,25 @@ _REASON_MIN = 0.1  # a contribution to the logit smaller than this is not worth 
 _LABELS = {
     **_HEURISTIC_REASONS,
     "non_latin": _HEURISTIC_REASONS["multilingual"],
-    "question": "a question",
     "wh_start": "starts with a question word",
-    "options": "multiple choice",
     "word_length": "long words on average",
     "currency": "amounts or percentages",
     "fence": "code block",
+    "negation": "negations",
+    "causal": "causal connectives",
+    "contrast": "contrasts",
+    "comparison": "comparisons",
+    "condition": "conditions",
+    "clauses": "several clauses",
+    "sentences": "several sentences",
+    "sentence_length": "long sentences",
+    "how_many": "asks how many or how much",
+    "why": "asks why",
+    "imperative": "a task to carry out",
+    "lookup": "a lookup question",
+    "which": "asks which",
+    "what": "asks what",
+    "function_words": "connected prose",
     "words": "wording",
     "context": "context",
     "tools": "tools",
@@ -312,7 +396,8 @@ class LearnedClassifier:
     def __init__(self, options: LearnedOptions | None = None, *, model: LearnedModel | None = None) -> None:
         self.options = options or LearnedOptions()
         self.model = model if model is not None else load_model(self.options.model)
-        self._dense = dict(self.model.dense)
+        # Features of weight 0 (the sign constraints zero many) are left out of the sum and the reasons.
+        self._dense = {key: weight for key, weight in self.model.dense.items() if weight}
         self._words = {word.encode("ascii", "ignore"): weight for word, weight in self.model.words.items()}
         self._vocabulary = frozenset(self._words)
         shape = {k: 0.0 for k in HeuristicOptions.model_fields if k not in ("scan_chars", "bias")}
@@ -323,9 +408,9 @@ class LearnedClassifier:
         """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
         dense, words = features(request, self.model.scan_chars)
         weights = self._dense
-        parts = {key: weights.get(key, 0.0) * value for key, value in dense.items()}
-        # One C-level pass finds the known words; each counts once.
-        parts["words"] = sum(map(self._words.__getitem__, self._vocabulary.intersection(words)))
+        parts = {key: weights[key] * value for key, value in dense.items() if key in weights}
+        if self._vocabulary:  # one C-level pass finds the known words; each counts once
+            parts["words"] = sum(map(self._words.__getitem__, self._vocabulary.intersection(words)))
         if self._shape is not None and (
             request.system
             or request.history

@@ -19,6 +19,7 @@ from typing import ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._frozen import builder
 from .._request import RoutingRequest
 from .base import Classification
 
@@ -123,6 +124,8 @@ _CLASSES = {
 }
 _CLASS = bytes(_CLASSES.get(b, b) for b in range(256))
 _UNCLASSED = bytes(b for b in range(256) if b not in _CLASSES)
+_CAPITAL, _DIGIT, _STOP, _OPERATOR, _BOTH, _SYMBOL = b"A0.obs"  # the classes, as ints: `int in bytes`
+_BACKSLASH, _DOLLAR, _BACKTICK, _LINE = b"\\$`\n"
 
 
 class Cues(NamedTuple):
@@ -211,18 +214,19 @@ def _scan(prompt: str, system: str, scan_chars: int) -> _CueValues:
     else:
         simple = 0
     marks = raw.translate(_CLASS, _UNCLASSED)
-    numbers = len(set(raw.translate(_DIGITS_ONLY).split())) if marks.count(b"0") else 0
-    lines = marks.count(b"\n")
+    # ``byte in marks`` is a memchr; each count() costs an argument parse: count only the classes present.
+    numbers = len(set(raw.translate(_DIGITS_ONLY).split())) if _DIGIT in marks else 0
+    lines = marks.count(b"\n") if _LINE in marks else 0
+    both = marks.count(b"b") if _BOTH in marks else 0  # = ^ < >, operators and symbols alike
     # Numbers combined by operators, or a word problem's "how many / how much".
-    both = marks.count(b"b")  # = ^ < >, operators and symbols alike
-    arithmetic = numbers > 1 and (quantity > 0 or both > 0 or marks.count(b"o") > 0)
-    dollars = marks.count(b"$")
-    backslashes = marks.count(b"\\")
+    arithmetic = numbers > 1 and (quantity > 0 or both > 0 or _OPERATOR in marks)
+    dollars = marks.count(b"$") if _DOLLAR in marks else 0
+    backslashes = marks.count(b"\\") if _BACKSLASH in marks else 0
     latex = (backslashes > 0) + (dollars > 1)
-    fences = raw.count(b"```") if marks.count(b"`") else 0
-    sentences = 1 + lines + marks.count(b".")
-    capitals = marks.count(b"A")
-    symbols = marks.count(b"s") + both + dollars + backslashes
+    fences = raw.count(b"```") if _BACKTICK in marks else 0
+    sentences = 1 + lines + (marks.count(b".") if _STOP in marks else 0)
+    capitals = marks.count(b"A") if _CAPITAL in marks else 0
+    symbols = (marks.count(b"s") if _SYMBOL in marks else 0) + both + dollars + backslashes
     excess = capitals - sentences
     return (
         chars,
@@ -348,10 +352,10 @@ class HeuristicClassifier:
         logit = logit if logit < 50.0 else 50.0
         score = 1.0 / (1.0 + math.exp(-(logit if logit > -50.0 else -50.0)))
         if not strong:
-            return Classification(score, _NO_STRONG_SIGNAL, self.name)
+            return _classification(score, _NO_STRONG_SIGNAL, self.name)
         strong.sort(reverse=True)
-        reasons = tuple(_REASONS.get(key) or _reason(key, cues, request) for _, key in strong[:3])
-        return Classification(score, reasons, self.name)
+        reasons = tuple([_REASONS.get(key) or _reason(key, cues, request) for _, key in strong[:3]])
+        return _classification(score, reasons, self.name)
 
     def signals(self, request: RoutingRequest) -> dict[str, float]:
         """Each signal's contribution to the logit (weight x signal), keyed by the option that weighs it.
@@ -460,6 +464,9 @@ _SIGNALS = (
     "images",
 )
 _REASON_MIN = 0.2  # a signal that moves the logit less than this is not worth a reason
+# The score is a logistic of a clamped logit, always inside [0, 1]: Classification's range check would
+# pass every time, so it is skipped (see _frozen).
+_classification = builder(Classification, valid=True)
 _NO_STRONG_SIGNAL = ("no strong signal",)
 
 

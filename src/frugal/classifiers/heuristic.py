@@ -207,8 +207,20 @@ def _scan(prompt: str, system: str, scan_chars: int) -> _CueValues:
             for phrase, family in phrases:
                 if folded.find(phrase) >= 0:
                     counts[family] += 1
-    (code, math_, reasoning, constraint, steps, open_ended, simple, _) = counts[:8]
-    (reasoning_phrases, constraint_phrases, quantity, simple_phrases) = counts[8:]
+    (
+        code,
+        math_,
+        reasoning,
+        constraint,
+        steps,
+        open_ended,
+        simple,
+        _,
+        reasoning_phrases,
+        constraint_phrases,
+        quantity,
+        simple_phrases,
+    ) = counts
     if chars <= _SIMPLE_MAX_CHARS:
         simple += simple_phrases if chars <= _SIMPLE_PHRASE_MAX_CHARS else 0
     else:

@@ -1,9 +1,10 @@
 """Routing costs: the decision alone, and a routed call vs the raw SDK against the loopback stub.
 
-Run: ``python benchmarks/routing.py [--rounds 15] [--json]``
+Run: ``python -m benchmarks.routing [--rounds 41] [--json]``
 
-- decision: ``RoutingRequest`` + heuristic classification + ``Router.decide`` for the built-in default
-  policy, on a 2,000-character chat request (µs per decision, median of rounds);
+- decision: the request view (``RoutingRequest.from_call``), the heuristic classification and
+  ``Router.decide``, each alone and together (``_dispatch.decide``), for the built-in default policy on a
+  2,000-character chat request (µs per call, hot loop, median of paired interleaved rounds);
 - routed call: ``frugal.Client`` with the default policy, ``model="auto"``, vs a raw ``openai.OpenAI`` call
   of the model the router picks, interleaved in one run against the same stub (µs per call).
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +21,9 @@ import openai
 
 import frugal
 from benchmarks._timing import median_difference, paired
+from frugal._context import call_metadata
 from frugal._dispatch import decide
+from frugal._request import RoutingRequest
 from frugal.providers.calls import CHAT
 from frugal.testing import stub_process
 
@@ -37,23 +39,27 @@ MESSAGES: Any = [
 ]
 
 
-def _median_us(fn: Callable[[], object], calls: int, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(samples)
-
-
-def measure_decision(rounds: int) -> float:
+def measure_decision(rounds: int) -> dict[str, float]:
+    """µs per step of the decision, hot loop: each step alone, and the whole (paired, interleaved rounds)."""
     client = frugal.Client(openai={"api_key": "k"}, anthropic={"api_key": "k"})
     router = client._router
     params = {"model": "auto", "messages": MESSAGES}
-    for _ in range(200):
-        decide(router, CHAT, params)
-    return _median_us(lambda: decide(router, CHAT, params), 2000, rounds)
+    route, _ = router.route_for("auto")
+    request = RoutingRequest.from_call("chat", params, call_metadata("chat", params))
+    classification = route.classifier.classify(request)
+    samples = paired(
+        {
+            "request view (RoutingRequest.from_call)": lambda: RoutingRequest.from_call(
+                "chat", params, call_metadata("chat", params)
+            ),
+            "heuristic classifier": lambda: route.classifier.classify(request),
+            "router (Router.decide)": lambda: router.decide(request, classification, route),
+            "whole decision (_dispatch.decide)": lambda: decide(router, CHAT, params),
+        },
+        calls=2000,
+        rounds=rounds,
+    )
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def measure_calls(calls: int, rounds: int) -> dict[str, Any]:
@@ -120,7 +126,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"decision (request + heuristic + router), 2k-char chat: {result['decision_us']:.1f} µs")
+    print("decision steps, 2k-char chat, default policy (hot loop, median of paired rounds):")
+    for name, value in result["decision_us"].items():
+        print(f"  {name:<40} {value:6.1f} µs")
     print(f"routed call vs raw SDK (router chose {result['model']}), median of {args.rounds} rounds:")
     for name, value in result["per_call_us"].items():
         print(f"  {name:<24} {value:8.1f} µs")

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
 from frugal._request import RoutingRequest
-from frugal.classifiers import Classification, Classifier, available_classifiers, load_classifier, registry
+from frugal.classifiers import (
+    Classification,
+    Classifier,
+    available_classifiers,
+    heuristic,
+    load_classifier,
+    registry,
+)
 from frugal.classifiers.heuristic import HeuristicClassifier, HeuristicOptions, scan
 from frugal.exceptions import ConfigError
 
@@ -303,6 +310,53 @@ def test_long_prompts_are_scanned_in_a_bounded_window() -> None:
     assert scan(filler + filler + " prove the theorem").reasoning == 2
     assert scan("prove the theorem " + filler + filler).reasoning == 2
     assert scan(filler * 2).chars == len(filler) * 2
+
+
+def test_reassigned_options_take_effect() -> None:
+    """The weights are read once per options object: assigning new options re-reads them."""
+    classifier = HeuristicClassifier()
+    request = RoutingRequest.from_prompt("Write a recursive Python function")
+    classifier.options = HeuristicOptions(bias=2.0, code=0.0)
+    assert classifier.classify(request) == HeuristicClassifier(HeuristicOptions(bias=2.0, code=0.0)).classify(
+        request
+    )
+    assert classifier.options.bias == 2.0
+
+
+def test_cue_word_families_are_disjoint() -> None:
+    """A scan counts each cue word in one family slot: no word may belong to two families."""
+    families = [heuristic._CODE, heuristic._MATH, heuristic._REASONING, heuristic._CONSTRAINT]
+    families += [heuristic._STEPS, heuristic._OPEN, heuristic._SIMPLE]
+    for i, family in enumerate(families):
+        for other in families[i + 1 :]:
+            assert not family & other, sorted(family & other)
+    assert frozenset().union(*families, heuristic._GATES) == heuristic._LOOKUP
+
+
+# Text with every class of character scan() tells apart: capitals, digits, marks, symbols, non-ASCII.
+CUE_PIECES = [*"aZq Mx09 7\n\t.?!,:;+-*/=^<>{}[]()_|$\\`'\"#é中Ж🙂", "\ud800", "```", "Word"]
+cue_text = st.lists(st.sampled_from(CUE_PIECES), max_size=400).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prompt=cue_text, system=cue_text, scan_chars=st.sampled_from([100, 200, 500]))
+def test_scan_counts_characters_of_its_window(prompt: str, system: str, scan_chars: int) -> None:
+    """The fused character-class pass counts what a direct count of the scanned window finds."""
+    cues = scan(prompt, system, scan_chars)
+    if cues.few_shot:
+        return  # the window is the final question: covered by the few-shot test
+    if len(prompt) > scan_chars:
+        head = scan_chars * 2 // 3
+        prompt = prompt[:head] + "\n" + prompt[head - scan_chars :]
+    window = system[:300] + "\n" + prompt if system else prompt
+    size = len(window.encode("utf-8", "surrogatepass")) or 1
+    words = re.findall(r"[A-Za-z0-9\u0080-\U0010ffff]+", window)  # non-ASCII characters are word characters
+    capitals = sum("A" <= c <= "Z" for c in window)
+    sentences = 1 + window.count("\n") + sum(window.count(c) for c in ".?!")
+    assert cues.lines == window.count("\n")
+    assert cues.numbers == len(set(re.findall(r"[0-9]+", window)))
+    assert cues.symbols == sum(window.count(c) for c in "{}[]()<>=;_\\|$^") / size
+    assert cues.entities == max(0, capitals - sentences) / (len(words) or 1)
 
 
 ALLOWED_REASONS = {

@@ -331,3 +331,100 @@ def test_fast_translatability_check_agrees_with_translation(
             assert set(params) - {"model", "messages", "temperature", "top_p", "user", "max_tokens"} or (
                 temperature is not None and temperature > 1
             )
+
+
+# -- the precomputed fast path agrees with the slow one -------------------------------------------
+
+_ELIGIBILITY_ROUTERS: dict[tuple[str, frozenset[str]], Router] = {}
+# Prompt sizes whose token estimate (4 characters a token) sits on a context window or a price bracket.
+EDGES = [
+    4 * tokens + d for tokens in (8000, 100_000, 128_000, 272_000, 400_000, 1_000_000) for d in (-4, 0, 4)
+]
+
+
+def _router_for(policy: str, available: frozenset[str]) -> Router:
+    key = (policy, available)
+    if key not in _ELIGIBILITY_ROUTERS:
+        path = ROUTING_POLICY if policy == "routing" else None  # None: the built-in default policy
+        _ELIGIBILITY_ROUTERS[key] = router(available, path)
+    return _ELIGIBILITY_ROUTERS[key]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    policy=st.sampled_from(["routing", "default"]),
+    available=st.sampled_from(
+        [frozenset(KINDS), frozenset({"openai"}), frozenset({"anthropic"}), frozenset()]
+    ),
+    # Up to past 1M tokens (context windows, long-context price brackets), and right at their edges.
+    chars=st.integers(0, 5_000_000) | st.sampled_from(EDGES),
+    images=st.integers(-1, 3),
+    tools=st.integers(-1, 2),
+    tool_history=st.booleans(),
+    structured=st.booleans(),
+    max_tokens=st.none() | st.integers(-5, 2_000_000),
+    output_tokens=st.sampled_from([0, 1]) | st.integers(0, 100_000),
+    deny=st.frozensets(st.sampled_from([*sorted(TIER_OF), "gpt-5-nano", "claude-opus-5-5", "gpt-6.1-sol"])),
+    translatable_kinds=st.frozensets(st.sampled_from(sorted(KINDS))),
+)
+def test_precomputed_eligibility_and_prices_match_the_slow_path(
+    policy: str,
+    available: frozenset[str],
+    chars: int,
+    images: int,
+    tools: int,
+    tool_history: bool,
+    structured: bool,
+    max_tokens: int | None,
+    output_tokens: int,
+    deny: frozenset[str],
+    translatable_kinds: frozenset[str],
+) -> None:
+    """Per tier, the candidates the hot loop keeps (provider and capabilities settled at compile time,
+    prices inlined) are exactly those _exclusion() admits, priced as Catalog.estimate prices them."""
+    from frugal._request import RoutingRequest
+
+    request = RoutingRequest(
+        prompt="x" * chars,
+        images=images,
+        tools=tools,
+        tool_history=tool_history,
+        structured_output=structured,
+        max_output_tokens=max_tokens,
+    )
+    _assert_fast_path_agrees(_router_for(policy, available), request, output_tokens, deny, translatable_kinds)
+
+
+@pytest.mark.parametrize("policy", ["routing", "default"])
+def test_precomputed_eligibility_at_the_context_window_edge(policy: str) -> None:
+    """A request that needs exactly a candidate's context window fits it; one token more does not."""
+    from frugal._request import RoutingRequest
+
+    r = _router_for(policy, frozenset(KINDS))
+    windows = {c.info.context_window for tier in r.tiers for c in tier.candidates} - {None}
+    for window in sorted(w for w in windows if w is not None):
+        for needed in (window - 1, window, window + 1):
+            request = RoutingRequest(prompt="x" * (4 * (needed - 1)), max_output_tokens=1)
+            assert request.estimated_input_tokens + 1 == needed
+            _assert_fast_path_agrees(r, request, 1, frozenset(), frozenset(KINDS))
+
+
+def _assert_fast_path_agrees(
+    r: Router, request: Any, output_tokens: int, deny: frozenset[str], kinds: frozenset[str]
+) -> None:
+    from frugal.routing import _needs
+
+    inputs = request.estimated_input_tokens
+
+    def translatable(kind: str) -> bool:
+        return kind in kinds
+
+    for t, tier in enumerate(r.tiers):
+        fast = r._eligible(t, request, _needs(request), deny, translatable, {}, inputs, output_tokens)
+        slow = [
+            (r.catalog.estimate(c.info, inputs, output_tokens), c)
+            for c in tier.candidates
+            if r._exclusion(c, request, translatable, deny, inputs, output_tokens) is None
+        ]
+        ranked = sorted(((float("inf") if cost is None else cost, c) for cost, c in slow), key=lambda x: x[0])
+        assert fast == ranked

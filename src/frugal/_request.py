@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._frozen import builder
+
 __all__ = ["RoutingRequest"]
 
 _CHARS_PER_TOKEN = 4  # a fast, vendor-neutral estimate; English prose averages ~4 characters a token
@@ -56,7 +58,8 @@ class RoutingRequest:
     @property
     def estimated_input_tokens(self) -> int:
         """A fast local estimate of the input tokens (text / 4, plus a fixed cost per image)."""
-        return -(-self.input_chars // _CHARS_PER_TOKEN) + self.images * _IMAGE_TOKENS
+        chars = len(self.prompt) + len(self.system) + len(self.history)  # input_chars, without a call
+        return -(-chars // _CHARS_PER_TOKEN) + self.images * _IMAGE_TOKENS
 
     @property
     def needs_tools(self) -> bool:
@@ -87,17 +90,18 @@ class RoutingRequest:
         messages = params.get("messages") or ()
         last_user = -1
         for index, message in enumerate(messages):
-            if isinstance(message, Mapping) and message.get("role") == "user":
+            # type() first: isinstance() against an ABC costs more than the rest of the loop.
+            if (type(message) is dict or isinstance(message, Mapping)) and message.get("role") == "user":
                 last_user = index
         prompt_parts: list[str] = []
         history_parts: list[str] = []
         images = 0
         tool_history = False
         for index, message in enumerate(messages):
-            if not isinstance(message, Mapping):
+            if not (type(message) is dict or isinstance(message, Mapping)):
                 continue
             role = message.get("role")
-            if role in ("system", "developer"):
+            if role == "system" or role == "developer":
                 _collect_text(message.get("content"), system_parts)
                 continue
             if role == "tool" or message.get("tool_calls"):
@@ -107,24 +111,28 @@ class RoutingRequest:
             if operation == "messages" and not tool_history:
                 tool_history = _has_tool_blocks(message.get("content"))
         tools = params.get("tools")
-        return cls(
-            prompt="\n".join(prompt_parts),
-            system="\n".join(system_parts),
-            history="\n".join(history_parts),
-            turns=len(messages) if isinstance(messages, (list, tuple)) else 1,
-            tools=len(tools) if isinstance(tools, (list, tuple)) else 0,
-            tool_history=tool_history,
-            images=images,
-            structured_output=_wants_structure(operation, params),
-            max_output_tokens=_int_or_none(
-                params.get("max_completion_tokens")
-                or params.get("max_tokens")
-                or params.get("max_output_tokens")
-            ),
-            operation=operation,
-            requested_model=_str_or_none(params.get("model")),
-            metadata=dict(metadata),
+        limit = (
+            params.get("max_completion_tokens") or params.get("max_tokens") or params.get("max_output_tokens")
         )
+        model = params.get("model")
+        return (_build if cls is RoutingRequest else cls)(
+            "\n".join(prompt_parts),
+            "\n".join(system_parts),
+            "\n".join(history_parts),
+            len(messages) if isinstance(messages, (list, tuple)) else 1,
+            len(tools) if isinstance(tools, (list, tuple)) else 0,
+            tool_history,
+            images,
+            _wants_structure(operation, params),
+            limit if type(limit) is int or (isinstance(limit, int) and not isinstance(limit, bool)) else None,
+            operation,
+            model if isinstance(model, str) else None,
+            dict(metadata),
+        )
+
+
+# Positional, all fields: the call path builds one RoutingRequest per call (see _frozen).
+_build = builder(RoutingRequest)
 
 
 def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> RoutingRequest:
@@ -155,18 +163,19 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
         and isinstance(text.get("format"), Mapping)
         and (text["format"].get("type") in ("json_schema", "json_object"))
     )
-    return RoutingRequest(
-        prompt="\n".join(prompt_parts),
-        system="\n".join(system_parts),
-        history="\n".join(history_parts),
-        turns=turns,
-        tools=len(tools) if isinstance(tools, (list, tuple)) else 0,
-        images=images,
-        structured_output=bool(structured),
-        max_output_tokens=_int_or_none(params.get("max_output_tokens")),
-        operation="responses",
-        requested_model=_str_or_none(params.get("model")),
-        metadata=dict(metadata),
+    return _build(
+        "\n".join(prompt_parts),
+        "\n".join(system_parts),
+        "\n".join(history_parts),
+        turns,
+        len(tools) if isinstance(tools, (list, tuple)) else 0,
+        False,
+        images,
+        bool(structured),
+        _int_or_none(params.get("max_output_tokens")),
+        "responses",
+        _str_or_none(params.get("model")),
+        dict(metadata),
     )
 
 
@@ -201,9 +210,11 @@ def _has_tool_blocks(content: object) -> bool:
 def _wants_structure(operation: str, params: Mapping[str, Any]) -> bool:
     if operation == "chat":
         fmt = params.get("response_format")
-        return isinstance(fmt, Mapping) and fmt.get("type") in ("json_schema", "json_object")
+        return (
+            fmt is not None and isinstance(fmt, Mapping) and fmt.get("type") in ("json_schema", "json_object")
+        )
     config = params.get("output_config")
-    return isinstance(config, Mapping) and config.get("format") is not None
+    return config is not None and isinstance(config, Mapping) and config.get("format") is not None
 
 
 def _int_or_none(value: object) -> int | None:

@@ -417,7 +417,7 @@ class Catalog:
         if info is None or not info.rates:
             self._warn_unpriced(model if isinstance(model, str) else model.name)
             return None
-        rates = info.rates_for(input_tokens)
+        rates = info.rates[0] if len(info.rates) == 1 else info.rates_for(input_tokens)
         return input_tokens * rates.input + output_tokens * rates.output
 
     def _warn_unpriced(self, name: str) -> None:

@@ -8,17 +8,24 @@ fallback chain. No I/O, no clock, no randomness: the same inputs give the same :
 
 A :class:`Router` is a compiled policy: model names placed on providers, prices and capabilities
 resolved from the catalog, rules' globs compiled, classifiers loaded. Compiling raises
-:class:`~frugal.exceptions.ConfigError` (with file:line) for anything unusable.
+:class:`~frugal.exceptions.ConfigError` (with file:line) for anything unusable. What does not depend on
+the request (whether a candidate's provider is configured, its capabilities, its prices) is settled when
+the router is built: a decision loops over the few candidates left, and works out why the others were
+left out only when it has to say so in a :class:`~frugal.exceptions.RoutingError`.
 """
 
 from __future__ import annotations
 
 import bisect
 import fnmatch
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
+from ._frozen import builder
 from ._request import RoutingRequest
 from .catalog import Catalog, ModelInfo
 from .classifiers.base import Classification, Classifier
@@ -163,6 +170,77 @@ class Decision:
 
 
 _INF = float("inf")
+_NOTHING: frozenset[str] = frozenset()
+_cost_of = itemgetter(0)  # of a (cost, candidate) pair
+
+# A request's needs and a candidate's lacks, as bit sets: a candidate can serve the request only if their
+# intersection is empty.
+_TOOLS, _VISION, _STRUCTURED = 1, 2, 4
+_ALL_NEEDS = _TOOLS | _VISION | _STRUCTURED
+
+
+def _needs(request: RoutingRequest) -> int:
+    return (
+        (_TOOLS if request.needs_tools else 0)
+        | (_VISION if request.images else 0)
+        | (_STRUCTURED if request.structured_output else 0)
+    )
+
+
+def _lacks(candidate: Candidate) -> int:
+    caps = candidate.info.capabilities
+    return (
+        (0 if caps.tools else _TOOLS)
+        | (0 if caps.vision else _VISION)
+        | (0 if caps.structured_output else _STRUCTURED)
+    )
+
+
+class _Option(NamedTuple):
+    """A candidate as the router's hot loop reads it: what the request-dependent checks and pricing need."""
+
+    candidate: Candidate
+    window: int | None
+    kind: str
+    input_rate: float | None
+    """USD per input token in the first price bracket; None when the price is unknown."""
+    output_rate: float
+    flat_up_to: float
+    """Input tokens up to which the first bracket applies (no long-context bracket above them)."""
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> _Option:
+        info = candidate.info
+        if not info.rates:
+            return cls(candidate, info.context_window, candidate.kind, None, 0.0, 0.0)
+        first, *later = info.rates
+        flat_up_to = min((bracket.above for bracket in later), default=_INF)
+        return cls(candidate, info.context_window, candidate.kind, first.input, first.output, flat_up_to)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tiers(
+    route_tiers: tuple[int, ...], low: int, high: int, position: int
+) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
+    """(the scored tier, the tier after the rules' clamp, the allowed tiers, the order to scan them in).
+
+    A pure function of a few small integers, so the answers are cached: the same handful recur.
+    """
+    allowed = tuple(t for t in route_tiers if low <= t <= high) or (
+        min(route_tiers, key=lambda t: abs(t - low)),
+    )
+    scored = route_tiers[min(position, len(route_tiers) - 1)]
+    tier_index = min(max(scored, allowed[0]), allowed[-1])
+    return scored, tier_index, allowed, _order(tier_index, allowed)
+
+
+def _order(tier_index: int, allowed: tuple[int, ...]) -> tuple[int, ...]:
+    """The chosen tier, then the stronger allowed ones upwards, then the weaker ones downwards."""
+    return (
+        tier_index,
+        *(t for t in allowed if t > tier_index),
+        *(t for t in reversed(allowed) if t < tier_index),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +258,28 @@ class Router:
     catalog: Catalog
     available_providers: frozenset[str]
     place: Callable[[str], Candidate] = field(repr=False)
+    _plans: tuple[tuple[tuple[_Option, ...], ...], ...] = field(init=False, repr=False, compare=False)
+    _room: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # What does not depend on the request is settled once: per tier and per set of needed
+        # capabilities, the candidates whose provider is configured and which have those capabilities.
+        plans = tuple(
+            tuple(
+                tuple(
+                    _Option.of(c)
+                    for c in tier.candidates
+                    if c.provider in self.available_providers and not _lacks(c) & needs
+                )
+                for needs in range(_ALL_NEEDS + 1)
+            )
+            for tier in self.tiers
+        )
+        object.__setattr__(self, "_plans", plans)
+        # How many candidates fill the chain: without fallback, the first one does.
+        fallback = self.fallback
+        room = fallback.max_candidates if fallback.enabled else min(1, fallback.max_candidates)
+        object.__setattr__(self, "_room", room)
 
     def route_for(self, requested: str | None) -> tuple[RouteConfig, str | None]:
         """(route, concrete requested model or None) for the ``model=`` the caller gave."""
@@ -238,36 +338,32 @@ class Router:
             reasons.extend(classification.reasons)
         low = route.min_tier
         high = route.max_tier if max_tier is None else min(route.max_tier, max_tier)
-        deny: set[str] = set()
+        deny: frozenset[str] | set[str] = _NOTHING
         for rule in self.rules:
             if rule.applies(request):
                 if rule.min_tier is not None:
                     low = max(low, rule.min_tier)
                 if rule.max_tier is not None:
                     high = min(high, rule.max_tier)
-                deny |= rule.deny
+                if rule.deny:
+                    deny = deny | rule.deny
                 if pin is None and rule.pin is not None:
                     pin = rule.pin
         if min_tier is not None:  # a cascade's floor yields to every cap: it never lifts a call past one
             low = max(low, min(min_tier, high))
-        allowed = [t for t in route.tiers if low <= t <= high] or [
-            min(route.tiers, key=lambda t: abs(t - low))
-        ]
-        position = min(position, len(route.tiers) - 1)
-        tier_index = route.tiers[position]
-        tier_index = min(max(tier_index, allowed[0]), allowed[-1])
-        if tier_index != route.tiers[position]:
-            reasons.append(
-                f"rule: tier {self.tiers[route.tiers[position]].name} -> {self.tiers[tier_index].name}"
-            )
+        scored, tier_index, allowed, order = _tiers(route.tiers, low, high, position)
+        if tier_index != scored:
+            reasons.append(f"rule: tier {self.tiers[scored].name} -> {self.tiers[tier_index].name}")
 
         input_tokens = request.estimated_input_tokens
+        needs = _needs(request)
+        verdicts: dict[str, bool] = {}  # translatable(kind), asked once per kind
         if pin is not None:
             output_tokens = self._output_tokens(request, self.tiers[tier_index])
             cost = self.catalog.estimate(pin.info, input_tokens, output_tokens)
             reasons.append(f"rule: pinned to {pin.model}")
             baseline = requested_candidate or self._baseline(
-                request, allowed, translatable, deny, input_tokens
+                request, allowed, translatable, needs, input_tokens, verdicts
             )
             return self._decision(
                 request,
@@ -293,41 +389,29 @@ class Router:
                 tiers_with = [t.index for t in self.tiers if any(c.model == requested for c in t.candidates)]
                 if not tiers_with:
                     return self._honour(request, requested_candidate, route)
-                allowed = [t for t in allowed if t <= max(tiers_with)] or allowed[:1]
+                allowed = tuple(t for t in allowed if t <= max(tiers_with)) or allowed[:1]
                 tier_index = min(tier_index, allowed[-1])
+                order = _order(tier_index, allowed)
                 ceiling = None
 
         # 3. eligible candidates of the chosen tier, then upwards, then downwards.
-        exclusions: dict[str, str] = {}
-        order = (
-            [tier_index]
-            + [t for t in allowed if t > tier_index]
-            + [t for t in reversed(allowed) if t < tier_index]
-        )
-        chain: list[tuple[float, Candidate, int]] = []
-        evaluated: dict[int, list[tuple[float, Candidate, int]]] = {}
+        chain: list[tuple[float, Candidate]] = []
+        strongest: list[tuple[float, Candidate]] | None = None  # the strongest allowed tier, if scanned
         chosen_tier = tier_index
+        limit = request.max_output_tokens
         for t in order:
             tier = self.tiers[t]
-            output_tokens = self._output_tokens(request, tier)
-            limit = _INF
+            expected = tier.expected_output_tokens  # _output_tokens(), inlined
+            output_tokens = expected if limit is None or expected < limit else limit
+            found = self._eligible(
+                t, request, needs, deny, translatable, verdicts, input_tokens, output_tokens
+            )
             if ceiling is not None:
                 ceiling_cost = self.catalog.estimate(ceiling.info, input_tokens, output_tokens)
-                limit = _INF if ceiling_cost is None else ceiling_cost
-            found = []
-            for candidate in tier.candidates:
-                why = self._exclusion(candidate, request, translatable, deny, input_tokens, output_tokens)
-                if why is not None:
-                    exclusions.setdefault(candidate.model, why)
-                    continue
-                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)
-                rank = _INF if cost is None else cost
-                if rank > limit:
-                    exclusions.setdefault(candidate.model, f"above the requested model {requested}")
-                    continue
-                found.append((rank, candidate, t))
-            found.sort(key=lambda item: item[0])
-            evaluated[t] = found
+                if ceiling_cost is not None:
+                    found = [item for item in found if item[0] <= ceiling_cost]
+            elif t == allowed[-1]:
+                strongest = found
             if found and not chain:
                 chosen_tier = t
                 if t != tier_index:
@@ -336,34 +420,38 @@ class Router:
                     )
             if t >= chosen_tier or not chain:
                 chain.extend(found)
-            if len(chain) >= self.fallback.max_candidates or (chain and not self.fallback.enabled):
+            if len(chain) >= self._room:
                 break  # the chain is full: stronger tiers would not make it in
         if requested_candidate is not None and mode == "ceiling":
             if not chain:
                 reasons.append(f"ceiling: nothing cheaper than {requested} fits; using it")
                 chosen_tier = tier_index
-            if all(c.model != requested_candidate.model for _, c, _ in chain):
-                chain.append((_INF, requested_candidate, chosen_tier))
+            if all(c.model != requested_candidate.model for _, c in chain):
+                chain.append((_INF, requested_candidate))
         if not chain:
-            details = "; ".join(f"{m}: {why}" for m, why in exclusions.items()) or "no candidates"
-            raise RoutingError(f"no model of route {route.name!r} can serve this request ({details})")
+            details = "; ".join(
+                f"{m}: {why}"
+                for m, why in self._exclusions(order, request, translatable, deny, input_tokens).items()
+            )
+            raise RoutingError(
+                f"no model of route {route.name!r} can serve this request ({details or 'no candidates'})"
+            )
 
-        candidates = self._limit_chain([c for _, c, _ in chain])
+        candidates = self._limit_chain(chain)
         output_tokens = self._output_tokens(request, self.tiers[chosen_tier])
         cost = chain[0][0] if chain[0][0] != _INF else None
         if requested_candidate is not None and chain[0][1] is requested_candidate:
             cost = self.catalog.estimate(requested_candidate.info, input_tokens, output_tokens)
         baseline = requested_candidate
         if baseline is None:
-            strongest = evaluated.get(allowed[-1]) if ceiling is None else None
             baseline = (
                 strongest[0][1]  # already priced for the chain: the cheapest eligible of the strongest tier
                 if strongest
-                else self._baseline(request, allowed, translatable, deny, input_tokens)
+                else self._baseline(request, allowed, translatable, needs, input_tokens, verdicts)
             )
         return self._decision(
             request,
-            tuple(candidates),
+            candidates,
             self.tiers[chosen_tier].name,
             score,
             reasons,
@@ -387,12 +475,47 @@ class Router:
         limit = request.max_output_tokens
         return tier.expected_output_tokens if limit is None else min(limit, tier.expected_output_tokens)
 
+    def _eligible(
+        self,
+        t: int,
+        request: RoutingRequest,
+        needs: int,
+        deny: frozenset[str] | set[str],
+        translatable: Callable[[str], bool],
+        verdicts: dict[str, bool],
+        input_tokens: int,
+        output_tokens: int,
+    ) -> list[tuple[float, Candidate]]:
+        """(estimated cost, candidate) for each candidate of tier ``t`` that can serve the request, cheapest
+        first (an unknown price ranks last). The same verdicts as :meth:`_exclusion`, with the parts that
+        do not depend on the request (provider, capabilities) settled when the router was built."""
+        needed = input_tokens + (request.max_output_tokens or output_tokens)
+        found = []
+        for candidate, window, kind, input_rate, output_rate, flat_up_to in self._plans[t][needs]:
+            if (deny and candidate.model in deny) or (window is not None and needed > window):
+                continue
+            verdict = verdicts.get(kind)
+            if verdict is None:
+                verdict = verdicts[kind] = translatable(kind)
+            if not verdict:
+                continue
+            # Catalog.estimate, inlined (the same arithmetic on the same rates): it runs for every
+            # candidate of every decision.
+            if input_rate is not None and input_tokens <= flat_up_to:
+                found.append((input_tokens * input_rate + output_tokens * output_rate, candidate))
+            else:
+                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)  # None: warns once
+                found.append((_INF if cost is None else cost, candidate))
+        if len(found) > 1:
+            found.sort(key=_cost_of)
+        return found
+
     def _exclusion(
         self,
         candidate: Candidate,
         request: RoutingRequest,
         translatable: Callable[[str], bool],
-        deny: set[str],
+        deny: frozenset[str] | set[str],
         input_tokens: int,
         output_tokens: int,
     ) -> str | None:
@@ -416,15 +539,39 @@ class Router:
             return f"the request cannot be translated for {candidate.kind}"
         return None
 
-    def _limit_chain(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+    def _exclusions(
+        self,
+        order: Sequence[int],
+        request: RoutingRequest,
+        translatable: Callable[[str], bool],
+        deny: frozenset[str] | set[str],
+        input_tokens: int,
+    ) -> dict[str, str]:
+        """Why each candidate of the tiers in ``order`` cannot serve the request: the first reason per model.
+
+        Only asked when none can (with a ceiling, the requested model itself always can), so the price
+        is never what excluded one.
+        """
+        exclusions: dict[str, str] = {}
+        for t in order:
+            tier = self.tiers[t]
+            output_tokens = self._output_tokens(request, tier)
+            for candidate in tier.candidates:
+                why = self._exclusion(candidate, request, translatable, deny, input_tokens, output_tokens)
+                if why is not None:
+                    exclusions.setdefault(candidate.model, why)
+        return exclusions
+
+    def _limit_chain(self, ranked: Sequence[tuple[float, Candidate]]) -> tuple[Candidate, ...]:
         seen: dict[str, Candidate] = {}
-        for candidate in candidates:
-            seen.setdefault(candidate.model, candidate)
-        chain = list(seen.values())
+        for _, candidate in ranked:
+            if candidate.model not in seen:
+                seen[candidate.model] = candidate
+        chain = tuple(seen.values())
         if not self.fallback.enabled:
             return chain[:1]
         if not self.fallback.cross_provider:
-            chain = [c for c in chain if c.provider == chain[0].provider]
+            chain = tuple(c for c in chain if c.provider == chain[0].provider)
         return chain[: self.fallback.max_candidates]
 
     def _baseline(
@@ -432,23 +579,21 @@ class Router:
         request: RoutingRequest,
         allowed: Sequence[int],
         translatable: Callable[[str], bool],
-        deny: set[str],
+        needs: int,
         input_tokens: int,
+        verdicts: dict[str, bool],
     ) -> Candidate | None:
-        """The cheapest eligible model of the strongest allowed tier: what a premium-by-default app uses."""
+        """The cheapest eligible model of the strongest allowed tier: what a premium-by-default app uses.
+
+        Rules' denials do not apply: the baseline is what would serve the call without frugal.
+        """
         for t in reversed(allowed):
-            tier = self.tiers[t]
-            output_tokens = self._output_tokens(request, tier)
-            best: tuple[float, Candidate] | None = None
-            for candidate in tier.candidates:
-                if self._exclusion(candidate, request, translatable, set(), input_tokens, output_tokens):
-                    continue
-                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)
-                rank = _INF if cost is None else cost
-                if best is None or rank < best[0]:
-                    best = (rank, candidate)
-            if best is not None:
-                return best[1]
+            output_tokens = self._output_tokens(request, self.tiers[t])
+            found = self._eligible(
+                t, request, needs, _NOTHING, translatable, verdicts, input_tokens, output_tokens
+            )
+            if found:
+                return found[0][1]
         return None
 
     def _honour(self, request: RoutingRequest, candidate: Candidate, route: RouteConfig) -> Decision:
@@ -490,23 +635,27 @@ class Router:
         baseline_cost = (
             None if baseline is None else self.catalog.estimate(baseline.info, input_tokens, output_tokens)
         )
-        return Decision(
-            model=chain[0].model,
-            provider=chain[0].provider,
-            chain=chain,
-            tier=tier,
-            score=score,
-            reasons=tuple(reasons),
-            classifier=classification.classifier if classification is not None else route.classifier.name,
-            classifier_failed=classifier_failed,
-            route=route.name,
-            requested_model=request.requested_model,
-            estimated_cost_usd=cost,
-            baseline_model=None if baseline is None else baseline.model,
-            baseline_cost_usd=baseline_cost,
-            estimated_input_tokens=input_tokens,
-            estimated_output_tokens=output_tokens,
+        return _build_decision(
+            chain[0].model,
+            chain[0].provider,
+            chain,
+            tier,
+            score,
+            tuple(reasons),
+            classification.classifier if classification is not None else route.classifier.name,
+            classifier_failed,
+            route.name,
+            request.requested_model,
+            cost,
+            None if baseline is None else baseline.model,
+            baseline_cost,
+            input_tokens,
+            output_tokens,
         )
+
+
+# Positional, all fields, in Decision's order: one is built per routed call (see _frozen).
+_build_decision = builder(Decision)
 
 
 def compile_glob(patterns: str | list[str]) -> re.Pattern[str]:

@@ -5,10 +5,11 @@ Each signal is a number (a capped count, a length on a log scale, a flag) times 
 signals that moved the score most, never the prompt's words.
 
 Speed comes from working on bytes: one ``bytes.translate`` folds case and blanks punctuation, ``split()``
-gives the words, and one C-level set intersection finds the cue words among them. Counting digits,
-capitals, operators and symbols is ``translate`` with deletion. Cues are read in a bounded window of the
-prompt (its head and its tail, where instructions and the question usually sit), so a 20,000-character
-prompt costs what a 2,000-character one does; lengths are always measured in full.
+gives the words, and one C-level set intersection finds the cue words among them. A second ``translate``
+keeps only capitals, digits and the marks that matter, each folded to its class, so counting lines,
+sentences, capitals, operators and symbols is a few ``count`` calls on a short string. Cues are read in
+a bounded window of the prompt (its head and its tail, where instructions and the question usually sit),
+so a 20,000-character prompt costs what a 2,000-character one does; lengths are always measured in full.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._frozen import builder
 from .._request import RoutingRequest
 from .base import Classification
 
@@ -64,9 +66,11 @@ _SIMPLE = _words(
     """hi hello hey thanks thank bye translate translation define definition meaning synonym synonyms
     antonym spell spelling rephrase paraphrase summarize summarise tldr grammar typo proofread"""
 )
+# A scan counts its cues in one list, by slot: the word families, then the phrase families.
+_CODE_AT, _MATH_AT, _REASONING_AT, _CONSTRAINT_AT, _STEPS_AT, _OPEN_AT, _SIMPLE_AT, _GATE_AT = range(8)
+_IN_REASONING, _IN_CONSTRAINT, _IN_QUANTITY, _IN_SIMPLE = range(8, 12)
 # Phrases by family, each searched only when its rarest word (the gate) is among the words found: a
 # prompt without the word pays nothing for the phrase.
-_IN_REASONING, _IN_CONSTRAINT, _IN_QUANTITY, _IN_SIMPLE = range(4)  # phrase families
 _PHRASES: dict[bytes, tuple[tuple[bytes, int], ...]] = {
     b"step": ((b"step by step", _IN_REASONING),),
     b"explain": ((b"explain why", _IN_REASONING), (b"explain how", _IN_REASONING)),
@@ -84,7 +88,18 @@ _PHRASES: dict[bytes, tuple[tuple[bytes, int], ...]] = {
     b"say": ((b"how do you say", _IN_SIMPLE),),
 }
 _GATES = frozenset(_PHRASES)
-_LOOKUP = _CODE | _MATH | _REASONING | _CONSTRAINT | _STEPS | _OPEN | _SIMPLE | _GATES
+
+
+def _slots(*families: frozenset[bytes]) -> dict[bytes, int]:
+    """Each cue word's slot in a scan's counts: its family's (families are disjoint), or the gates'."""
+    slots = dict.fromkeys(_GATES, _GATE_AT)
+    for slot, family in enumerate(families):
+        slots.update(dict.fromkeys(family, slot))
+    return slots
+
+
+_SLOT = _slots(_CODE, _MATH, _REASONING, _CONSTRAINT, _STEPS, _OPEN, _SIMPLE)  # in _*_AT order
+_LOOKUP = frozenset(_SLOT)
 _SIMPLE_MAX_CHARS = 300  # past this, "summarize" or "translate" is about a text, not the whole task
 _SIMPLE_PHRASE_MAX_CHARS = 50  # "what is the capital of ...", not "what is the difference between ..."
 
@@ -96,15 +111,21 @@ _FOLD = bytes(
 _DIGITS_ONLY = bytes(b if 48 <= b <= 57 else 32 for b in range(256))
 
 
-def _all_but(keep: bytes) -> bytes:
-    return bytes(b for b in range(256) if b not in keep)
-
-
-_NOT_UPPER = _all_but(bytes(range(65, 91)))
-# One deletion pass keeps the punctuation that matters; the counts below then run on that short string.
-_NOT_MARK = _all_but(b"{}[]()<>=;_\\|$^+-*/.?!`\n")
-_NOT_OPERATOR = _all_but(b"+-*/=^<>")
-_NOT_SYMBOL = _all_but(b"{}[]()<>=;_\\|$^")
+# One deletion pass keeps capitals, digits and the marks that matter, each folded to its class; the
+# counts below then run on that short string. Symbols are {}[]()<>=;_\\|$^, operators +-*/=^<>.
+_CLASSES = {
+    **dict.fromkeys(range(65, 91), ord("A")),  # capitals
+    **dict.fromkeys(range(48, 58), ord("0")),  # digits
+    **dict.fromkeys(b".?!", ord(".")),  # sentence ends
+    **dict.fromkeys(b"+-*/", ord("o")),  # operators only
+    **dict.fromkeys(b"=^<>", ord("b")),  # both operators and symbols
+    **dict.fromkeys(b"{}[]();_|", ord("s")),  # symbols only
+    **{mark: mark for mark in b"\\$`\n"},  # LaTeX's symbols, fences, line breaks: kept as they are
+}
+_CLASS = bytes(_CLASSES.get(b, b) for b in range(256))
+_UNCLASSED = bytes(b for b in range(256) if b not in _CLASSES)
+_CAPITAL, _DIGIT, _STOP, _OPERATOR, _BOTH, _SYMBOL = b"A0.obs"  # the classes, as ints: `int in bytes`
+_BACKSLASH, _DOLLAR, _BACKTICK, _LINE = b"\\$`\n"
 
 
 class Cues(NamedTuple):
@@ -156,6 +177,14 @@ def scan(prompt: str, system: str = "", scan_chars: int = 500) -> Cues:
     Cues are read in ``scan_chars`` characters of the prompt (two thirds from its head, one third from
     its tail) and the first 300 characters of the system prompt.
     """
+    return Cues(*_scan(prompt, system, scan_chars))
+
+
+# The fields of Cues, as a plain tuple: the classifier unpacks it, and building a NamedTuple costs more.
+_CueValues = tuple[int, bool, int, int, int, int, int, int, int, int, int, float, float, bool]
+
+
+def _scan(prompt: str, system: str, scan_chars: int) -> _CueValues:
     question = _few_shot_question(prompt) if prompt[-200:].rstrip().endswith(":") else None
     if question is not None:
         prompt = question  # the worked examples say nothing about how hard the question is
@@ -170,40 +199,61 @@ def scan(prompt: str, system: str = "", scan_chars: int = 500) -> Cues:
     raw = window.encode("utf-8", "surrogatepass")
     folded = raw.translate(_FOLD)
     words = folded.split()
-    hits = _LOOKUP.intersection(words)
-    phrases = [0, 0, 0, 0]  # reasoning, constraint, quantity, simple
-    for gate in hits & _GATES:
-        for phrase, family in _PHRASES[gate]:
-            if phrase in folded:
-                phrases[family] += 1
-    quantity = phrases[_IN_QUANTITY]
+    counts = [0] * 12  # by slot: the word families (_*_AT), then the phrase families (_IN_*)
+    for word in _LOOKUP.intersection(words):  # a handful of words: cheaper than one set per family
+        counts[_SLOT[word]] += 1
+        phrases = _PHRASES.get(word)
+        if phrases is not None:
+            for phrase, family in phrases:
+                if folded.find(phrase) >= 0:
+                    counts[family] += 1
+    (
+        code,
+        math_,
+        reasoning,
+        constraint,
+        steps,
+        open_ended,
+        simple,
+        _,
+        reasoning_phrases,
+        constraint_phrases,
+        quantity,
+        simple_phrases,
+    ) = counts
     if chars <= _SIMPLE_MAX_CHARS:
-        simple = len(hits & _SIMPLE) + (phrases[_IN_SIMPLE] if chars <= _SIMPLE_PHRASE_MAX_CHARS else 0)
+        simple += simple_phrases if chars <= _SIMPLE_PHRASE_MAX_CHARS else 0
     else:
         simple = 0
-    numbers = len(set(raw.translate(_DIGITS_ONLY).split()))
-    marks = raw.translate(None, _NOT_MARK)
-    lines = marks.count(b"\n")
+    marks = raw.translate(_CLASS, _UNCLASSED)
+    # ``byte in marks`` is a memchr; each count() costs an argument parse: count only the classes present.
+    numbers = len(set(raw.translate(_DIGITS_ONLY).split())) if _DIGIT in marks else 0
+    lines = marks.count(b"\n") if _LINE in marks else 0
+    both = marks.count(b"b") if _BOTH in marks else 0  # = ^ < >, operators and symbols alike
     # Numbers combined by operators, or a word problem's "how many / how much".
-    arithmetic = numbers > 1 and (quantity > 0 or len(marks.translate(None, _NOT_OPERATOR)) > 0)
-    latex = (b"\\" in marks) + (marks.count(b"$") > 1)
-    fences = raw.count(b"```") if b"`" in marks else 0
-    sentences = 1 + lines + marks.count(b".") + marks.count(b"?") + marks.count(b"!")
-    capitals = len(raw.translate(None, _NOT_UPPER))
-    return Cues(
+    arithmetic = numbers > 1 and (quantity > 0 or both > 0 or _OPERATOR in marks)
+    dollars = marks.count(b"$") if _DOLLAR in marks else 0
+    backslashes = marks.count(b"\\") if _BACKSLASH in marks else 0
+    latex = (backslashes > 0) + (dollars > 1)
+    fences = raw.count(b"```") if _BACKTICK in marks else 0
+    sentences = 1 + lines + (marks.count(b".") if _STOP in marks else 0)
+    capitals = marks.count(b"A") if _CAPITAL in marks else 0
+    symbols = (marks.count(b"s") if _SYMBOL in marks else 0) + both + dollars + backslashes
+    excess = capitals - sentences
+    return (
         chars,
         question is not None,
         lines,
-        len(hits & _CODE) + 2 * fences,
-        len(hits & _MATH) + quantity + 2 * arithmetic + latex,
+        code + 2 * fences,
+        math_ + quantity + 2 * arithmetic + latex,
         numbers,
-        len(hits & _REASONING) + phrases[_IN_REASONING],
-        len(hits & _CONSTRAINT) + phrases[_IN_CONSTRAINT],
-        len(hits & _STEPS),
-        len(hits & _OPEN),
+        reasoning + reasoning_phrases,
+        constraint + constraint_phrases,
+        steps,
+        open_ended,
         simple,
-        max(0, capitals - sentences) / (len(words) or 1),
-        len(marks.translate(None, _NOT_SYMBOL)) / (len(raw) or 1),
+        (excess if excess > 0 else 0) / (len(words) or 1),
+        symbols / (len(raw) or 1),
         # Extra UTF-8 bytes per character: ~0 for English or accented Latin, ~1 for Cyrillic, ~2 for CJK.
         len(raw) - len(window) > 0.3 * len(window),
     )
@@ -267,7 +317,8 @@ class HeuristicOptions(BaseModel):
 
 def _log_scale(chars: int) -> float:
     """0 at 0 characters, 0.5 at ~100, 0.75 at ~1k, 1.0 at 10k and beyond."""
-    return min(1.0, math.log10(1 + chars) / 4)
+    scale = math.log10(1 + chars) / 4
+    return scale if scale < 1.0 else 1.0  # min(1.0, scale)
 
 
 _TYPICAL_PROMPT = 0.6  # _log_scale of ~250 characters: shorter prompts lower the score, longer raise it
@@ -286,79 +337,149 @@ class HeuristicClassifier:
     def __init__(self, options: HeuristicOptions | None = None) -> None:
         self.options = options or HeuristicOptions()
 
+    @property
+    def options(self) -> HeuristicOptions:
+        """The weights in force."""
+        return self._options
+
+    @options.setter
+    def options(self, options: HeuristicOptions) -> None:
+        # Read once here as plain floats, in _SIGNALS order: a pydantic attribute read per signal and call
+        # is a measurable part of a classification.
+        self._options = options
+        self._bias = options.bias
+        self._scan_chars = options.scan_chars
+        self._weights = tuple(getattr(options, key) for key in _SIGNALS)
+
     def classify(self, request: RoutingRequest) -> Classification:
         """Score ``request`` in [0, 1]; the reasons name the (at most three) signals that moved it most."""
-        cues = scan(request.prompt, request.system, self.options.scan_chars)
-        signals = self._signals(request, cues)
-        logit = self.options.bias
+        cues = _scan(request.prompt, request.system, self._scan_chars)
+        logit = self._bias
         strong = []
-        for value, key in signals:
+        for value, key in self._signals(request, cues):
             logit += value
             if value >= _REASON_MIN or value <= -_REASON_MIN:
                 strong.append((abs(value), key))
-        # Weights are user options: clamp so that exp() cannot overflow.
-        score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        # Weights are user options: clamp so that exp() cannot overflow (max(-50, min(50, logit))).
+        logit = logit if logit < 50.0 else 50.0
+        score = 1.0 / (1.0 + math.exp(-(logit if logit > -50.0 else -50.0)))
         if not strong:
-            return Classification(score, ("no strong signal",), self.name)
+            return _classification(score, _NO_STRONG_SIGNAL, self.name)
         strong.sort(reverse=True)
-        reasons = tuple(_REASONS.get(key) or _reason(key, cues, request) for _, key in strong[:3])
-        return Classification(score, reasons, self.name)
+        reasons = tuple([_REASONS.get(key) or _reason(key, cues, request) for _, key in strong[:3]])
+        return _classification(score, reasons, self.name)
 
     def signals(self, request: RoutingRequest) -> dict[str, float]:
         """Each signal's contribution to the logit (weight x signal), keyed by the option that weighs it.
 
         Strongest first; signals that are absent (a zero count, a flag not set) are left out.
         """
-        signals = self._signals(request, scan(request.prompt, request.system, self.options.scan_chars))
+        signals = self._signals(request, _scan(request.prompt, request.system, self._scan_chars))
         signals.sort(key=_strength, reverse=True)
         return {key: value for value, key in signals}
 
-    def _signals(self, request: RoutingRequest, cues: Cues) -> list[tuple[float, str]]:
-        o = self.options
-        signals = [(o.length * (_log_scale(cues.chars) - _TYPICAL_PROMPT), "length")]
-        if cues.lines:
-            signals.append((o.lines * min(cues.lines, 20) / 20, "lines"))
-        if cues.code:
-            signals.append((o.code * min(cues.code, 3), "code"))
-        if cues.math:
-            signals.append((o.math * min(cues.math, 3), "math"))
-        if cues.numbers:
-            signals.append((o.numbers * min(cues.numbers, 8) / 8, "numbers"))
-        if cues.reasoning:
-            signals.append((o.reasoning * min(cues.reasoning, 3), "reasoning"))
-        if cues.constraint:
-            signals.append((o.constraint * min(cues.constraint, 3), "constraint"))
-        if cues.steps:
-            signals.append((o.steps * min(cues.steps, 4), "steps"))
-        if cues.open_ended:
-            signals.append((o.open_ended * min(cues.open_ended, 2), "open_ended"))
-        if cues.entities:
-            signals.append((o.entities * min(cues.entities, 0.5), "entities"))
-        if cues.symbols:
-            signals.append((o.symbols * min(cues.symbols, 0.15), "symbols"))
-        if cues.simple:
-            signals.append((o.simple * min(cues.simple, 2), "simple"))
-        if cues.non_latin:
-            signals.append((o.multilingual, "multilingual"))
+    def _signals(self, request: RoutingRequest, cues: _CueValues) -> list[tuple[float, str]]:
+        """(weight x signal, option name) of each signal present, in the order they are summed.
+
+        ``min(x, cap)`` is spelled ``x if x < cap else cap``: the same value, and on CPython 3.11 a
+        fraction of a builtin call's cost, which adds up over a dozen signals.
+        """
+        chars, _, lines, code, math_, numbers, reasoning, constraint, steps, open_ended, simple = cues[:11]
+        entities, symbols, non_latin = cues[11:]
+        (
+            length_w,
+            lines_w,
+            code_w,
+            math_w,
+            numbers_w,
+            reasoning_w,
+            constraint_w,
+            steps_w,
+            open_ended_w,
+            entities_w,
+            symbols_w,
+            simple_w,
+            multilingual_w,
+            context_w,
+            tools_w,
+            turns_w,
+            structured_output_w,
+            output_size_w,
+            images_w,
+        ) = self._weights
+        signals = [(length_w * (_log_scale(chars) - _TYPICAL_PROMPT), "length")]
+        if lines:
+            signals.append((lines_w * (lines if lines < 20 else 20) / 20, "lines"))
+        if code:
+            signals.append((code_w * (code if code < 3 else 3), "code"))
+        if math_:
+            signals.append((math_w * (math_ if math_ < 3 else 3), "math"))
+        if numbers:
+            signals.append((numbers_w * (numbers if numbers < 8 else 8) / 8, "numbers"))
+        if reasoning:
+            signals.append((reasoning_w * (reasoning if reasoning < 3 else 3), "reasoning"))
+        if constraint:
+            signals.append((constraint_w * (constraint if constraint < 3 else 3), "constraint"))
+        if steps:
+            signals.append((steps_w * (steps if steps < 4 else 4), "steps"))
+        if open_ended:
+            signals.append((open_ended_w * (open_ended if open_ended < 2 else 2), "open_ended"))
+        if entities:
+            signals.append((entities_w * (entities if entities < 0.5 else 0.5), "entities"))
+        if symbols:
+            signals.append((symbols_w * (symbols if symbols < 0.15 else 0.15), "symbols"))
+        if simple:
+            signals.append((simple_w * (simple if simple < 2 else 2), "simple"))
+        if non_latin:
+            signals.append((multilingual_w, "multilingual"))
         context = len(request.system) + len(request.history)
         if context:
-            signals.append((o.context * _log_scale(context), "context"))
+            signals.append((context_w * _log_scale(context), "context"))
         if request.tools > 0 or request.tool_history:
-            signals.append((o.tools, "tools"))
-        if request.turns > 1:
-            signals.append((o.turns * min(1.0, (request.turns - 1) / 10), "turns"))
+            signals.append((tools_w, "tools"))
+        turns = request.turns
+        if turns > 1:
+            depth = (turns - 1) / 10
+            signals.append((turns_w * (depth if depth < 1.0 else 1.0), "turns"))
         if request.structured_output:
-            signals.append((o.structured_output, "structured_output"))
+            signals.append((structured_output_w, "structured_output"))
         limit = request.max_output_tokens or 0
         if limit > 0:  # not given, or a nonsensical limit: no signal
             size = math.log2(limit / 1024) / 3
-            signals.append((o.output_size * max(-1.0, min(1.0, size)), "output_size"))
+            size = size if size < 1.0 else 1.0
+            signals.append((output_size_w * (size if size > -1.0 else -1.0), "output_size"))
         if request.images > 0:
-            signals.append((o.images, "images"))
+            signals.append((images_w, "images"))
         return signals
 
 
+# The signals, each named by the option that weighs it, in the order their contributions are summed.
+_SIGNALS = (
+    "length",
+    "lines",
+    "code",
+    "math",
+    "numbers",
+    "reasoning",
+    "constraint",
+    "steps",
+    "open_ended",
+    "entities",
+    "symbols",
+    "simple",
+    "multilingual",
+    "context",
+    "tools",
+    "turns",
+    "structured_output",
+    "output_size",
+    "images",
+)
 _REASON_MIN = 0.2  # a signal that moves the logit less than this is not worth a reason
+# The score is a logistic of a clamped logit, always inside [0, 1]: Classification's range check would
+# pass every time, so it is skipped (see _frozen).
+_classification = builder(Classification, valid=True)
+_NO_STRONG_SIGNAL = ("no strong signal",)
 
 
 def _strength(signal: tuple[float, str]) -> float:
@@ -369,12 +490,13 @@ def _thousands(n: int) -> str:
     return f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
-def _reason(key: str, cues: Cues, request: RoutingRequest) -> str:
+def _reason(key: str, cues: _CueValues, request: RoutingRequest) -> str:
     """The reason for a signal that carries a count (the others are in _REASONS): never the prompt's words."""
     if key == "length":
-        kind = "long" if cues.chars >= 1000 else "short" if cues.chars < 200 else "medium-length"
-        what = "question after few-shot examples" if cues.few_shot else "prompt"
-        return f"{kind} {what} ({_thousands(cues.chars)} chars)"
+        chars, few_shot = cues[0], cues[1]
+        kind = "long" if chars >= 1000 else "short" if chars < 200 else "medium-length"
+        what = "question after few-shot examples" if few_shot else "prompt"
+        return f"{kind} {what} ({_thousands(chars)} chars)"
     if key == "context":
         return f"context ({_thousands(len(request.system) + len(request.history))} chars)"
     if key == "turns":

@@ -177,33 +177,47 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     # folds "?" and "!" into "." and line breaks into spaces, one more counts.
     ends = raw.translate(_ENDS)
     sentences = ends.count(b". ") + ends.endswith(b".") or 1
+    # Caps are conditionals, not min(): a builtin call per feature costs more than the feature.
+    length = math.log10(1 + chars) / 4
+    lines = raw.count(b"\n")
+    per_word = letters / count - 3.0
+    code, math_cues, numbers = cues.code, cues.math, cues.numbers
+    reasoning, constraint, steps = cues.reasoning, cues.constraint, cues.steps
+    open_ended, simple, entities, symbols = cues.open_ended, cues.simple, cues.entities, cues.symbols
+    negation = len(found & _NEGATION) + folded.count(b" t ")
+    causal = len(found & _CAUSAL)
+    contrast = len(found & _CONTRAST)
+    comparison = len(found & _COMPARISON)
+    condition = len(found & _CONDITION)
+    clauses = raw.count(b",")
+    per_sentence = len(words) / sentences
     dense = {
         # Centred on a typical prompt (~250 characters): shorter ones count against, longer ones for.
-        "length": min(1.0, math.log10(1 + chars) / 4) - _TYPICAL_LENGTH,
-        "lines": min(raw.count(b"\n"), 20) / 20,
+        "length": (length if length < 1.0 else 1.0) - _TYPICAL_LENGTH,
+        "lines": (lines if lines < 20 else 20) / 20,
         "wh_start": float(bool(words) and words[0] in _WH),
-        "word_length": min(max(letters / count - 3.0, 0.0), 4.0) / 4,
+        "word_length": (0.0 if per_word <= 0.0 else per_word if per_word < 4.0 else 4.0) / 4,
         "currency": float("$" in text or "%" in text or "€" in text or "£" in text),
         "fence": float("```" in text),
-        "code": min(cues.code, 3) / 3,
-        "math": min(cues.math, 3) / 3,
-        "numbers": min(cues.numbers, 8) / 8,
-        "reasoning": min(cues.reasoning, 3) / 3,
-        "constraint": min(cues.constraint, 3) / 3,
-        "steps": min(cues.steps, 4) / 4,
-        "open_ended": min(cues.open_ended, 2) / 2,
-        "simple": min(cues.simple, 2) / 2,
-        "entities": min(cues.entities, 0.5) * 2,
-        "symbols": min(cues.symbols, 0.15) / 0.15,
+        "code": (code if code < 3 else 3) / 3,
+        "math": (math_cues if math_cues < 3 else 3) / 3,
+        "numbers": (numbers if numbers < 8 else 8) / 8,
+        "reasoning": (reasoning if reasoning < 3 else 3) / 3,
+        "constraint": (constraint if constraint < 3 else 3) / 3,
+        "steps": (steps if steps < 4 else 4) / 4,
+        "open_ended": (open_ended if open_ended < 2 else 2) / 2,
+        "simple": (simple if simple < 2 else 2) / 2,
+        "entities": (entities if entities < 0.5 else 0.5) * 2,
+        "symbols": (symbols if symbols < 0.15 else 0.15) / 0.15,
         "non_latin": float(cues.non_latin),
-        "negation": min(len(found & _NEGATION) + folded.count(b" t "), 3) / 3,
-        "causal": min(len(found & _CAUSAL), 2) / 2,
-        "contrast": min(len(found & _CONTRAST), 2) / 2,
-        "comparison": min(len(found & _COMPARISON), 3) / 3,
-        "condition": min(len(found & _CONDITION), 2) / 2,
-        "clauses": min(raw.count(b","), 6) / 6,
-        "sentences": min(sentences, 8) / 8,
-        "sentence_length": min(len(words) / sentences, 40) / 40,
+        "negation": (negation if negation < 3 else 3) / 3,
+        "causal": (causal if causal < 2 else 2) / 2,
+        "contrast": (contrast if contrast < 2 else 2) / 2,
+        "comparison": (comparison if comparison < 3 else 3) / 3,
+        "condition": (condition if condition < 2 else 2) / 2,
+        "clauses": (clauses if clauses < 6 else 6) / 6,
+        "sentences": (sentences if sentences < 8 else 8) / 8,
+        "sentence_length": (per_sentence if per_sentence < 40 else 40) / 40,
         "how_many": float(
             (b"many" in found and b"how many" in folded) or (b"much" in found and b"how much" in folded)
         ),

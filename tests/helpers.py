@@ -33,3 +33,15 @@ def no_maybe(params: Mapping[str, Any], answer: Any) -> object:
     if "crash" in text:
         raise RuntimeError("a bug in the user's check")
     return "hedged" if "maybe" in text else True
+
+
+def count_words(text: str) -> int:
+    """A token counter for tests: one token per whitespace-separated word."""
+    return len(text.split())
+
+
+def count_badly(text: str) -> int:
+    """A token counter that fails on text containing "crash" (a buggy counter)."""
+    if "crash" in text:
+        raise RuntimeError("a bug in the user's counter")
+    return len(text)

@@ -27,6 +27,8 @@ requests = st.tuples(
     st.sampled_from(["chat", "messages", "responses", "prompt"]),
     st.none() | st.text(max_size=8),
     st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=3),
+    st.integers(0, 100),
+    st.none() | st.integers(0, 100),
 )
 
 

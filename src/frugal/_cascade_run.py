@@ -80,10 +80,10 @@ def _plan(
 
     user_check: UserCheck | None = None
     if spec.check is not None:
-        from .classifiers.registry import _resolve
+        from .classifiers.registry import resolve_object
 
         try:
-            target = _resolve(spec.check, f"cascade check {spec.check!r}")
+            target = resolve_object(spec.check, f"cascade check {spec.check!r}")
         except ConfigError as exc:
             raise error((*path, "check"), str(exc)) from None
         if not callable(target):

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 
 from ._models import place_model
+from ._tokens import load_token_counter
 from ._yaml import Located
 from .catalog import Catalog, known_model_names
 from .classifiers.base import Classifier
@@ -189,6 +190,11 @@ def compile_policy(
             found = extra[model] = Candidate(placed.model, placed.provider, providers[placed.provider], info)
         return found
 
+    try:
+        count_tokens = load_token_counter(policy.token_counter)
+    except ConfigError as exc:
+        raise error(("token_counter",), str(exc)) from None
+
     return Router(
         policy=policy,
         policy_id=policy.id,
@@ -201,6 +207,7 @@ def compile_policy(
         catalog=catalog,
         available_providers=available_providers,
         place=place,
+        count_tokens=count_tokens,
     )
 
 

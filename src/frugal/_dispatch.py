@@ -13,6 +13,7 @@ from typing import Any
 
 from ._context import call_metadata
 from ._request import RoutingRequest
+from ._tokens import count_input_tokens
 from .classifiers.base import Classification, Classifier
 from .exceptions import FrugalWarning, UnsupportedFeature
 from .providers.calls import Operation, check
@@ -67,6 +68,8 @@ def decide(
         )
     route, concrete = router.route_for(requested)
     request = RoutingRequest.from_call(op.name, params, call_metadata(op.name, params))
+    if router.count_tokens is not None:
+        request = count_input_tokens(request, router.count_tokens, router.policy.token_counter)
     if concrete is not None and router.policy.requested_model == "honor":
         return router.decide(request, None, route, concrete, min_tier=min_tier, max_tier=max_tier, pin=pin)
     classification = classify_safely(route.classifier, request)

@@ -12,10 +12,25 @@ from typing import Any
 
 from ._frozen import builder
 
-__all__ = ["RoutingRequest"]
+__all__ = ["RoutingRequest", "estimate_text_tokens"]
 
-_CHARS_PER_TOKEN = 4  # a fast, vendor-neutral estimate; English prose averages ~4 characters a token
+_BYTES_PER_TOKEN = 4  # a fast, vendor-neutral estimate: English prose averages ~4 characters a token
 _IMAGE_TOKENS = 1000  # a mid-size image costs roughly this many input tokens with either vendor
+
+
+def estimate_text_tokens(*texts: str) -> int:
+    """The local estimate of the tokens in ``texts``: their UTF-8 bytes / 4.
+
+    For ASCII that is characters / 4. Beyond ASCII, bytes track tokens better than characters: a CJK
+    character (3 bytes) is about 0.7-1 token with either vendor's tokenizer, a Cyrillic or Greek letter
+    (2 bytes) about 0.3-0.6; characters / 4 would undercount Japanese ~4x, and context-window checks and
+    budget reservations would let through calls that do not fit. ``str.isascii`` is a flag read on CPython,
+    so ASCII text (most traffic) costs a length; other text one C-level encode.
+    """
+    size = 0
+    for text in texts:
+        size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return -(-size // _BYTES_PER_TOKEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +50,9 @@ class RoutingRequest:
         operation: ``"chat"``, ``"messages"``, ``"responses"`` or ``"prompt"`` (built from bare text).
         requested_model: the model the caller named (``"auto"``, a route name, or a concrete model).
         metadata: routing context: ``user``, ``team``, ``feature`` and any other keys.
+        tool_chars: the size of the tool definitions sent with the call (they are input tokens too).
+        counted_input_tokens: the input tokens counted by the policy's ``token_counter`` (text and tool
+            definitions, images excluded), or None for the built-in estimate.
     """
 
     prompt: str
@@ -49,6 +67,8 @@ class RoutingRequest:
     operation: str = "prompt"
     requested_model: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    tool_chars: int = 0
+    counted_input_tokens: int | None = None
 
     @property
     def input_chars(self) -> int:
@@ -57,9 +77,19 @@ class RoutingRequest:
 
     @property
     def estimated_input_tokens(self) -> int:
-        """A fast local estimate of the input tokens (text / 4, plus a fixed cost per image)."""
-        chars = len(self.prompt) + len(self.system) + len(self.history)  # input_chars, without a call
-        return -(-chars // _CHARS_PER_TOKEN) + self.images * _IMAGE_TOKENS
+        """The input tokens, estimated locally: the policy's counter's figure when one is configured, else
+        UTF-8 bytes / 4 (:func:`estimate_text_tokens`), tool definitions included; plus a fixed cost
+        per image."""
+        counted = self.counted_input_tokens
+        if counted is None:
+            prompt, system, history = self.prompt, self.system, self.history
+            if prompt.isascii() and system.isascii() and history.isascii():
+                size = len(prompt) + len(system) + len(history) + self.tool_chars
+            else:
+                size = sum(len(t.encode("utf-8", "surrogatepass")) for t in (prompt, system, history))
+                size += self.tool_chars
+            counted = -(-size // _BYTES_PER_TOKEN)
+        return counted + self.images * _IMAGE_TOKENS
 
     @property
     def needs_tools(self) -> bool:
@@ -128,6 +158,8 @@ class RoutingRequest:
             operation,
             model if isinstance(model, str) else None,
             dict(metadata),
+            _tool_chars(tools),
+            None,
         )
 
 
@@ -143,6 +175,7 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
     history_parts: list[str] = []
     images = 0
     turns = 1
+    tool_history = False
     if isinstance(raw_input, str):
         prompt_parts.append(raw_input)
     elif isinstance(raw_input, (list, tuple)):
@@ -150,7 +183,17 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
         items = [item for item in raw_input if isinstance(item, Mapping)]
         last_user = max((i for i, item in enumerate(items) if item.get("role") == "user"), default=-1)
         for index, item in enumerate(items):
-            if item.get("role") in ("system", "developer"):
+            kind = item.get("type")
+            if kind in _RESPONSES_TOOL_ITEMS:
+                # A tool call or its result: earlier tool use, and text the model reads again.
+                tool_history = True
+                for key in ("arguments", "output"):
+                    value = item.get(key)
+                    if isinstance(value, str):
+                        history_parts.append(value)
+                    elif value is not None:
+                        images += _collect_text(value, history_parts)
+            elif item.get("role") in ("system", "developer"):
                 _collect_text(item.get("content"), system_parts)
             else:
                 images += _collect_text(
@@ -169,14 +212,39 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
         "\n".join(history_parts),
         turns,
         len(tools) if isinstance(tools, (list, tuple)) else 0,
-        False,
+        tool_history,
         images,
         bool(structured),
         _int_or_none(params.get("max_output_tokens")),
         "responses",
         _str_or_none(params.get("model")),
         dict(metadata),
+        _tool_chars(tools),
+        None,
     )
+
+
+# Responses API input items that are tool use (function calls, their outputs, built-in tools' calls).
+_RESPONSES_TOOL_ITEMS = frozenset(
+    {
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "computer_call",
+        "computer_call_output",
+        "local_shell_call",
+        "local_shell_call_output",
+        "mcp_call",
+    }
+)
+
+
+def _tool_chars(tools: object) -> int:
+    """The size of the tool definitions, as their ``repr`` (close to their JSON, at C speed)."""
+    if not tools or not isinstance(tools, (list, tuple)):
+        return 0
+    return len(repr(tools))
 
 
 def _collect_text(content: object, out: list[str]) -> int:

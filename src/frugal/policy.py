@@ -312,6 +312,11 @@ class Policy(_Frozen):
         None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
     )
     hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
+    token_counter: str = Field(
+        "bytes",
+        description="How input tokens are counted before a call: 'bytes' (UTF-8 bytes / 4, free), "
+        "'tiktoken' or 'tiktoken:ENCODING' (needs tiktoken), or 'package.module:function' (text -> int).",
+    )
     capture_content: bool = Field(
         False,
         description="Put prompts and answers on spans; the environment variable "

@@ -258,6 +258,7 @@ class Router:
     catalog: Catalog
     available_providers: frozenset[str]
     place: Callable[[str], Candidate] = field(repr=False)
+    count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
     _plans: tuple[tuple[tuple[_Option, ...], ...], ...] = field(init=False, repr=False, compare=False)
     _room: int = field(init=False, repr=False, compare=False)
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..exceptions import ConfigError
 from .base import Classifier
 
-__all__ = ["ENTRY_POINT_GROUP", "available_classifiers", "load_classifier"]
+__all__ = ["ENTRY_POINT_GROUP", "available_classifiers", "load_classifier", "resolve_object"]
 
 ENTRY_POINT_GROUP = "frugal.classifiers"
 
@@ -58,9 +58,9 @@ def load_classifier(spec: str, options: Mapping[str, Any] | None = None) -> Clas
     """
     registered = _registered()
     if spec in registered:
-        target = _resolve(registered[spec], f"classifier {spec!r} (registered as {registered[spec]!r})")
+        target = resolve_object(registered[spec], f"classifier {spec!r} (registered as {registered[spec]!r})")
     elif ":" in spec or "." in spec:
-        target = _resolve(spec, f"classifier {spec!r}")
+        target = resolve_object(spec, f"classifier {spec!r}")
     else:
         close = difflib.get_close_matches(spec, list(registered), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
@@ -77,8 +77,13 @@ def load_classifier(spec: str, options: Mapping[str, Any] | None = None) -> Clas
     return instance
 
 
-def _resolve(path: str, what: str) -> Any:
-    """The object at ``package.module:attr.attr`` or ``package.module.attr``."""
+def resolve_object(path: str, what: str) -> Any:
+    """The object at ``package.module:attr.attr`` or ``package.module.attr``.
+
+    Raises:
+        ConfigError: the path is malformed, its module does not import, or an attribute is missing; the
+            message starts with ``what``.
+    """
     module_name, colon, attributes = path.partition(":")
     if not colon:
         module_name, _, attributes = path.rpartition(".")

@@ -23,6 +23,7 @@ from typing import Any
 
 from .._dispatch import classify_safely
 from .._request import RoutingRequest
+from .._tokens import count_input_tokens
 from ..classifiers.base import Classification
 from ..exceptions import DataError, FrugalWarning, RoutingError
 from ..routing import RouteConfig, Router
@@ -154,6 +155,8 @@ def prepare(
             skipped["missing_quality"] += 1
             continue
         request = row.request
+        if router.count_tokens is not None:  # the policy's token counter, as the client would use it
+            request = count_input_tokens(request, router.count_tokens, router.policy.token_counter)
         try:
             with warnings.catch_warnings():
                 # Unpriced models are reported below, by name, only if a row has no recorded cost for them.

@@ -45,7 +45,14 @@ from .._request import RoutingRequest
 from ..exceptions import ConfigError
 from .base import Classification
 from .heuristic import _REASONS as _HEURISTIC_REASONS
-from .heuristic import HeuristicClassifier, HeuristicOptions, _few_shot_question, scan
+from .heuristic import (
+    HeuristicClassifier,
+    HeuristicOptions,
+    _CueValues,
+    _few_shot_question,
+    _scan,
+    _strength,
+)
 
 __all__ = [
     "DENSE_FEATURES",
@@ -160,7 +167,14 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     Training and inference both call this, so what a model learned is what it reads. A word counts once
     however often it occurs.
     """
-    cues = scan(request.prompt, request.system, scan_chars)
+    dense, words, _ = _features(request, scan_chars)
+    return dense, words
+
+
+def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float], list[bytes], _CueValues]:
+    """:func:`features`, and the heuristic's cue values they were read from (the shape signals reuse
+    them instead of scanning the prompt a second time)."""
+    cues = _scan(request.prompt, request.system, scan_chars)
     text = _question(request.prompt)
     chars = len(text)
     if chars > _HEAD + _TAIL:
@@ -181,9 +195,8 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     length = math.log10(1 + chars) / 4
     lines = raw.count(b"\n")
     per_word = letters / count - 3.0
-    code, math_cues, numbers = cues.code, cues.math, cues.numbers
-    reasoning, constraint, steps = cues.reasoning, cues.constraint, cues.steps
-    open_ended, simple, entities, symbols = cues.open_ended, cues.simple, cues.entities, cues.symbols
+    code, math_cues, numbers, reasoning, constraint, steps, open_ended, simple = cues[3:11]
+    entities, symbols, non_latin = cues[11:]
     negation = len(found & _NEGATION) + folded.count(b" t ")
     causal = len(found & _CAUSAL)
     contrast = len(found & _CONTRAST)
@@ -209,7 +222,7 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
         "simple": (simple if simple < 2 else 2) / 2,
         "entities": (entities if entities < 0.5 else 0.5) * 2,
         "symbols": (symbols if symbols < 0.15 else 0.15) / 0.15,
-        "non_latin": float(cues.non_latin),
+        "non_latin": float(non_latin),
         "negation": (negation if negation < 3 else 3) / 3,
         "causal": (causal if causal < 2 else 2) / 2,
         "contrast": (contrast if contrast < 2 else 2) / 2,
@@ -228,7 +241,7 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
         "what": float(b"what" in found),
         "function_words": sum(map(_FUNCTION.__contains__, head)) / len(head) if head else 0.0,
     }
-    return {k: v for k, v in dense.items() if v}, words
+    return {k: v for k, v in dense.items() if v}, words, cues
 
 
 # -- the model file -----------------------------------------------------------------------------------
@@ -420,7 +433,7 @@ class LearnedClassifier:
 
     def logit(self, request: RoutingRequest) -> tuple[float, dict[str, float]]:
         """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
-        dense, words = features(request, self.model.scan_chars)
+        dense, words, cues = _features(request, self.model.scan_chars)
         weights = self._dense
         parts = {key: weights[key] * value for key, value in dense.items() if key in weights}
         if self._vocabulary:  # one C-level pass finds the known words; each counts once
@@ -434,9 +447,19 @@ class LearnedClassifier:
             or request.max_output_tokens
             or request.images
         ):
-            for key, value in self._shape.signals(request).items():
-                if key in SHAPE_SIGNALS:
-                    parts[key] = value
+            shape = self._shape
+            # The same cues as the shape classifier's own scan when their windows agree (the usual case):
+            # reuse them; its signals() order (strongest first) keeps the sum bit-for-bit the same.
+            if shape.options.scan_chars == self.model.scan_chars:
+                signals = shape._signals(request, cues)
+                signals.sort(key=_strength, reverse=True)
+                for value, key in signals:
+                    if key in SHAPE_SIGNALS:
+                        parts[key] = value
+            else:
+                for key, value in shape.signals(request).items():
+                    if key in SHAPE_SIGNALS:
+                        parts[key] = value
         return self.model.bias + sum(parts.values()), parts
 
     def classify(self, request: RoutingRequest) -> Classification:

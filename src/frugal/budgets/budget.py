@@ -34,6 +34,7 @@ from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
 from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
 from .rules import Budget, compile_budgets
 from .spool import Spool
+from .writer import Settlement, Writer
 
 if TYPE_CHECKING:
     from .._yaml import Located
@@ -111,7 +112,15 @@ def spend_from_policy(
         clock=clock or time.time,
         hash_users=policy.hash_user_ids,
         retry_after=spec.retry_after if spec is not None else RETRY_AFTER,
+        background=_background(spec.settle if spec is not None else "auto", store),
     )
+
+
+def _background(setting: str, store: Ledger) -> bool:
+    """Whether settlements go to the background writer: ``auto`` does so for a store across the network."""
+    if setting == "auto":
+        return store.url.split("://", 1)[0] in ("redis", "rediss", "unix")
+    return setting == "background"
 
 
 class Ticket:
@@ -188,6 +197,7 @@ class Spend:
         clock: Callable[[], float] = time.time,
         hash_users: bool = False,
         retry_after: float = RETRY_AFTER,
+        background: bool = False,
     ) -> None:
         self.budgets = tuple(budgets)
         self.ledger = ledger
@@ -210,6 +220,9 @@ class Spend:
         # Record ids: unique per process (random prefix) and per call (counter); cheaper than uuid4.
         self._ids = itertools.count()
         self._id_prefix = os.urandom(8).hex()
+        self._writer = Writer(self.write_many) if background else None
+        #: Settling does I/O on the caller's thread (the async client then settles in a worker thread).
+        self.settles_inline = ledger.blocking and self._writer is None
 
     # -- before the call -----------------------------------------------------------------------------
 
@@ -554,7 +567,12 @@ class Spend:
         )
 
     def write(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
-        """Settle a record; on failure spool it, warn and log its numbers. Never raises."""
+        """Settle a record (queued for the background writer, when there is one); on failure spool it,
+        warn and log its numbers. Never raises."""
+        writer = self._writer
+        if writer is not None:
+            writer.put(hold, actual, record)
+            return
         if time.monotonic() >= self._retry_at:
             try:
                 self.ledger.settle(hold, actual, record)
@@ -563,6 +581,41 @@ class Spend:
             else:
                 self._recovered()
                 return
+        self._spool(hold, actual, record)
+
+    def write_many(self, settlements: Sequence[Settlement]) -> None:
+        """Settle records in as few round trips as the store allows; spool what fails. Never raises."""
+        if time.monotonic() >= self._retry_at:
+            try:
+                many = getattr(self.ledger, "settle_many", None)
+                if many is not None:
+                    many(settlements)
+                else:
+                    for hold, actual, record in settlements:
+                        self.ledger.settle(hold, actual, record)
+            except Exception as exc:
+                self._failed(exc)
+            else:
+                self._recovered()
+                return
+        # Settling is idempotent per record id: those of the batch that were written before the failure
+        # count once when the spool is replayed.
+        for hold, actual, record in settlements:
+            self._spool(hold, actual, record)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every settlement of this client's calls so far is written or spooled.
+
+        Returns:
+            False when ``timeout`` seconds passed first.
+        """
+        return self._writer.flush(timeout) if self._writer is not None else True
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Flush, and end the background writer's thread (the next call starts it again)."""
+        return self._writer.close(timeout) if self._writer is not None else True
+
+    def _spool(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         try:
             path = self.spool.add(hold, actual, record)
         except Exception as exc:

@@ -288,7 +288,7 @@ class _BaseClient:
                 candidates = list(decision.chain)
                 cascade = None
             telemetry = self._telemetry.start_call(
-                op.name, decision, params, accounting=True, metadata=metadata
+                op.name, decision, params, accounting=True, metadata=metadata, account=ticket
             )
             ticket.attach(telemetry)
         if telemetry.observing:

@@ -7,6 +7,11 @@ indexes it by time and corrects the counters by actual minus estimate. Counters 
 (nano-dollars, ``INCRBY``) with a TTL of their window plus a day. Every key carries the hash tag
 ``{frugal}`` so the scripts also run on Redis Cluster (all keys in one slot).
 
+Both scripts go over one connection that the ledger keeps (one per process; a thread that finds it busy
+uses redis-py's pool), sent as ``EVALSHA`` without redis-py's per-command machinery, which on loopback
+costs more than the round trip. The client settles through :meth:`RedisLedger.settle_many` on its
+background writer (:mod:`~frugal.budgets.writer`), several settlements per round trip.
+
 Needs the ``redis`` package (``pip install "frugal-router[redis]"``), imported when the ledger is opened.
 URL options are redis-py's (``redis://host:6379/0?socket_timeout=0.5``); the defaults here are a
 1-second connect and read timeout, so an unreachable Redis is detected quickly.

@@ -69,18 +69,20 @@ def test_redis_killed_mid_run_fails_open_and_loses_nothing(
     stub: VendorStub, own_redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Redis dies: calls go on with one warning, every record is spooled with a log line, and replayed
-    into Redis when it is back."""
+    into Redis when it is back (the background writer flushed at each step, as close() would)."""
     stub.reply("gpt-4.1", Reply(usage=USAGE))
     spool = tmp_path / "spool"
     c = client(stub, _fleet_policy(own_redis_server.url, spool, "fail_open"))
     for _ in range(3):
         c.chat.completions.create(model="gpt-4.1", messages=PROMPT)
+    assert c.flush_ledger()
     own_redis_server.kill()
     with caplog.at_level(logging.WARNING, "frugal"):
         with pytest.warns(FrugalWarning, match="unreachable.*fail_open"):
             c.chat.completions.create(model="gpt-4.1", messages=PROMPT)
         for _ in range(2):
             c.chat.completions.create(model="gpt-4.1", messages=PROMPT)
+        assert c.flush_ledger()
     assert len(stub.requests) == 6, "fail open: the calls were served"
     spooled = [m for m in caplog.messages if m.startswith("frugal ledger: record")]
     assert len(spooled) == 3
@@ -90,6 +92,7 @@ def test_redis_killed_mid_run_fails_open_and_loses_nothing(
     own_redis_server.start()  # a new, empty Redis on the same port
     with caplog.at_level(logging.WARNING, "frugal"):
         c.chat.completions.create(model="gpt-4.1", messages=PROMPT)
+        assert c.flush_ledger()
     assert any("replayed 3 spooled record(s)" in m for m in caplog.messages)
     assert spool_file.read_text() == ""
     back = open_ledger(own_redis_server.url)

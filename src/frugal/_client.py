@@ -174,12 +174,14 @@ class _BaseClient:
             self._cascades = compile_cascades(loaded, located, self._router)
         self._spend: Spend | None = None
         self._blocking_ledger = False
+        self._inline_settle = False
         wants_ledger = ledger is not None or loaded.ledger is not None or os.environ.get("FRUGAL_LEDGER")
         if loaded.budgets or wants_ledger:
             from .budgets.budget import spend_from_policy
 
             self._spend = spend_from_policy(loaded, located, self._router, ledger=ledger, clock=clock)
             self._blocking_ledger = self._spend is not None and self._spend.ledger.blocking
+            self._inline_settle = self._spend is not None and self._spend.settles_inline
         from .telemetry import Telemetry
 
         self._telemetry = Telemetry(
@@ -286,7 +288,7 @@ class _BaseClient:
                 candidates = list(decision.chain)
                 cascade = None
             telemetry = self._telemetry.start_call(
-                op.name, decision, params, accounting=True, metadata=metadata
+                op.name, decision, params, accounting=True, metadata=metadata, account=ticket
             )
             ticket.attach(telemetry)
         if telemetry.observing:
@@ -528,8 +530,23 @@ class Client(_BaseClient):
 
         return cast("anthropic_sdk.Anthropic", anthropic_view(self))
 
+    def flush_ledger(self, timeout: float | None = None) -> bool:
+        """Wait until the ledger holds every call made so far (records and counters settled, or spooled).
+
+        Only a ledger settled in the background (Redis, by default) has anything to wait for; see
+        ``docs/budgets.md``. :meth:`close`, the end of a ``with`` block and the end of the interpreter flush
+        too.
+
+        Returns:
+            False when ``timeout`` seconds passed first (what is queued is still written afterwards).
+        """
+        return self._spend.flush(timeout) if self._spend is not None else True
+
     def close(self) -> None:
-        """Close the vendor clients frugal built (ready-made clients passed in stay open)."""
+        """Flush the ledger's background writer and close the vendor clients frugal built (ready-made
+        clients passed in stay open)."""
+        if self._spend is not None:
+            self._spend.close()
         for handle in self._providers.values():
             if handle.built and handle.owned:
                 handle.sdk.close()
@@ -562,9 +579,10 @@ class AsyncClient(_BaseClient):
 
     async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
         # A ledger that does I/O (SQLite, Redis) is awaited in a worker thread: the loop never waits on it.
+        # A settlement queued for the background writer returns at once: no thread hop for it.
         # (asyncio is imported here, not at `import frugal`: it costs ~40 ms to import.)
-        ledger_io = self._blocking_ledger
-        if ledger_io:
+        ledger_io = self._inline_settle
+        if self._blocking_ledger:
             import asyncio
 
             candidates, telemetry, cascade = await asyncio.to_thread(self._begin, op, params)
@@ -619,8 +637,22 @@ class AsyncClient(_BaseClient):
 
         return cast("anthropic_sdk.AsyncAnthropic", anthropic_view(self))
 
+    async def flush_ledger(self, timeout: float | None = None) -> bool:
+        """Wait (in a worker thread, never blocking the event loop) until the ledger holds every call made
+        so far; see :meth:`Client.flush_ledger`."""
+        if self._spend is None:
+            return True
+        import asyncio
+
+        return await asyncio.to_thread(self._spend.flush, timeout)
+
     async def close(self) -> None:
-        """Close the vendor clients frugal built (ready-made clients passed in stay open)."""
+        """Flush the ledger's background writer (in a worker thread) and close the vendor clients frugal
+        built (ready-made clients passed in stay open)."""
+        if self._spend is not None:
+            import asyncio
+
+            await asyncio.to_thread(self._spend.close)
         for handle in self._providers.values():
             if handle.built and handle.owned:
                 await handle.sdk.close()

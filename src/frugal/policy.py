@@ -213,6 +213,12 @@ class LedgerSpec(_Frozen):
     retry_after: float = Field(
         1.0, ge=0, description="Seconds the store is left alone after a failure (calls fail open or closed)."
     )
+    settle: Literal["auto", "background", "inline"] = Field(
+        "auto",
+        description="Write each call's record and cost correction on the caller's thread (inline) or on a "
+        "background writer that batches them (flushed by client.close(), client.flush_ledger() and at "
+        "exit). auto: background for Redis, inline for memory and SQLite.",
+    )
 
     @field_validator("url")
     @classmethod

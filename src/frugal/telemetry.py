@@ -194,6 +194,7 @@ class Telemetry:
         *,
         accounting: bool = False,
         metadata: Mapping[str, str] | None = None,
+        account: CallAccount | None = None,
     ) -> CallTelemetry:
         """The span of one client call (ended by :meth:`CallTelemetry.finish`).
 
@@ -203,6 +204,7 @@ class Telemetry:
             params: the caller's arguments.
             accounting: the call's usage and cost are needed even when nothing is exported (a ledger).
             metadata: the call's routing context, when the caller already gathered it.
+            account: the call's account, when the caller made it (the ledger's ticket is one).
         """
         try:
             span = self._tracer.start_span(f"frugal {operation}", kind=SpanKind.INTERNAL)
@@ -214,8 +216,10 @@ class Telemetry:
             span.end()  # nothing is exported (no SDK configured, or sampled out): no span state
             if not accounting:
                 return _NULL_CALL
-            return CallTelemetry(self._tracer, trace.INVALID_SPAN, operation, None, exporting=False)
-        call = CallTelemetry(self._tracer, span, operation, instruments)
+            return CallTelemetry(
+                self._tracer, trace.INVALID_SPAN, operation, None, exporting=False, account=account
+            )
+        call = CallTelemetry(self._tracer, span, operation, instruments, account=account)
         call.capture = self._capture
         call.latest = self._latest
         try:
@@ -261,6 +265,7 @@ class CallTelemetry:
         instruments: _Instruments | None = None,
         *,
         exporting: bool = True,
+        account: CallAccount | None = None,
     ) -> None:
         self._tracer = tracer
         self._span = span
@@ -271,7 +276,7 @@ class CallTelemetry:
         self.capture = False
         self.latest = False
         self.exporting = exporting
-        self.account = CallAccount()
+        self.account = account if account is not None else CallAccount()
         self.on_finish: Callable[[CallAccount], None] | None = None
         self.attempt_tags: dict[str, Any] = {}
         self.ended = False
@@ -289,6 +294,8 @@ class CallTelemetry:
     @property
     def trace_id(self) -> str | None:
         """The call span's trace id (32 hex digits), when the span is recorded."""
+        if not self.exporting:
+            return None
         context = self._span.get_span_context()
         return format(context.trace_id, "032x") if context.is_valid else None
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import time
 import warnings
@@ -34,6 +35,7 @@ from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
 from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
 from .rules import Budget, compile_budgets
 from .spool import Spool
+from .writer import Settlement, Writer
 
 if TYPE_CHECKING:
     from .._yaml import Located
@@ -48,6 +50,9 @@ ENV_VAR = "FRUGAL_LEDGER"
 
 log = logging.getLogger("frugal.budgets")
 ledger_log = logging.getLogger("frugal.ledger")
+
+_NO_HOLD = Hold((), 0)
+_NO_EVENTS: list[tuple[str, dict[str, Any]]] = []  # shared and never appended to (see Ticket.event)
 
 #: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once); the
 #: policy's ``ledger.retry_after`` changes it.
@@ -111,11 +116,20 @@ def spend_from_policy(
         clock=clock or time.time,
         hash_users=policy.hash_user_ids,
         retry_after=spec.retry_after if spec is not None else RETRY_AFTER,
+        background=_background(spec.settle if spec is not None else "auto", store),
     )
 
 
-class Ticket:
-    """One call's admission: its reservation, what to record, and the events to put on its span."""
+def _background(setting: str, store: Ledger) -> bool:
+    """Whether settlements go to the background writer: ``auto`` does so for a store across the network."""
+    if setting == "auto":
+        return store.url.split("://", 1)[0] in ("redis", "rediss", "unix")
+    return setting == "background"
+
+
+class Ticket(CallAccount):
+    """One call's admission and account in one object: its reservation, what to record, the events to
+    put on its span, and (as a :class:`~frugal._accounting.CallAccount`) its usage, cost and outcome."""
 
     __slots__ = (
         "_spend",
@@ -142,6 +156,7 @@ class Ticket:
         user: str | None,
         now: float,
     ) -> None:
+        CallAccount.__init__(self)
         self._spend = spend
         self.operation = operation
         self.requested = requested
@@ -151,16 +166,23 @@ class Ticket:
         self.decision: Decision | None = None
         self.target: Candidate | None = None
         self.estimate: float | None = None
-        self.hold = Hold((), 0)
+        self.hold = _NO_HOLD
         self.downgraded: str | None = None
-        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = _NO_EVENTS
         self.telemetry: CallTelemetry | None = None
+
+    def event(self, name: str, attributes: dict[str, Any]) -> None:
+        """An event for the call span (put on it by :meth:`attach`)."""
+        if self.events is _NO_EVENTS:
+            self.events = []
+        self.events.append((name, attributes))
 
     def attach(self, telemetry: CallTelemetry) -> None:
         """Put the admission's events on the call span; settle when the call ends."""
         self.telemetry = telemetry
-        for name, attributes in self.events:
-            telemetry.event(name, attributes)
+        if self.events:
+            for name, attributes in self.events:
+                telemetry.event(name, attributes)
         telemetry.on_finish = self.settle
 
     def settle(self, account: CallAccount) -> None:
@@ -188,6 +210,7 @@ class Spend:
         clock: Callable[[], float] = time.time,
         hash_users: bool = False,
         retry_after: float = RETRY_AFTER,
+        background: bool = False,
     ) -> None:
         self.budgets = tuple(budgets)
         self.ledger = ledger
@@ -207,9 +230,16 @@ class Spend:
         self._warned: set[str] = set()
         self._crossed: set[tuple[str, str, str, float]] = set()
         self._check_cache: dict[tuple[str, str, bool], tuple[float, float, Check]] = {}
+        self._plans: dict[
+            tuple[tuple[str, ...], str | None],
+            tuple[float, float, list[Check], tuple[tuple[str, int], ...]],
+        ] = {}
         # Record ids: unique per process (random prefix) and per call (counter); cheaper than uuid4.
         self._ids = itertools.count()
         self._id_prefix = os.urandom(8).hex()
+        self._writer = Writer(self.write_many) if background else None
+        #: Settling does I/O on the caller's thread (the async client then settles in a worker thread).
+        self.settles_inline = ledger.blocking and self._writer is None
 
     # -- before the call -----------------------------------------------------------------------------
 
@@ -242,9 +272,12 @@ class Spend:
         if user is not None and self.hash_users:
             user = hash_user(user)
         requested = params.get("model")
-        named = requested if isinstance(requested, str) else None
-        ticket = Ticket(self, operation, named, context, user, now)
+        ticket = Ticket(
+            self, operation, requested if isinstance(requested, str) else None, context, user, now
+        )
         self._aim(ticket, decision, target, params)
+        if not self.budgets:  # a ledger without budgets: the call is only recorded
+            return ticket
         route = decision.route if decision is not None else None
         matched = [
             (budget, value)
@@ -256,15 +289,22 @@ class Spend:
         counting: set[str] = set()  # downgrade budgets already applied: they count, no longer refuse
         caps: tuple[int | None, Candidate | None] = (None, None)
         while True:
-            checks = self._checks(matched, now, counting, user)
+            if counting:
+                checks = self._checks(matched, now, counting, user)
+                counters = tuple([(c.current, c.ttl) for c in checks])
+            else:
+                checks, counters = self._plan(matched, now, user)
             amount = self._amount(ticket, matched, now, user)
             admission = self._reserve(checks, amount, ticket)
             if admission is None:  # the store is down and the policy fails open
-                ticket.hold = Hold(tuple([(c.current, c.ttl) for c in checks]), 0)
+                ticket.hold = Hold(counters, 0)
                 return ticket
             if admission.refused is None:
-                ticket.hold = Hold(tuple([(c.current, c.ttl) for c in checks]), amount)
-                self._observe(ticket, matched, admission, amount, user)
+                ticket.hold = Hold(counters, amount)
+                for (budget, _value), before in zip(matched, admission.totals, strict=True):
+                    if before + amount >= budget.quiet_below:  # a mark or a limit to report
+                        self._observe(ticket, matched, admission, amount, user)
+                        break
                 return ticket
             budget, value = matched[admission.refused]
             if budget.action != "downgrade":
@@ -287,7 +327,7 @@ class Spend:
             self._aim(ticket, capped, None, params)
             attributes = self._attributes(budget, value, user, admission.totals[admission.refused])
             attributes["frugal.route.model"] = ticket.decision.model if ticket.decision else ""
-            ticket.events.append((_EVENT_DOWNGRADED, attributes))
+            ticket.event(_EVENT_DOWNGRADED, attributes)
             log.info(
                 "frugal budget %r for %s: at its limit; call downgraded to %s",
                 budget.name,
@@ -358,6 +398,26 @@ class Spend:
             checks.append(check)
         return checks
 
+    def _plan(
+        self, matched: Sequence[tuple[Budget, str]], now: float, user: str | None
+    ) -> tuple[list[Check], tuple[tuple[str, int], ...]]:
+        """A call's first checks and the counters they hold: built once per set of matched scope values
+        and window bucket (most calls of a client share a handful of them)."""
+        key = (tuple([value for _budget, value in matched]), user)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] <= now < cached[1]:
+            return cached[2], cached[3]
+        checks = self._checks(matched, now, set(), user)
+        start, end = -math.inf, math.inf
+        for budget, _value in matched:
+            low, high = budget.window.bucket(now)
+            start, end = max(start, low), min(end, high)
+        counters = tuple([(c.current, c.ttl) for c in checks])
+        if len(self._plans) > 10_000:
+            self._plans.clear()
+        self._plans[key] = (start, end, checks, counters)
+        return checks, counters
+
     def _amount(
         self, ticket: Ticket, matched: Sequence[tuple[Budget, str]], now: float, user: str | None
     ) -> int:
@@ -378,7 +438,7 @@ class Spend:
     def _reserve(self, checks: Sequence[Check], amount: int, ticket: Ticket) -> Admission | None:
         """The store's admission; None when it is down and the policy fails open."""
         failure: BaseException | None = None
-        if time.monotonic() < self._retry_at:
+        if self._retry_at and time.monotonic() < self._retry_at:
             failure = ConnectionError(f"the ledger failed less than {self.retry_after:g} s ago")
         else:
             try:
@@ -387,14 +447,15 @@ class Spend:
                 failure = exc
                 self._failed(exc)
             else:
-                self._recovered()
+                if self._down or self.spool.pending:
+                    self._recovered()
                 return admission
         if self.fail_closed:
             raise LedgerUnavailable(
                 f"the ledger {self.ledger.url} cannot be reached ({type(failure).__name__}: {failure}) and "
                 "the policy's ledger.on_error is fail_closed: the call was not made"
             ) from failure
-        ticket.events.append(("frugal.ledger.unavailable", {"frugal.ledger.url": self.ledger.url}))
+        ticket.event("frugal.ledger.unavailable", {"frugal.ledger.url": self.ledger.url})
         return None
 
     def _failed(self, exc: BaseException) -> None:
@@ -443,7 +504,7 @@ class Spend:
                     self._crossed.add(seen)
                     attributes = self._attributes(budget, value, user, after)
                     attributes["frugal.budget.threshold"] = fraction
-                    ticket.events.append((_EVENT_THRESHOLD, attributes))
+                    ticket.event(_EVENT_THRESHOLD, attributes)
                     log.warning(
                         "frugal budget %r for %s: %.0f%% of $%.6f reached ($%.6f)",
                         budget.name,
@@ -453,7 +514,7 @@ class Spend:
                         from_nano(after),
                     )
             if after > limit and budget.action != "block":
-                ticket.events.append((_EVENT_OVER, self._attributes(budget, value, user, after)))
+                ticket.event(_EVENT_OVER, self._attributes(budget, value, user, after))
                 window_key = f"{budget.name}|{value}|{budget.window.current(ticket.time)}"
                 message = (
                     f"frugal budget {budget.name!r} for {_who(budget, value, user)}: ${from_nano(after):.6f} "
@@ -554,15 +615,56 @@ class Spend:
         )
 
     def write(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
-        """Settle a record; on failure spool it, warn and log its numbers. Never raises."""
-        if time.monotonic() >= self._retry_at:
+        """Settle a record (queued for the background writer, when there is one); on failure spool it,
+        warn and log its numbers. Never raises."""
+        writer = self._writer
+        if writer is not None:
+            writer.put(hold, actual, record)
+            return
+        if not self._retry_at or time.monotonic() >= self._retry_at:
             try:
                 self.ledger.settle(hold, actual, record)
             except Exception as exc:
                 self._failed(exc)
             else:
+                if self._down or self.spool.pending:
+                    self._recovered()
+                return
+        self._spool(hold, actual, record)
+
+    def write_many(self, settlements: Sequence[Settlement]) -> None:
+        """Settle records in as few round trips as the store allows; spool what fails. Never raises."""
+        if time.monotonic() >= self._retry_at:
+            try:
+                many = getattr(self.ledger, "settle_many", None)
+                if many is not None:
+                    many(settlements)
+                else:
+                    for hold, actual, record in settlements:
+                        self.ledger.settle(hold, actual, record)
+            except Exception as exc:
+                self._failed(exc)
+            else:
                 self._recovered()
                 return
+        # Settling is idempotent per record id: those of the batch that were written before the failure
+        # count once when the spool is replayed.
+        for hold, actual, record in settlements:
+            self._spool(hold, actual, record)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every settlement of this client's calls so far is written or spooled.
+
+        Returns:
+            False when ``timeout`` seconds passed first.
+        """
+        return self._writer.flush(timeout) if self._writer is not None else True
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Flush, and end the background writer's thread (the next call starts it again)."""
+        return self._writer.close(timeout) if self._writer is not None else True
+
+    def _spool(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         try:
             path = self.spool.add(hold, actual, record)
         except Exception as exc:

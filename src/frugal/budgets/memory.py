@@ -26,34 +26,43 @@ class MemoryLedger:
 
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
         with self._lock:
-            counters = self._counters
-            found = []
-            for check in checks:
-                total = 0
-                for key in check.keys:
-                    total += counters.get(key, 0)
-                found.append(total)
-            totals = tuple(found)
+            get = self._counters.get
+            totals = tuple(
+                [
+                    get(check.keys[0], 0)
+                    if len(check.keys) == 1
+                    else sum([get(key, 0) for key in check.keys])
+                    for check in checks
+                ]
+            )
             for index, check in enumerate(checks):
                 if check.refuse and totals[index] + amount > check.limit:
                     return Admission(index, totals)
+            counters = self._counters
             for check in checks:
-                counters[check.current] = counters.get(check.current, 0) + amount
+                counters[check.current] = get(check.current, 0) + amount
             return Admission(None, totals)
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         with self._lock:
-            if record.id in self._ids:
+            ids = self._ids
+            if record.id in ids:
                 return
-            self._ids.add(record.id)
+            ids.add(record.id)
             delta = actual - hold.amount
             if delta:
+                counters = self._counters
                 for key, _ttl in hold.counters:
-                    self._counters[key] = self._counters.get(key, 0) + delta
+                    counters[key] = counters.get(key, 0) + delta
             # Records arrive nearly in time order; keep them sorted for range queries.
-            at = bisect.bisect_right(self._times, record.time)
-            self._times.insert(at, record.time)
-            self._records.insert(at, record)
+            times = self._times
+            if not times or record.time >= times[-1]:
+                times.append(record.time)
+                self._records.append(record)
+            else:
+                at = bisect.bisect_right(times, record.time)
+                times.insert(at, record.time)
+                self._records.insert(at, record)
 
     def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
         with self._lock:

@@ -7,6 +7,11 @@ indexes it by time and corrects the counters by actual minus estimate. Counters 
 (nano-dollars, ``INCRBY``) with a TTL of their window plus a day. Every key carries the hash tag
 ``{frugal}`` so the scripts also run on Redis Cluster (all keys in one slot).
 
+Both scripts go over one connection that the ledger keeps (one per process; a thread that finds it busy
+uses redis-py's pool), sent as ``EVALSHA`` without redis-py's per-command machinery, which on loopback
+costs more than the round trip. The client settles through :meth:`RedisLedger.settle_many` on its
+background writer (:mod:`~frugal.budgets.writer`), several settlements per round trip.
+
 Needs the ``redis`` package (``pip install "frugal-router[redis]"``), imported when the ledger is opened.
 URL options are redis-py's (``redis://host:6379/0?socket_timeout=0.5``); the defaults here are a
 1-second connect and read timeout, so an unreachable Redis is detected quickly.
@@ -14,7 +19,10 @@ URL options are redis-py's (``redis://host:6379/0?socket_timeout=0.5``); the def
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import threading
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -75,6 +83,8 @@ end
 return 1
 """
 
+_SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in (_RESERVE, _SETTLE)}
+
 
 class RedisLedger:
     """Counters and records in Redis, shared by every host that uses the same URL."""
@@ -84,6 +94,8 @@ class RedisLedger:
     def __init__(self, url: str) -> None:
         try:
             import redis
+            from redis.exceptions import ConnectionError as RedisConnectionError
+            from redis.exceptions import NoScriptError, ResponseError
         except ImportError:
             raise ConfigError(
                 f"the ledger {url!r} needs the redis package: pip install 'frugal-router[redis]'"
@@ -95,25 +107,99 @@ class RedisLedger:
         if "socket_connect_timeout" not in url:
             options["socket_connect_timeout"] = 1.0
         self._redis = redis.Redis.from_url(url, **options)
-        self._reserve = self._redis.register_script(_RESERVE)
-        self._settle = self._redis.register_script(_SETTLE)
+        self._no_script: type[Exception] = NoScriptError
+        self._response_error: type[Exception] = ResponseError
+        self._connection_error: type[Exception] = RedisConnectionError
+        # The hot path: one connection of the pool kept by this ledger and used by one thread at a time,
+        # with the commands packed here. On loopback, redis-py's per-command machinery (pool, retries,
+        # health checks, reply callbacks) costs more than the round trip itself. A thread that finds the
+        # connection busy goes through the pool as usual.
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._pid = 0
 
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
         keys: list[str] = []
         args: list[str | int] = [amount, len(checks)]
         for check in checks:
-            keys.extend(_COUNTER + key for key in check.keys)
-            args.extend((len(check.keys), check.limit, int(check.refuse), check.ttl))
-        reply = self._reserve(keys=keys, args=args)
+            keys.extend([_COUNTER + key for key in check.keys])
+            args.extend((len(check.keys), check.limit, 1 if check.refuse else 0, check.ttl))
+        [reply] = self._run([(_RESERVE, [len(keys), *keys, *args])])
         refused = int(reply[0])
-        return Admission(None if refused < 0 else refused, tuple(int(total) for total in reply[1:]))
+        return Admission(None if refused < 0 else refused, tuple([int(total) for total in reply[1:]]))
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
-        keys = [_RECORDS, _TIMES, *(_COUNTER + key for key, _ttl in hold.counters)]
-        body = json.dumps(record.to_dict(), separators=(",", ":"))
-        args: list[str | int] = [record.id, repr(record.time), body, actual - hold.amount]
-        args.extend(ttl for _key, ttl in hold.counters)
-        self._settle(keys=keys, args=args)
+        self._run([_settlement(hold, actual, record)])
+
+    def settle_many(self, settlements: Sequence[tuple[Hold, int, LedgerRecord]]) -> None:
+        """Several settlements in one round trip (each atomic and idempotent on its own)."""
+        for start in range(0, len(settlements), 100):
+            self._run([_settlement(*item) for item in settlements[start : start + 100]])
+
+    def _run(self, commands: list[tuple[str, list[str | int]]]) -> list[Any]:
+        """Run Lua scripts (each ``(script, [number of keys, keys..., args...])``) in one round trip.
+
+        A script Redis does not know (it restarted) is sent in full. A connection that broke before any
+        reply came is opened again and the scripts sent once more: Redis closes a connection between
+        commands, never inside a script, and a settlement sent twice counts once. A timeout is not retried
+        (the script may have run).
+        """
+        if not self._lock.acquire(blocking=False):
+            return [self._pooled(script, args) for script, args in commands]
+        try:
+            for attempt in (0, 1):
+                if self._connection is None or self._pid != os.getpid():  # after a fork: our own connection
+                    self._connection = self._redis.connection_pool.get_connection()
+                    self._pid = os.getpid()
+                connection = self._connection
+                try:
+                    return self._exchange(connection, commands)
+                except self._connection_error:
+                    connection.disconnect()
+                    if attempt or not self._retryable(commands):
+                        raise
+                except BaseException:
+                    connection.disconnect()  # interrupted mid-reply: the connection's state is unknown
+                    raise
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self._lock.release()
+
+    def _pooled(self, script: str, args: list[str | int]) -> Any:
+        run: Any = self._redis.execute_command  # untyped in redis-py
+        try:
+            return run("EVALSHA", _SHA[script], *args)
+        except self._no_script:
+            return run("EVAL", script, *args)
+
+    @staticmethod
+    def _retryable(commands: list[tuple[str, list[str | int]]]) -> bool:
+        # Only settlements are idempotent: a reservation that Redis ran before the connection broke would
+        # be counted twice.
+        return all(script is _SETTLE for script, _args in commands)
+
+    def _exchange(self, connection: Any, commands: list[tuple[str, list[str | int]]]) -> list[Any]:
+        packed = connection.pack_commands([("EVALSHA", _SHA[script], *args) for script, args in commands])
+        connection.send_packed_command(packed, check_health=False)
+        replies: list[Any] = []
+        missing: list[int] = []
+        error: Exception | None = None
+        for index in range(len(commands)):
+            try:
+                replies.append(connection.read_response())
+            except self._no_script:
+                replies.append(None)
+                missing.append(index)
+            except self._response_error as exc:  # every reply is read first: the connection stays usable
+                replies.append(None)
+                error = error or exc
+        if error is not None:
+            raise error
+        for index in missing:
+            script, args = commands[index]
+            connection.send_packed_command(connection.pack_command("EVAL", script, *args), check_health=False)
+            replies[index] = connection.read_response()
+        return replies
 
     def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
         low = "-inf" if since is None else repr(since)
@@ -138,7 +224,21 @@ class RedisLedger:
         }
 
     def close(self) -> None:
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._connection.disconnect()
+            self._connection = None
         self._redis.close()
+
+
+def _settlement(hold: Hold, actual: int, record: LedgerRecord) -> tuple[str, list[str | int]]:
+    counters = hold.counters
+    args: list[str | int] = [2 + len(counters), _RECORDS, _TIMES]
+    args.extend([_COUNTER + key for key, _ttl in counters])
+    args.extend((record.id, repr(record.time), json.dumps(record._asdict(), separators=(",", ":"))))
+    args.append(actual - hold.amount)
+    args.extend([ttl for _key, ttl in counters])
+    return _SETTLE, args
 
 
 def _glob_escape(text: str) -> str:

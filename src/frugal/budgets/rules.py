@@ -38,12 +38,19 @@ class Budget:
     """The limit in nano-dollars (what the store compares)."""
     marks: tuple[tuple[float, float], ...] = field(init=False)
     """Each soft threshold and its mark in nano-dollars."""
+    quiet_below: float = field(init=False)
+    """Spend (nano-dollars) below which a reservation crosses no mark and is not over the limit of a
+    budget that only counts: nothing to report, no need to look further."""
 
     def __post_init__(self) -> None:
         # Worked out once here rather than on every call.
         limit = to_nano(self.limit_usd)
         object.__setattr__(self, "limit_nano", limit)
         object.__setattr__(self, "marks", tuple((fraction, limit * fraction) for fraction in self.thresholds))
+        quiet = [mark for _fraction, mark in self.marks]
+        if self.action != "block":
+            quiet.append(limit + 1)
+        object.__setattr__(self, "quiet_below", min(quiet, default=float("inf")))
 
     def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
         """The call's value for this budget's scope, or None when the budget does not count the call."""

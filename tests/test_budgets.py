@@ -14,11 +14,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import frugal
 from frugal._context import hash_user
+from frugal._request import RoutingRequest
+from frugal._tokens import count_input_tokens
 from frugal.budgets import budget_status
 from frugal.exceptions import BudgetExceeded, ConfigError, FrugalWarning
 from frugal.testing import Reply, Usage, VendorStub
 
 from .budget_helpers import PROMPT, TIERS, Clock, client, policy
+from .helpers import count_words
 
 USAGE = Usage(input_tokens=900, output_tokens=300)  # gpt-4.1: $0.0042; the estimate is ~$0.00515
 DAY = "  - {scope: team, limit_usd: 0.01, window: day, action: block}\n"
@@ -26,7 +29,7 @@ MONDAY_NOON = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc).timestamp()
 
 
 def call(c: frugal.Client, model: str = "gpt-4.1", **extra: Any) -> Any:
-    return c.chat.completions.create(model=model, messages=PROMPT, **extra)
+    return c.chat.completions.create(**{"model": model, "messages": PROMPT, **extra})
 
 
 def call_spans(exporter: InMemorySpanExporter) -> list[Any]:
@@ -381,6 +384,40 @@ def test_embeddings_are_estimated_and_recorded(stub: VendorStub) -> None:
     assert record.operation == "embeddings"
     assert record.estimated_cost_usd is not None
     assert record.estimated_cost_usd > 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "content", "tools"),
+    [
+        ("", "日本語で四半期報告書を要約してください。" * 40, None),  # 3 bytes a character
+        (
+            "",
+            "Summarise the report. " * 40,
+            [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        ),
+        ("token_counter: tests.helpers:count_words\n", "Summarise the report. " * 40, None),
+    ],
+    ids=["non-ascii", "tools", "token-counter"],
+)
+def test_unrouted_estimate_counts_tokens_as_the_router_does(
+    stub: VendorStub, extra: str, content: str, tools: Any
+) -> None:
+    """The reservation of an honoured call uses the request view's token count: UTF-8 bytes, tool
+    definitions and the policy's token counter, as a routed call's estimate does."""
+    c = client(stub, policy(DAY, extra=extra))
+    messages = [{"role": "user", "content": content}]
+    with c.with_context(team="search"):
+        call(c, messages=messages, **({"tools": tools} if tools else {}))
+    assert c.ledger is not None
+    [record] = c.ledger.records()
+    params: dict[str, Any] = {"model": "gpt-4.1", "messages": messages, **({"tools": tools} if tools else {})}
+    request = RoutingRequest.from_call("chat", params, {})
+    if extra:
+        request = count_input_tokens(request, count_words, "tests.helpers:count_words")
+        assert request.estimated_input_tokens == 3 * 40  # "Summarise the report." is 3 words
+    router = c._router
+    expected = router.catalog.estimate(router.place("gpt-4.1").info, request.estimated_input_tokens, 400)
+    assert record.estimated_cost_usd == pytest.approx(expected, rel=1e-9)
 
 
 # -- streams and async ---------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ import warnings
 from collections.abc import Callable
 
 from ._request import RoutingRequest
-from .classifiers.registry import resolve_object
 from .exceptions import ConfigError, FrugalWarning
 
 __all__ = ["TokenCounter", "count_input_tokens", "load_token_counter"]
@@ -52,6 +51,8 @@ def load_token_counter(spec: str) -> TokenCounter | None:
             f"unknown token counter {spec!r}: expected 'bytes' (the built-in estimate), 'tiktoken', "
             "'tiktoken:ENCODING' or a dotted path 'package.module:function'"
         )
+    from .classifiers.registry import resolve_object  # pydantic: loaded with the policy, not on import
+
     counter = resolve_object(spec, f"token counter {spec!r}")
     if not callable(counter):
         raise ConfigError(f"token counter {spec!r} is not callable: expected a function (text) -> int")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .._accounting import CallAccount
 from .._context import hash_user
 from .._request import RoutingRequest
+from .._tokens import count_input_tokens
 from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
 from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
 from .rules import Budget, compile_budgets
@@ -357,10 +358,13 @@ class Spend:
             items = [raw] if isinstance(raw, str) else list(raw or ())
             count = sum(len(item) // 4 + 1 if isinstance(item, str) else len(item) for item in items)
             return catalog.estimate(target.info, count, 0)
-        tokens = _plain_input_tokens(params) if operation != "responses" else None
+        counter = self._router.count_tokens
+        tokens = _plain_input_tokens(params) if operation != "responses" and counter is None else None
         limit: object
         if tokens is None:
             request = RoutingRequest.from_call(operation, params, context)
+            if counter is not None:  # the policy's token counter, as a routed call would use it
+                request = count_input_tokens(request, counter, self._router.policy.token_counter)
             tokens, limit = request.estimated_input_tokens, request.max_output_tokens
         else:
             limit = params.get("max_completion_tokens") or params.get("max_tokens")
@@ -693,17 +697,20 @@ class Spend:
 
 
 def _plain_input_tokens(params: Mapping[str, Any]) -> int | None:
-    """Estimated input tokens of a call whose system and messages are plain strings (the common case),
-    by the request view's rule (characters / 4) without building the view; None for anything else."""
+    """Estimated input tokens of a call whose system and messages are plain ASCII strings and that sends
+    no tools (the common case), by the request view's rule (bytes / 4, here characters / 4) without
+    building the view; None for anything else."""
+    if params.get("tools"):
+        return None
     chars = 0
     system = params.get("system")
     if system is not None:
-        if not isinstance(system, str):
+        if not isinstance(system, str) or not system.isascii():
             return None
         chars += len(system)
     for message in params.get("messages") or ():
         content = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(content, str):
+        if not isinstance(content, str) or not content.isascii():
             return None
         chars += len(content)
     return -(-chars // 4)

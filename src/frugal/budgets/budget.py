@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._accounting import CallAccount
@@ -33,7 +34,7 @@ from .._context import hash_user
 from .._request import RoutingRequest
 from .._tokens import count_input_tokens
 from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
-from .ledger import Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
+from .ledger import NANO, Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
 from .rules import Budget, compile_budgets
 from .spool import Spool
 from .writer import Settlement, Writer
@@ -53,6 +54,7 @@ log = logging.getLogger("frugal.budgets")
 ledger_log = logging.getLogger("frugal.ledger")
 
 _NO_HOLD = Hold((), 0)
+_hold = partial(tuple.__new__, Hold)  # Hold((counters, amount)) without the named tuple's Python __new__
 _NO_EVENTS: list[tuple[str, dict[str, Any]]] = []  # shared and never appended to (see Ticket.event)
 
 #: Seconds a store is left alone after it failed (calls meanwhile fail open or closed at once); the
@@ -221,6 +223,12 @@ class Spend:
         self.hash_users = hash_users
         self.retry_after = retry_after
         self._router = router
+        # Budgets that all count every call (scope: global) match the same way each time.
+        self._everyone: list[tuple[Budget, str]] | None = (
+            [(budget, "*") for budget in self.budgets]
+            if self.budgets and all(budget.scope == "global" for budget in self.budgets)
+            else None
+        )
         self._tier_index = {tier.name: tier.index for tier in router.tiers}
         self._tier_of: dict[str, tuple[int, str]] = {}
         for tier in reversed(router.tiers):  # a model in several tiers belongs to its cheapest
@@ -279,14 +287,16 @@ class Spend:
         self._aim(ticket, decision, target, params)
         if not self.budgets:  # a ledger without budgets: the call is only recorded
             return ticket
-        route = decision.route if decision is not None else None
-        matched = [
-            (budget, value)
-            for budget in self.budgets
-            if (value := budget.value_for(context, route)) is not None
-        ]
-        if not matched:
-            return ticket
+        matched = self._everyone
+        if matched is None:
+            route = decision.route if decision is not None else None
+            matched = [
+                (budget, value)
+                for budget in self.budgets
+                if (value := budget.value_for(context, route)) is not None
+            ]
+            if not matched:
+                return ticket
         counting: set[str] = set()  # downgrade budgets already applied: they count, no longer refuse
         caps: tuple[int | None, Candidate | None] = (None, None)
         while True:
@@ -301,7 +311,7 @@ class Spend:
                 ticket.hold = Hold(counters, 0)
                 return ticket
             if admission.refused is None:
-                ticket.hold = Hold(counters, amount)
+                ticket.hold = _hold((counters, amount))
                 for (budget, _value), before in zip(matched, admission.totals, strict=True):
                     if before + amount >= budget.quiet_below:  # a mark or a limit to report
                         self._observe(ticket, matched, admission, amount, user)
@@ -426,8 +436,9 @@ class Spend:
         self, ticket: Ticket, matched: Sequence[tuple[Budget, str]], now: float, user: str | None
     ) -> int:
         """The nano-dollars to reserve; an unknown estimate reserves nothing (or blocks, if told to)."""
-        if ticket.estimate is not None:
-            return to_nano(ticket.estimate, up=True)
+        estimate = ticket.estimate
+        if estimate is not None:
+            return math.ceil(estimate * NANO)  # to_nano(estimate, up=True), without the call
         model = ticket.target.model if ticket.target else "?"
         for budget, value in matched:
             if budget.unpriced == "block":

@@ -12,24 +12,34 @@ from typing import Any
 
 from ._frozen import builder
 
-__all__ = ["RoutingRequest", "estimate_text_tokens"]
+__all__ = ["RoutingRequest", "estimate_text_tokens", "text_size", "tokens_of_size"]
 
 _BYTES_PER_TOKEN = 4  # a fast, vendor-neutral estimate: English prose averages ~4 characters a token
 _IMAGE_TOKENS = 1000  # a mid-size image costs roughly this many input tokens with either vendor
 
 
 def estimate_text_tokens(*texts: str) -> int:
-    """The local estimate of the tokens in ``texts``: their UTF-8 bytes / 4.
+    """The local estimate of the tokens in ``texts``: their UTF-8 bytes / 4, rounded up.
 
     For ASCII that is characters / 4. Beyond ASCII, bytes track tokens better than characters: a CJK
     character (3 bytes) is about 0.7-1 token with either vendor's tokenizer, a Cyrillic or Greek letter
     (2 bytes) about 0.3-0.6; characters / 4 would undercount Japanese ~4x, and context-window checks and
-    budget reservations would let through calls that do not fit. ``str.isascii`` is a flag read on CPython,
-    so ASCII text (most traffic) costs a length; other text one C-level encode.
+    budget reservations would let through calls that do not fit.
     """
+    return tokens_of_size(text_size(*texts))
+
+
+def text_size(*texts: str) -> int:
+    """The UTF-8 bytes of ``texts``. ``str.isascii`` is a flag read on CPython, so ASCII text (most
+    traffic) costs a length; other text one C-level encode."""
     size = 0
     for text in texts:
         size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return size
+
+
+def tokens_of_size(size: int) -> int:
+    """Estimated tokens of ``size`` bytes of text (or characters of tool definitions)."""
     return -(-size // _BYTES_PER_TOKEN)
 
 
@@ -82,13 +92,13 @@ class RoutingRequest:
         per image."""
         counted = self.counted_input_tokens
         if counted is None:
+            # text_size() and tokens_of_size(), inlined: the router reads this a few times per decision.
             prompt, system, history = self.prompt, self.system, self.history
             if prompt.isascii() and system.isascii() and history.isascii():
-                size = len(prompt) + len(system) + len(history) + self.tool_chars
+                size = len(prompt) + len(system) + len(history)
             else:
-                size = sum(len(t.encode("utf-8", "surrogatepass")) for t in (prompt, system, history))
-                size += self.tool_chars
-            counted = -(-size // _BYTES_PER_TOKEN)
+                size = text_size(prompt, system, history)
+            counted = -(-(size + self.tool_chars) // _BYTES_PER_TOKEN)
         return counted + self.images * _IMAGE_TOKENS
 
     @property

@@ -22,7 +22,7 @@ import dataclasses
 import warnings
 from collections.abc import Callable
 
-from ._request import RoutingRequest
+from ._request import RoutingRequest, tokens_of_size
 from .exceptions import ConfigError, FrugalWarning
 
 __all__ = ["TokenCounter", "count_input_tokens", "load_token_counter"]
@@ -100,5 +100,5 @@ def count_input_tokens(request: RoutingRequest, counter: TokenCounter, name: str
                 stacklevel=4,
             )
         return request
-    counted += -(-request.tool_chars // 4)
+    counted += tokens_of_size(request.tool_chars)
     return dataclasses.replace(request, counted_input_tokens=counted)

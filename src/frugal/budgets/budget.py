@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._accounting import CallAccount
 from .._context import hash_user
-from .._request import RoutingRequest
+from .._request import RoutingRequest, text_size, tokens_of_size
 from .._tokens import count_input_tokens
 from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
 from .ledger import NANO, Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
@@ -708,23 +708,21 @@ class Spend:
 
 
 def _plain_input_tokens(params: Mapping[str, Any]) -> int | None:
-    """Estimated input tokens of a call whose system and messages are plain ASCII strings and that sends
-    no tools (the common case), by the request view's rule (bytes / 4, here characters / 4) without
-    building the view; None for anything else."""
+    """Estimated input tokens of a call whose system and messages are plain strings and that sends no
+    tools (the common case), by the request view's rule without building the view; None for anything
+    else."""
     if params.get("tools"):
         return None
-    chars = 0
     system = params.get("system")
-    if system is not None:
-        if not isinstance(system, str) or not system.isascii():
-            return None
-        chars += len(system)
+    if system is not None and not isinstance(system, str):
+        return None
+    size = 0 if system is None else text_size(system)
     for message in params.get("messages") or ():
         content = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(content, str) or not content.isascii():
+        if not isinstance(content, str):
             return None
-        chars += len(content)
-    return -(-chars // 4)
+        size += text_size(content)
+    return tokens_of_size(size)
 
 
 def _who(budget: Budget, value: str, user: str | None) -> str:

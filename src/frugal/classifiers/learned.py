@@ -430,6 +430,10 @@ class LearnedClassifier:
         shape = {k: 0.0 for k in HeuristicOptions.model_fields if k not in ("scan_chars", "bias")}
         shape.update(self.model.shape)
         self._shape = HeuristicClassifier(HeuristicOptions(**shape)) if self.model.shape else None
+        # Its scan window is the model's (the usual case): its signals can reuse the feature scan's cues.
+        self._shape_reuses_cues = (
+            self._shape is not None and self._shape.options.scan_chars == self.model.scan_chars
+        )
 
     def logit(self, request: RoutingRequest) -> tuple[float, dict[str, float]]:
         """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
@@ -450,7 +454,7 @@ class LearnedClassifier:
             shape = self._shape
             # The same cues as the shape classifier's own scan when their windows agree (the usual case):
             # reuse them; its signals() order (strongest first) keeps the sum bit-for-bit the same.
-            if shape.options.scan_chars == self.model.scan_chars:
+            if self._shape_reuses_cues:
                 signals = shape._signals(request, cues)
                 signals.sort(key=_strength, reverse=True)
                 for value, key in signals:

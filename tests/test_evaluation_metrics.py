@@ -190,7 +190,9 @@ def test_the_oracle_bounds_every_router(rows: tuple, choice: list[int]) -> None:
     mean = sum(q[c] for q, c in zip(quality, choice, strict=False)) / len(quality)
     total = sum(k[c] for k, c in zip(cost, choice, strict=False))
     assert mean <= best.quality + 1e-9
-    if mean >= best.quality - 1e-12:
+    # Reaching the oracle's quality means reaching it on every row: a mean within a rounding error of it
+    # can still hide a row that lost a quality of 1e-113 to save half its cost.
+    if all(q[c] == max(q) for q, c in zip(quality, choice, strict=False)):
         assert total >= best.cost - 1e-9
 
 

@@ -375,6 +375,43 @@ def test_unpriced_model_reserves_nothing_or_blocks(
     assert len(stub.requests) == 2
 
 
+@pytest.mark.parametrize("exported", [False, True])
+def test_a_settled_call_keeps_nothing_of_its_telemetry_alive(
+    stub: VendorStub, exporter: InMemorySpanExporter, provider: Any, exported: bool
+) -> None:
+    """The memory ledger keeps each call until its record is read, but not the call's span telemetry,
+    nor a reference cycle: once settled, what the call no longer needs is freed by reference counting
+    alone (the garbage collector is off here)."""
+    from opentelemetry.sdk.trace import Span as SdkSpan
+
+    from frugal.budgets.budget import Ticket
+    from frugal.telemetry import CallTelemetry
+
+    options = {"tracer_provider": provider} if exported else {}
+    c = client(stub, policy(extra="ledger: memory://\n"), **options)
+    call(c)  # warm up
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            call(c)
+        alive = [o for o in gc.get_objects() if type(o) is CallTelemetry]
+        tickets = [o for o in gc.get_objects() if type(o) is Ticket]
+        cyclic = [o for o in tickets if o.telemetry is not None]
+        spans = [r for o in tickets for r in gc.get_referents(o) if isinstance(r, SdkSpan)]
+    finally:
+        gc.enable()
+    assert len(tickets) == 6, "the memory store keeps each call until its record is read"
+    assert (alive, cyclic, spans) == ([], [], [])
+    assert c.ledger is not None
+    records = c.ledger.records()
+    assert len(records) == 6
+    spans = call_spans(exporter)
+    assert [r.trace_id for r in records] == (
+        [format(s.context.trace_id, "032x") for s in spans] if exported else [None] * 6
+    )
+
+
 def test_embeddings_are_estimated_and_recorded(stub: VendorStub) -> None:
     """An unrouted embeddings call is estimated from its input and recorded."""
     c = client(stub, policy(extra="ledger: memory://\n"))

@@ -92,6 +92,52 @@ def test_records_by_time_range(ledger: Ledger) -> None:
     assert ledger.records()[0].cost_usd is None, "an unknown cost stays None, not 0"
 
 
+class _Pending:
+    """A call whose record the memory store builds when it is read; counts how often it is built."""
+
+    def __init__(self, number: int, time: float, *, broken: bool = False) -> None:
+        self.time = time
+        self.number = number
+        self.broken = broken
+        self.built = 0
+
+    def record(self) -> LedgerRecord:
+        self.built += 1
+        if self.broken:
+            raise RuntimeError("a bug")
+        return record(self.number, 0.125, self.time)
+
+
+def test_memory_builds_a_pending_record_once_when_read_in_time_order() -> None:
+    """settle_pending counts at once; the record is built on the first read only, kept among the others
+    by time, and range queries see it like any record."""
+    store = MemoryLedger()
+    pending = [_Pending(1, 20.0), _Pending(3, 40.0)]
+    store.settle(Hold((), 0), 0, record(0, None, 10.0))
+    store.settle_pending(Hold((("t|0", 60),), to_nano(1.0)), to_nano(0.125), pending[1])
+    store.settle_pending(Hold((("t|0", 60),), 0), to_nano(0.125), pending[0])  # arrives late
+    store.settle(Hold((), 0), 0, record(2, None, 30.0))
+    assert store.counters() == {"t|0": to_nano(0.125) - to_nano(1.0) + to_nano(0.125)}
+    assert [p.built for p in pending] == [0, 0], "nothing is built on the call path"
+    assert [(r.id, r.time) for r in store.records(since=15.0, until=35.0)] == [("r1", 20.0), ("r2", 30.0)]
+    assert [p.built for p in pending] == [1, 0], "only what a read covers is built"
+    assert [r.id for r in store.records()] == ["r0", "r1", "r2", "r3"]
+    assert store.records()[1] is store.records()[1], "built once, then kept"
+    assert [p.built for p in pending] == [1, 1]
+
+
+def test_memory_pending_record_that_cannot_be_built_is_logged_not_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A record that fails to build is logged; the ledger stays readable and keeps the call's time."""
+    store = MemoryLedger()
+    store.settle_pending(Hold((), 0), 0, _Pending(1, 5.0, broken=True))
+    with caplog.at_level("ERROR", logger="frugal.ledger"):
+        (kept,) = store.records()
+    assert "could not build the record" in caplog.text
+    assert (kept.time, kept.error_type) == (5.0, "RuntimeError")
+
+
 def test_counters_by_prefix(ledger: Ledger) -> None:
     """counters(prefix) lists only the keys under the prefix, glob characters taken literally."""
     ledger.reserve([check("team=*/day|a", 9), check("team=*/day|b", 9), check("other", 9)], 5)

@@ -69,7 +69,7 @@ class CallAccount:
         self.started = time.perf_counter()
         self.closed = False
 
-    def attempt(self, provider: str, model: str) -> None:
+    def count_attempt(self, provider: str, model: str) -> None:
         """One more vendor request, to ``model`` on ``provider``."""
         self.attempts += 1
         self.model = model
@@ -77,7 +77,7 @@ class CallAccount:
 
     def charge(self, info: ModelInfo | None, usage: TokenUsage) -> float | None:
         """Add one attempt's usage, priced once; its cost (None when the price is unknown)."""
-        self.usage = self.usage + usage
+        self.usage = usage if self.usage is _NO_USAGE else self.usage + usage  # most calls: one attempt
         cost = price(info, usage) if info is not None else None
         if cost is None:
             self.cost = None

@@ -280,9 +280,7 @@ class _BaseClient:
             telemetry = self._telemetry.start_call(op.name, decision, params)
         else:
             metadata = call_metadata(op.name, params)
-            ticket = spend.admit(
-                op.name, params, metadata, reserved, candidates[0], partial(self._capped, op, params)
-            )
+            ticket = spend.admit(op, params, metadata, reserved, candidates[0], self._capped)
             if ticket.decision is not reserved and ticket.decision is not None:
                 decision = ticket.decision  # downgraded by a budget: no escalation past its cap
                 candidates = list(decision.chain)
@@ -292,11 +290,14 @@ class _BaseClient:
             )
             ticket.attach(telemetry)
         if telemetry.observing:
-            baseline = decision.baseline_model if decision is not None else candidates[0].model
-            try:
-                telemetry.set_baseline(self._router.place(baseline).info if baseline else None)
-            except Exception:  # a baseline that cannot be placed only costs the savings figure
-                telemetry.set_baseline(None)
+            if decision is None:  # an unrouted call is its own baseline: no savings, but a figure
+                telemetry.set_baseline(candidates[0].info)
+            else:
+                baseline = decision.baseline_model
+                try:
+                    telemetry.set_baseline(self._router.place(baseline).info if baseline else None)
+                except Exception:  # a baseline that cannot be placed only costs the savings figure
+                    telemetry.set_baseline(None)
         return candidates, telemetry, cascade
 
     def _attempts(

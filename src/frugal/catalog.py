@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._frozen import builder
 from .exceptions import FrugalWarning
 
 __all__ = [
@@ -121,7 +122,7 @@ class TokenUsage:
     reasoning_tokens: int = 0
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
-        return TokenUsage(
+        return _usage(
             self.input_tokens + other.input_tokens,
             self.output_tokens + other.output_tokens,
             self.cache_read_tokens + other.cache_read_tokens,
@@ -136,12 +137,13 @@ class TokenUsage:
         prompt = _get(usage, "prompt_tokens")
         details = _sub(usage, "prompt_tokens_details")
         completion = _sub(usage, "completion_tokens_details")
-        return cls(
-            input_tokens=prompt,
-            output_tokens=_get(usage, "completion_tokens"),
-            cache_read_tokens=_get(details, "cached_tokens"),
-            cache_write_tokens=_get(details, "cache_write_tokens"),
-            reasoning_tokens=_get(completion, "reasoning_tokens"),
+        return _usage(
+            prompt,
+            _get(usage, "completion_tokens"),
+            _get(details, "cached_tokens"),
+            _get(details, "cache_write_tokens"),
+            0,  # OpenAI has one cache TTL
+            _get(completion, "reasoning_tokens"),
         )
 
     @classmethod
@@ -149,12 +151,13 @@ class TokenUsage:
         """From an OpenAI Responses ``usage``: ``input_tokens`` already includes cached ones."""
         details = _sub(usage, "input_tokens_details")
         output = _sub(usage, "output_tokens_details")
-        return cls(
-            input_tokens=_get(usage, "input_tokens"),
-            output_tokens=_get(usage, "output_tokens"),
-            cache_read_tokens=_get(details, "cached_tokens"),
-            cache_write_tokens=_get(details, "cache_write_tokens"),
-            reasoning_tokens=_get(output, "reasoning_tokens"),
+        return _usage(
+            _get(usage, "input_tokens"),
+            _get(usage, "output_tokens"),
+            _get(details, "cached_tokens"),
+            _get(details, "cache_write_tokens"),
+            0,  # OpenAI has one cache TTL
+            _get(output, "reasoning_tokens"),
         )
 
     @classmethod
@@ -171,16 +174,18 @@ class TokenUsage:
                 min(one_hour, written),
             )
         thinking = _get(_sub(usage, "output_tokens_details"), "thinking_tokens")
-        return cls(
-            input_tokens=_get(usage, "input_tokens") + read + written,
-            output_tokens=_get(usage, "output_tokens"),
-            cache_read_tokens=read,
-            cache_write_tokens=five_minutes,
-            cache_write_1h_tokens=one_hour,
-            reasoning_tokens=thinking,
+        return _usage(
+            _get(usage, "input_tokens") + read + written,
+            _get(usage, "output_tokens"),
+            read,
+            five_minutes,
+            one_hour,
+            thinking,
         )
 
 
+# Every field, positionally (see _frozen): one TokenUsage is built from each answer on the call path.
+_usage = builder(TokenUsage)
 _MISSING = object()
 
 
@@ -198,9 +203,13 @@ def _field(obj: object, key: str) -> object:
 
 
 def _get(obj: object, key: str) -> int:
+    """An integer field of a usage object or mapping (0 when absent or not an int): :func:`_field`,
+    inlined for SDK objects, since one answer's usage is read five or six fields at a time."""
     if obj is None:
         return 0
-    value = _field(obj, key)
+    value = getattr(obj, key, _MISSING) if type(obj) is not dict else _MISSING
+    if value is _MISSING:
+        value = _field(obj, key)
     return value if type(value) is int else 0
 
 

@@ -194,7 +194,7 @@ class Telemetry:
         *,
         accounting: bool = False,
         metadata: Mapping[str, str] | None = None,
-        account: CallAccount | None = None,
+        account: CallTelemetry | None = None,
     ) -> CallTelemetry:
         """The span of one client call (ended by :meth:`CallTelemetry.finish`).
 
@@ -204,7 +204,9 @@ class Telemetry:
             params: the caller's arguments.
             accounting: the call's usage and cost are needed even when nothing is exported (a ledger).
             metadata: the call's routing context, when the caller already gathered it.
-            account: the call's account, when the caller made it (the ledger's ticket is one).
+            account: a call telemetry the caller made, not exporting yet (the ledger's ticket): it is
+                returned, given the call span when something is exported, so the call keeps one object
+                for its account, its telemetry and its admission.
         """
         try:
             span = self._tracer.start_span(f"frugal {operation}", kind=SpanKind.INTERNAL)
@@ -214,12 +216,16 @@ class Telemetry:
         instruments = self._metering()
         if not span.is_recording() and instruments is None:
             span.end()  # nothing is exported (no SDK configured, or sampled out): no span state
+            if account is not None:
+                return account  # already an accounting-only call telemetry (the ledger's ticket)
             if not accounting:
                 return _NULL_CALL
-            return CallTelemetry(
-                self._tracer, trace.INVALID_SPAN, operation, None, exporting=False, account=account
-            )
-        call = CallTelemetry(self._tracer, span, operation, instruments, account=account)
+            return CallTelemetry(self._tracer, trace.INVALID_SPAN, operation, None, exporting=False)
+        if account is not None:
+            call = account
+            call.export_to(self._tracer, span, instruments)
+        else:
+            call = CallTelemetry(self._tracer, span, operation, instruments)
         call.capture = self._capture
         call.latest = self._latest
         try:
@@ -232,11 +238,11 @@ class Telemetry:
         return call
 
 
-class CallTelemetry:
-    """The call span and its attempts, around the call's account; ends exactly once.
+class CallTelemetry(CallAccount):
+    """The call span and its attempts; also the call's account (usage, cost, baseline, savings: what the
+    ledger records too), so that a call keeps one object for both. Ends exactly once.
 
     Attributes:
-        account: the call's usage, cost, baseline and savings (what the ledger records too).
         on_finish: called with the account once the call has ended (the ledger's settle); never raises.
         exporting: spans or metrics are exported (False: accounting only, for a ledger).
     """
@@ -246,7 +252,6 @@ class CallTelemetry:
         "_operation",
         "_span",
         "_tracer",
-        "account",
         "attempt_tags",
         "capture",
         "ended",
@@ -265,8 +270,8 @@ class CallTelemetry:
         instruments: _Instruments | None = None,
         *,
         exporting: bool = True,
-        account: CallAccount | None = None,
     ) -> None:
+        CallAccount.__init__(self)
         self._tracer = tracer
         self._span = span
         self._operation = operation
@@ -276,10 +281,29 @@ class CallTelemetry:
         self.capture = False
         self.latest = False
         self.exporting = exporting
-        self.account = account if account is not None else CallAccount()
         self.on_finish: Callable[[CallAccount], None] | None = None
         self.attempt_tags: dict[str, Any] = {}
         self.ended = False
+
+    @property
+    def account(self) -> CallAccount:
+        """The call's account: this object itself."""
+        return self
+
+    def export_to(self, tracer: Any, span: Any, instruments: _Instruments | None) -> None:
+        """Export this (so far accounting-only) call: its span, and the metric instruments if any."""
+        self._tracer = tracer
+        self._span = span
+        self._instruments = instruments
+        self.exporting = True
+
+    def release(self) -> None:
+        """Let go of the span state of an ended call (a call kept for its record keeps only its numbers)."""
+        self._tracer = None
+        self._span = trace.INVALID_SPAN
+        self._instruments = None
+        self.exporting = False
+        self.metric_attributes = self.last_model = self.attempt_tags = _NO_TAGS
 
     @property
     def recording(self) -> bool:
@@ -344,7 +368,7 @@ class CallTelemetry:
 
     def set_baseline(self, info: ModelInfo | None) -> None:
         """The model whose price, on the same usage, is the baseline."""
-        self.account.baseline = info
+        self.baseline = info
 
     def escalate(self, failed_model: str, decision: Decision, reason: str) -> None:
         """A cascade moves on to ``decision`` because the answer of ``failed_model`` failed ``reason``.
@@ -352,10 +376,9 @@ class CallTelemetry:
         Counted on the account (and so in the ledger); an event on the call span, whose route model and
         tier now name the new step; later attempt spans carry the step number.
         """
-        account = self.account
-        account.escalations += 1
-        account.tier = decision.tier
-        self.attempt_tags = {FRUGAL_CASCADE_STEP: account.escalations}
+        self.escalations += 1
+        self.tier = decision.tier
+        self.attempt_tags = {FRUGAL_CASCADE_STEP: self.escalations}
         if not self.exporting:
             return
         self.metric_attributes[FRUGAL_ROUTE_TIER] = decision.tier
@@ -373,7 +396,7 @@ class CallTelemetry:
                 {
                     FRUGAL_ROUTE_MODEL: decision.model,
                     FRUGAL_ROUTE_TIER: decision.tier,
-                    FRUGAL_CASCADE_ESCALATIONS: account.escalations,
+                    FRUGAL_CASCADE_ESCALATIONS: self.escalations,
                 }
             )
         except Exception as exc:
@@ -389,7 +412,7 @@ class CallTelemetry:
         server: Any,
     ) -> AttemptTelemetry:
         """A child span for one vendor request."""
-        self.account.attempt(provider, model)
+        self.count_attempt(provider, model)
         if not self.exporting:
             return AttemptTelemetry(self, trace.INVALID_SPAN, kind, info)
         attributes = _request_attributes(self._operation, provider, kind, model, params, server)
@@ -417,12 +440,11 @@ class CallTelemetry:
         if self.ended:
             return
         self.ended = True
-        account = self.account
-        account.close(error, abandoned=abandoned)
+        self.close(error, abandoned=abandoned)
         if self.exporting:
-            self._export(account, error)
+            self._export(self, error)
         if self.on_finish is not None:
-            self.on_finish(account)
+            self.on_finish(self)
 
     def _export(self, account: CallAccount, error: BaseException | None) -> None:
         span = self._span
@@ -493,7 +515,7 @@ class AttemptTelemetry:
             try:
                 usage = _answer_usage(result)
                 if usage is not None:
-                    call.account.charge(self._info, usage)
+                    call.charge(self._info, usage)
             except Exception as exc:
                 _guarded("succeed", exc)
             return
@@ -532,7 +554,7 @@ class AttemptTelemetry:
     def _record(self, summary: _Summary) -> None:
         call = self._call
         usage = summary.usage
-        cost = call.account.charge(self._info, usage) if usage is not None else None
+        cost = call.charge(self._info, usage) if usage is not None else None
         if not call.exporting:
             return
         attributes: dict[str, Any] = {}
@@ -645,5 +667,6 @@ class _NullCall(CallTelemetry):
         return None
 
 
+_NO_TAGS: dict[str, Any] = {}  # what an ended, released call keeps of its tags (never written to)
 _NULL_CALL = _NullCall()
 _NULL_ATTEMPT = AttemptTelemetry(_NULL_CALL, None, "", None)

@@ -29,12 +29,25 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry import trace
+
 from .._accounting import CallAccount
 from .._context import hash_user
 from .._request import RoutingRequest, text_size, tokens_of_size
 from .._tokens import count_input_tokens
 from ..exceptions import BudgetExceeded, FrugalWarning, LedgerUnavailable
-from .ledger import NANO, Admission, Check, Hold, Ledger, LedgerRecord, from_nano, to_nano
+from ..telemetry import CallTelemetry
+from .ledger import (
+    NANO,
+    Admission,
+    Check,
+    Hold,
+    Ledger,
+    LedgerRecord,
+    PendingRecord,
+    from_nano,
+    to_nano,
+)
 from .rules import Budget, compile_budgets
 from .spool import Spool
 from .writer import Settlement, Writer
@@ -42,8 +55,8 @@ from .writer import Settlement, Writer
 if TYPE_CHECKING:
     from .._yaml import Located
     from ..policy import Policy
+    from ..providers.calls import Operation
     from ..routing import Candidate, Decision, Router
-    from ..telemetry import CallTelemetry
 
 __all__ = ["ENV_VAR", "Spend", "Ticket", "ledger_url", "spend_from_policy"]
 
@@ -54,6 +67,7 @@ log = logging.getLogger("frugal.budgets")
 ledger_log = logging.getLogger("frugal.ledger")
 
 _NO_HOLD = Hold((), 0)
+_INVALID_SPAN = trace.INVALID_SPAN
 _hold = partial(tuple.__new__, Hold)  # Hold((counters, amount)) without the named tuple's Python __new__
 _NO_EVENTS: list[tuple[str, dict[str, Any]]] = []  # shared and never appended to (see Ticket.event)
 
@@ -64,6 +78,9 @@ RETRY_AFTER = 1.0
 _EVENT_THRESHOLD = "frugal.budget.threshold"
 _EVENT_OVER = "frugal.budget.over_limit"
 _EVENT_DOWNGRADED = "frugal.budget.downgraded"
+
+# A call's checks and the counters they hold, valid from the first float to the second (window buckets).
+_Plan = tuple[float, float, list[Check], tuple[tuple[str, int], ...]]
 
 
 def ledger_url(policy: Policy, explicit: str | None = None) -> str | None:
@@ -130,9 +147,10 @@ def _background(setting: str, store: Ledger) -> bool:
     return setting == "background"
 
 
-class Ticket(CallAccount):
+class Ticket(CallTelemetry):
     """One call's admission and account in one object: its reservation, what to record, the events to
-    put on its span, and (as a :class:`~frugal._accounting.CallAccount`) its usage, cost and outcome."""
+    put on its span, its usage, cost and outcome (a :class:`~frugal._accounting.CallAccount`), and, when
+    nothing is exported, the call's accounting-only telemetry itself."""
 
     __slots__ = (
         "_spend",
@@ -144,6 +162,7 @@ class Ticket(CallAccount):
         "hold",
         "operation",
         "requested",
+        "span_trace_id",
         "target",
         "telemetry",
         "time",
@@ -159,7 +178,7 @@ class Ticket(CallAccount):
         user: str | None,
         now: float,
     ) -> None:
-        CallAccount.__init__(self)
+        CallTelemetry.__init__(self, None, _INVALID_SPAN, operation, None, exporting=False)
         self._spend = spend
         self.operation = operation
         self.requested = requested
@@ -173,15 +192,19 @@ class Ticket(CallAccount):
         self.downgraded: str | None = None
         self.events: list[tuple[str, dict[str, Any]]] = _NO_EVENTS
         self.telemetry: CallTelemetry | None = None
+        self.span_trace_id: str | None = None
 
-    def event(self, name: str, attributes: dict[str, Any]) -> None:
+    def queue_event(self, name: str, attributes: dict[str, Any]) -> None:
         """An event for the call span (put on it by :meth:`attach`)."""
         if self.events is _NO_EVENTS:
             self.events = []
         self.events.append((name, attributes))
 
     def attach(self, telemetry: CallTelemetry) -> None:
-        """Put the admission's events on the call span; settle when the call ends."""
+        """Settle when the call ends; put the admission's events on the call span (when exported).
+
+        ``telemetry`` is the ticket itself (see ``Telemetry.start_call``), unless it came from elsewhere.
+        """
         self.telemetry = telemetry
         if self.events:
             for name, attributes in self.events:
@@ -190,13 +213,29 @@ class Ticket(CallAccount):
 
     def settle(self, account: CallAccount) -> None:
         """Record the call and replace its reservation by its actual cost (never raises)."""
+        telemetry = self.telemetry
+        if telemetry is not None:  # keep the trace id, and let go of the telemetry (it refers back here)
+            self.span_trace_id = telemetry.trace_id if telemetry.exporting else None
+            telemetry.on_finish = None
+            self.telemetry = None
+            if telemetry is self and self.exporting:
+                self.release()  # kept by the memory store until read: the numbers only, not the span
+        spend = self._spend
+        actual = to_nano(account.cost) if account.cost is not None else 0
+        pending = spend.settle_pending
+        if pending is not None and account is self:  # the memory store builds the record when it is read
+            pending(self.hold, actual, self)
+            return
         try:
-            record = self._spend.record(self, account)
+            record = spend.record(self, account)
         except Exception:  # a bug here must not reach the caller, who already has the answer
             ledger_log.exception("frugal ledger: could not build the record of a call")
             return
-        actual = to_nano(account.cost) if account.cost is not None else 0
-        self._spend.write(self.hold, actual, record)
+        spend.write(self.hold, actual, record)
+
+    def record(self) -> LedgerRecord:
+        """The ledger record of this call (its own account), once it has ended."""
+        return self._spend.record(self, self)
 
 
 class Spend:
@@ -239,38 +278,42 @@ class Spend:
         self._warned: set[str] = set()
         self._crossed: set[tuple[str, str, str, float]] = set()
         self._check_cache: dict[tuple[str, str, bool], tuple[float, float, Check]] = {}
-        self._plans: dict[
-            tuple[tuple[str, ...], str | None],
-            tuple[float, float, list[Check], tuple[tuple[str, int], ...]],
-        ] = {}
+        self._plans: dict[tuple[tuple[str, ...], str | None], _Plan] = {}
+        self._everyone_plan: _Plan = (0.0, 0.0, [], ())  # empty window: built by the first call
         # Record ids: unique per process (random prefix) and per call (counter); cheaper than uuid4.
         self._ids = itertools.count()
         self._id_prefix = os.urandom(8).hex()
         self._writer = Writer(self.write_many) if background else None
         #: Settling does I/O on the caller's thread (the async client then settles in a worker thread).
         self.settles_inline = ledger.blocking and self._writer is None
+        #: The store's ``settle_pending`` (the memory store's: it builds a call's record when the record
+        #: is read, not on the call path), or None.
+        self.settle_pending: Callable[[Hold, int, PendingRecord], None] | None = (
+            getattr(ledger, "settle_pending", None) if self._writer is None else None
+        )
 
     # -- before the call -----------------------------------------------------------------------------
 
     def admit(
         self,
-        operation: str,
+        op: Operation,
         params: Mapping[str, Any],
         context: Mapping[str, str],
         decision: Decision | None,
         target: Candidate,
-        redecide: Callable[[int | None, Candidate | None], Decision | None],
+        redecide: Callable[[Operation, Any, int | None, Candidate | None], Decision | None],
     ) -> Ticket:
         """Reserve the call's estimate against every matching budget.
 
         Args:
-            operation: the client operation.
+            op: the client operation.
             params: the caller's arguments (for the estimate of an unrouted call).
             context: the call's routing metadata.
             decision: the routing decision (None for an unrouted call).
             target: the model the call goes to first.
-            redecide: decide again with a tier cap and/or a pinned model (``downgrade``); None when the
-                call is not routed (it then goes on, counted).
+            redecide: ``redecide(op, params, max_tier, pin)`` decides again with a tier cap and/or a pinned
+                model (``downgrade``); it returns None when the call is not routed (it then goes on,
+                counted).
 
         Raises:
             BudgetExceeded: a ``block`` budget would be crossed (or its ``unpriced`` setting blocks).
@@ -281,14 +324,17 @@ class Spend:
         if user is not None and self.hash_users:
             user = hash_user(user)
         requested = params.get("model")
-        ticket = Ticket(
-            self, operation, requested if isinstance(requested, str) else None, context, user, now
-        )
+        ticket = Ticket(self, op.name, requested if isinstance(requested, str) else None, context, user, now)
         self._aim(ticket, decision, target, params)
         if not self.budgets:  # a ledger without budgets: the call is only recorded
             return ticket
         matched = self._everyone
-        if matched is None:
+        if matched is not None:  # global budgets only: one plan per window bucket, whoever calls
+            plan = self._everyone_plan
+            if not plan[0] <= now < plan[1]:
+                plan = self._everyone_plan = self._plan_of(matched, now, user)
+            checks, counters = plan[2], plan[3]
+        else:
             route = decision.route if decision is not None else None
             matched = [
                 (budget, value)
@@ -297,26 +343,46 @@ class Spend:
             ]
             if not matched:
                 return ticket
+            checks, counters = self._plan(matched, now, user)
+        estimate = ticket.estimate
+        # to_nano(estimate, up=True), without the call; an unknown estimate goes to _amount.
+        amount = (
+            math.ceil(estimate * NANO) if estimate is not None else self._amount(ticket, matched, now, user)
+        )
+        admission = self._reserve(checks, amount, ticket)
+        if admission is None:  # the store is down and the policy fails open
+            ticket.hold = Hold(counters, 0)
+            return ticket
+        if admission.refused is not None:
+            self._refused(ticket, matched, admission, decision, (op, params, redecide), now, user)
+            return ticket
+        ticket.hold = _hold((counters, amount))
+        for (budget, _value), before in zip(matched, admission.totals, strict=True):
+            if before + amount >= budget.quiet_below:  # a mark or a limit to report
+                self._observe(ticket, matched, admission, amount, user)
+                break
+        return ticket
+
+    def _refused(
+        self,
+        ticket: Ticket,
+        matched: Sequence[tuple[Budget, str]],
+        admission: Admission,
+        decision: Decision | None,
+        call: tuple[Operation, Mapping[str, Any], Callable[..., Decision | None]],
+        now: float,
+        user: str | None,
+    ) -> None:
+        """A budget refused the reservation: block, or downgrade and reserve again until one is admitted.
+
+        Raises:
+            BudgetExceeded: a ``block`` budget refused.
+            LedgerUnavailable: the store went down and the policy says ``fail_closed``.
+        """
+        op, params, redecide = call
         counting: set[str] = set()  # downgrade budgets already applied: they count, no longer refuse
         caps: tuple[int | None, Candidate | None] = (None, None)
-        while True:
-            if counting:
-                checks = self._checks(matched, now, counting, user)
-                counters = tuple([(c.current, c.ttl) for c in checks])
-            else:
-                checks, counters = self._plan(matched, now, user)
-            amount = self._amount(ticket, matched, now, user)
-            admission = self._reserve(checks, amount, ticket)
-            if admission is None:  # the store is down and the policy fails open
-                ticket.hold = Hold(counters, 0)
-                return ticket
-            if admission.refused is None:
-                ticket.hold = _hold((counters, amount))
-                for (budget, _value), before in zip(matched, admission.totals, strict=True):
-                    if before + amount >= budget.quiet_below:  # a mark or a limit to report
-                        self._observe(ticket, matched, admission, amount, user)
-                        break
-                return ticket
+        while admission.refused is not None:
             budget, value = matched[admission.refused]
             if budget.action != "downgrade":
                 raise self._blocked(ticket, budget, value, admission.totals[admission.refused], now, user)
@@ -325,26 +391,38 @@ class Spend:
             if budget.max_tier is not None:
                 max_tier = budget.max_tier if max_tier is None else min(max_tier, budget.max_tier)
             caps = (max_tier, pin or budget.pin)
-            capped = redecide(*caps)
-            if capped is None:
-                continue  # an unrouted call cannot be capped: it is counted against the budget
-            if decision is not None:  # savings are measured against what the call would have cost uncapped
-                capped = replace(
-                    capped,
-                    baseline_model=decision.baseline_model,
-                    baseline_cost_usd=decision.baseline_cost_usd,
+            capped = redecide(op, params, *caps)
+            if capped is not None:
+                if (
+                    decision is not None
+                ):  # savings are measured against what the call would have cost uncapped
+                    capped = replace(
+                        capped,
+                        baseline_model=decision.baseline_model,
+                        baseline_cost_usd=decision.baseline_cost_usd,
+                    )
+                ticket.downgraded = budget.name
+                self._aim(ticket, capped, None, params)
+                attributes = self._attributes(budget, value, user, admission.totals[admission.refused])
+                attributes["frugal.route.model"] = ticket.decision.model if ticket.decision else ""
+                ticket.queue_event(_EVENT_DOWNGRADED, attributes)
+                log.info(
+                    "frugal budget %r for %s: at its limit; call downgraded to %s",
+                    budget.name,
+                    _who(budget, value, user),
+                    ticket.target.model if ticket.target else "?",
                 )
-            ticket.downgraded = budget.name
-            self._aim(ticket, capped, None, params)
-            attributes = self._attributes(budget, value, user, admission.totals[admission.refused])
-            attributes["frugal.route.model"] = ticket.decision.model if ticket.decision else ""
-            ticket.event(_EVENT_DOWNGRADED, attributes)
-            log.info(
-                "frugal budget %r for %s: at its limit; call downgraded to %s",
-                budget.name,
-                _who(budget, value, user),
-                ticket.target.model if ticket.target else "?",
-            )
+            # else: an unrouted call cannot be capped; it is counted against the budget
+            checks = self._checks(matched, now, counting, user)
+            counters = tuple([(c.current, c.ttl) for c in checks])
+            amount = self._amount(ticket, matched, now, user)
+            reserved = self._reserve(checks, amount, ticket)
+            if reserved is None:  # the store went down and the policy fails open
+                ticket.hold = Hold(counters, 0)
+                return
+            admission = reserved
+        ticket.hold = _hold((counters, amount))
+        self._observe(ticket, matched, admission, amount, user)
 
     def _aim(
         self, ticket: Ticket, decision: Decision | None, target: Candidate | None, params: Mapping[str, Any]
@@ -419,18 +497,20 @@ class Spend:
         and window bucket (most calls of a client share a handful of them)."""
         key = (tuple([value for _budget, value in matched]), user)
         cached = self._plans.get(key)
-        if cached is not None and cached[0] <= now < cached[1]:
-            return cached[2], cached[3]
+        if cached is None or not cached[0] <= now < cached[1]:
+            if len(self._plans) > 10_000:
+                self._plans.clear()
+            cached = self._plans[key] = self._plan_of(matched, now, user)
+        return cached[2], cached[3]
+
+    def _plan_of(self, matched: Sequence[tuple[Budget, str]], now: float, user: str | None) -> _Plan:
+        """The checks and held counters of a set of matched scope values, and the window they hold for."""
         checks = self._checks(matched, now, set(), user)
         start, end = -math.inf, math.inf
         for budget, _value in matched:
             low, high = budget.window.bucket(now)
             start, end = max(start, low), min(end, high)
-        counters = tuple([(c.current, c.ttl) for c in checks])
-        if len(self._plans) > 10_000:
-            self._plans.clear()
-        self._plans[key] = (start, end, checks, counters)
-        return checks, counters
+        return (start, end, checks, tuple([(c.current, c.ttl) for c in checks]))
 
     def _amount(
         self, ticket: Ticket, matched: Sequence[tuple[Budget, str]], now: float, user: str | None
@@ -470,7 +550,7 @@ class Spend:
                 f"the ledger {self.ledger.url} cannot be reached ({type(failure).__name__}: {failure}) and "
                 "the policy's ledger.on_error is fail_closed: the call was not made"
             ) from failure
-        ticket.event("frugal.ledger.unavailable", {"frugal.ledger.url": self.ledger.url})
+        ticket.queue_event("frugal.ledger.unavailable", {"frugal.ledger.url": self.ledger.url})
         return None
 
     def _failed(self, exc: BaseException) -> None:
@@ -519,7 +599,7 @@ class Spend:
                     self._crossed.add(seen)
                     attributes = self._attributes(budget, value, user, after)
                     attributes["frugal.budget.threshold"] = fraction
-                    ticket.event(_EVENT_THRESHOLD, attributes)
+                    ticket.queue_event(_EVENT_THRESHOLD, attributes)
                     log.warning(
                         "frugal budget %r for %s: %.0f%% of $%.6f reached ($%.6f)",
                         budget.name,
@@ -529,7 +609,7 @@ class Spend:
                         from_nano(after),
                     )
             if after > limit and budget.action != "block":
-                ticket.event(_EVENT_OVER, self._attributes(budget, value, user, after))
+                ticket.queue_event(_EVENT_OVER, self._attributes(budget, value, user, after))
                 window_key = f"{budget.name}|{value}|{budget.window.current(ticket.time)}"
                 message = (
                     f"frugal budget {budget.name!r} for {_who(budget, value, user)}: ${from_nano(after):.6f} "
@@ -592,7 +672,6 @@ class Spend:
         tier = account.tier or (decision.tier if decision is not None else None)
         chosen = self._tier_index.get(tier or "")
         routed_down = requested_tier is not None and chosen is not None and requested_tier[0] > chosen
-        telemetry = ticket.telemetry
         # Positional, in field order (a keyword call of 30 fields costs ~2 µs more per call);
         # tests compare records field by field.
         return LedgerRecord._make(
@@ -623,7 +702,7 @@ class Spend:
                 account.error_type,  # error_type
                 account.latency_s,  # latency_s
                 account.attempts,  # attempts
-                telemetry.trace_id if telemetry is not None else None,  # trace_id
+                ticket.span_trace_id,  # trace_id (set when the call was settled)
                 ticket.downgraded,  # downgraded
                 account.escalations,  # escalations
             )
@@ -721,7 +800,8 @@ def _plain_input_tokens(params: Mapping[str, Any]) -> int | None:
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
             return None
-        size += text_size(content)
+        # text_size(content), inlined: a call per message is a measurable part of an unrouted call's ledger
+        size += len(content) if content.isascii() else len(content.encode("utf-8", "surrogatepass"))
     return tokens_of_size(size)
 
 

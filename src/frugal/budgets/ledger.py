@@ -28,6 +28,7 @@ __all__ = [
     "Hold",
     "Ledger",
     "LedgerRecord",
+    "PendingRecord",
     "from_nano",
     "open_ledger",
     "to_nano",
@@ -167,6 +168,17 @@ class Admission(NamedTuple):
 
     refused: int | None
     totals: tuple[int, ...]
+
+
+class PendingRecord(Protocol):
+    """A call that has ended and whose record is built only when read (see ``MemoryLedger``)."""
+
+    #: When the call started, seconds since the epoch: the record's ``time``.
+    time: float
+
+    def record(self) -> LedgerRecord:
+        """The call's record (built once by the store that keeps it)."""
+        ...
 
 
 @runtime_checkable

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
 from collections.abc import Sequence
 from functools import partial
 
-from .ledger import Admission, Check, Hold, LedgerRecord
+from .ledger import Admission, Check, Hold, LedgerRecord, PendingRecord
 
 __all__ = ["MemoryLedger"]
 
 # Admission((refused, totals)) built by tuple.__new__ itself: a named tuple's own __new__ is Python code.
 _admission = partial(tuple.__new__, Admission)
+log = logging.getLogger("frugal.ledger")
+
+
+def _built(call: PendingRecord) -> LedgerRecord:
+    """A pending call's record; a record that cannot be built keeps the call's time and says why."""
+    try:
+        return call.record()
+    except Exception as exc:  # a bug must not make the ledger unreadable: the call's spend is counted
+        log.exception("frugal ledger: could not build the record of a call")
+        return LedgerRecord(
+            id=f"unbuilt-{id(call):x}", time=call.time, operation="?", error_type=type(exc).__name__
+        )
 
 
 class MemoryLedger:
@@ -24,7 +37,7 @@ class MemoryLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
-        self._records: list[LedgerRecord] = []
+        self._records: list[LedgerRecord | PendingRecord] = []
         self._times: list[float] = []
         self._ids: set[str] = set()
 
@@ -62,26 +75,46 @@ class MemoryLedger:
             if record.id in ids:
                 return
             ids.add(record.id)
-            delta = actual - hold.amount
-            if delta:
-                counters = self._counters
-                for key, _ttl in hold.counters:
-                    counters[key] = counters.get(key, 0) + delta
-            # Records arrive nearly in time order; keep them sorted for range queries.
-            times = self._times
-            if not times or record.time >= times[-1]:
-                times.append(record.time)
-                self._records.append(record)
-            else:
-                at = bisect.bisect_right(times, record.time)
-                times.insert(at, record.time)
-                self._records.insert(at, record)
+            self._settle(hold, actual, record)
+
+    def settle_pending(self, hold: Hold, actual: int, call: PendingRecord) -> None:
+        """Settle a call whose record is built when it is first read (by :meth:`records`).
+
+        The client's own path for this store: the record's ~30 fields are not assembled on the call path.
+        Each call is settled once (its telemetry ends once), so there is no id to check yet.
+        """
+        with self._lock:
+            self._settle(hold, actual, call)
+
+    def _settle(self, hold: Hold, actual: int, entry: LedgerRecord | PendingRecord) -> None:
+        delta = actual - hold.amount
+        if delta:
+            counters = self._counters
+            for key, _ttl in hold.counters:
+                counters[key] = counters.get(key, 0) + delta
+        # Records arrive nearly in time order; keep them sorted for range queries.
+        times = self._times
+        when = entry.time
+        if not times or when >= times[-1]:
+            times.append(when)
+            self._records.append(entry)
+        else:
+            at = bisect.bisect_right(times, when)
+            times.insert(at, when)
+            self._records.insert(at, entry)
 
     def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
         with self._lock:
             low = 0 if since is None else bisect.bisect_left(self._times, since)
             high = len(self._times) if until is None else bisect.bisect_left(self._times, until)
-            return self._records[low:high]
+            entries = self._records
+            out: list[LedgerRecord] = []
+            for at in range(low, high):
+                entry = entries[at]
+                if not isinstance(entry, LedgerRecord):  # a pending call: its record is built once, now
+                    entry = entries[at] = _built(entry)
+                out.append(entry)
+            return out
 
     def counters(self, prefix: str = "") -> dict[str, int]:
         with self._lock:

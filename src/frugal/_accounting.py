@@ -26,6 +26,7 @@ class CallAccount:
         attempts: vendor requests made.
         model, provider: the last model attempted and its provider (the one that answered, on success).
         baseline: the model whose price on the same usage is the baseline (None: no savings figure).
+        priced: the model of the one attempt charged so far (None: none yet, or several).
         baseline_cost, savings: computed by :meth:`close` (None when unknown).
         outcome: ``"ok"``, ``"error"`` or ``"abandoned"`` (a stream closed before its end), after close.
         escalations: how many times a cascade moved the call up a tier.
@@ -45,6 +46,7 @@ class CallAccount:
         "latency_s",
         "model",
         "outcome",
+        "priced",
         "provider",
         "savings",
         "started",
@@ -59,6 +61,7 @@ class CallAccount:
         self.model: str | None = None
         self.provider: str | None = None
         self.baseline: ModelInfo | None = None
+        self.priced: ModelInfo | None = None
         self.baseline_cost: float | None = None
         self.savings: float | None = None
         self.outcome = "ok"
@@ -77,7 +80,12 @@ class CallAccount:
 
     def charge(self, info: ModelInfo | None, usage: TokenUsage) -> float | None:
         """Add one attempt's usage, priced once; its cost (None when the price is unknown)."""
-        self.usage = usage if self.usage is _NO_USAGE else self.usage + usage  # most calls: one attempt
+        if self.usage is _NO_USAGE:  # the first attempt charged (most calls have only one)
+            self.usage = usage
+            self.priced = info
+        else:
+            self.usage = self.usage + usage
+            self.priced = None
         cost = price(info, usage) if info is not None else None
         if cost is None:
             self.cost = None
@@ -98,6 +106,7 @@ class CallAccount:
             self.outcome = "abandoned"
         baseline = self.baseline
         if baseline is not None and self.usage.input_tokens + self.usage.output_tokens:
-            self.baseline_cost = price(baseline, self.usage)
+            # One attempt, charged on the baseline model itself (an unrouted call): the same price.
+            self.baseline_cost = self.cost if baseline is self.priced else price(baseline, self.usage)
             if self.baseline_cost is not None and self.cost is not None:
                 self.savings = self.baseline_cost - self.cost

@@ -216,7 +216,8 @@ def _get(obj: object, key: str) -> int:
 def _sub(obj: object, key: str) -> object:
     if obj is None:
         return None
-    return _field(obj, key)
+    value = getattr(obj, key, _MISSING) if type(obj) is not dict else _MISSING  # _field(), inlined
+    return _field(obj, key) if value is _MISSING else value
 
 
 # -- policy overrides ----------------------------------------------------------------------------
@@ -442,9 +443,10 @@ class Catalog:
 
 def price(info: ModelInfo, usage: TokenUsage) -> float | None:
     """USD for ``usage`` on a resolved model (None when its price is unknown); no warning, no lookup."""
-    if not info.rates:
+    brackets = info.rates
+    if not brackets:
         return None
-    rates = info.rates_for(usage.input_tokens)
+    rates = brackets[0] if len(brackets) == 1 else info.rates_for(usage.input_tokens)
     written = usage.cache_write_tokens + usage.cache_write_1h_tokens
     uncached = usage.input_tokens - usage.cache_read_tokens - written
     return (

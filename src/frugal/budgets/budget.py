@@ -46,7 +46,6 @@ from .ledger import (
     LedgerRecord,
     PendingRecord,
     from_nano,
-    to_nano,
 )
 from .rules import Budget, compile_budgets
 from .spool import Spool
@@ -221,7 +220,8 @@ class Ticket(CallTelemetry):
             if telemetry is self and self.exporting:
                 self.release()  # kept by the memory store until read: the numbers only, not the span
         spend = self._spend
-        actual = to_nano(account.cost) if account.cost is not None else 0
+        cost = account.cost
+        actual = round(cost * NANO) if cost is not None else 0  # to_nano(cost), without the call
         pending = spend.settle_pending
         if pending is not None and account is self:  # the memory store builds the record when it is read
             pending(self.hold, actual, self)

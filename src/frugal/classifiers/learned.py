@@ -39,8 +39,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from .._request import RoutingRequest
 from ..exceptions import ConfigError
 from .base import Classification
@@ -53,6 +51,7 @@ from .heuristic import (
     _scan,
     _strength,
 )
+from .learned_options import LearnedOptions, validate_weights
 
 __all__ = [
     "DENSE_FEATURES",
@@ -247,19 +246,6 @@ def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float
 # -- the model file -----------------------------------------------------------------------------------
 
 
-class _Weights(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    format: str
-    version: int
-    scan_chars: int = Field(500, ge=100)
-    bias: float
-    dense: dict[str, float]
-    words: dict[str, float] = Field(default_factory=dict)
-    shape: dict[str, float] = Field(default_factory=dict)
-    training: dict[str, Any] = Field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True)
 class LearnedModel:
     """The weights of a learned classifier (the contents of a model file).
@@ -334,14 +320,7 @@ def _parse(text: str, source: str) -> LearnedModel:
         raise ConfigError(
             f'{source}: not a learned-classifier model (no "format": "{FORMAT}"; made by \'frugal train\')'
         )
-    try:
-        weights = _Weights.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
-            for e in exc.errors(include_url=False)[:3]
-        )
-        raise ConfigError(f"{source}: invalid learned-classifier model: {problems}") from None
+    weights = validate_weights(data, source)
     if weights.version != _VERSION:
         raise ConfigError(
             f"{source}: model format version {weights.version} is not supported (expected {_VERSION})"
@@ -364,17 +343,6 @@ def _parse(text: str, source: str) -> LearnedModel:
 
 
 # -- the classifier -----------------------------------------------------------------------------------
-
-
-class LearnedOptions(BaseModel):
-    """Options of the ``learned`` classifier."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model: str | None = Field(
-        None,
-        description="Path to a model file made by 'frugal train' (default: the model shipped with frugal).",
-    )
 
 
 _REASON_MIN = 0.1  # a contribution to the logit smaller than this is not worth a reason

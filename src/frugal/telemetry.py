@@ -303,7 +303,7 @@ class CallTelemetry(CallAccount):
         self._span = trace.INVALID_SPAN
         self._instruments = None
         self.exporting = False
-        self.metric_attributes = self.last_model = self.attempt_tags = _NO_TAGS
+        self.metric_attributes, self.last_model, self.attempt_tags = {}, {}, {}
 
     @property
     def recording(self) -> bool:
@@ -667,6 +667,5 @@ class _NullCall(CallTelemetry):
         return None
 
 
-_NO_TAGS: dict[str, Any] = {}  # what an ended, released call keeps of its tags (never written to)
 _NULL_CALL = _NullCall()
 _NULL_ATTEMPT = AttemptTelemetry(_NULL_CALL, None, "", None)

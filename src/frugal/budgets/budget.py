@@ -47,6 +47,7 @@ from .ledger import (
     PendingRecord,
     from_nano,
 )
+from .memory import MemoryLedger
 from .rules import Budget, compile_budgets
 from .spool import Spool
 from .writer import Settlement, Writer
@@ -286,6 +287,11 @@ class Spend:
         self._writer = Writer(self.write_many) if background else None
         #: Settling does I/O on the caller's thread (the async client then settles in a worker thread).
         self.settles_inline = ledger.blocking and self._writer is None
+        #: The store's ``reserve`` when it cannot be unreachable (in this process: no retry or spool
+        #: bookkeeping around it), else None.
+        self._in_process: Callable[[Sequence[Check], int], Admission] | None = (
+            ledger.reserve if type(ledger) is MemoryLedger else None
+        )
         #: The store's ``settle_pending`` (the memory store's: it builds a call's record when the record
         #: is read, not on the call path), or None.
         self.settle_pending: Callable[[Hold, int, PendingRecord], None] | None = (
@@ -349,7 +355,9 @@ class Spend:
         amount = (
             math.ceil(estimate * NANO) if estimate is not None else self._amount(ticket, matched, now, user)
         )
-        admission = self._reserve(checks, amount, ticket)
+        admission = (
+            self._in_process(checks, amount) if self._in_process else self._reserve(checks, amount, ticket)
+        )
         if admission is None:  # the store is down and the policy fails open
             ticket.hold = Hold(counters, 0)
             return ticket

@@ -40,6 +40,13 @@ from frugal.budgets.ledger import Check, Hold, LedgerRecord
 from frugal.policy import BudgetSpec, LedgerSpec, Policy, Tier
 from frugal.providers.calls import CHAT
 
+_USAGE = {
+    "prompt_tokens": 12,
+    "completion_tokens": 5,
+    "total_tokens": 17,
+    "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
+    "completion_tokens_details": {"reasoning_tokens": 2, "audio_tokens": 0},
+}
 NO_BUDGETS = Policy(name="honor", tiers=[Tier(name="all", models=[GPT])], requested_model="honor")
 BUDGETED = NO_BUDGETS.model_copy(update={"budgets": [BudgetSpec(limit_usd=1e9, window="day")]})
 
@@ -93,7 +100,9 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
         def variant(client: frugal.Client) -> Callable[[], object]:
             return lambda: client.chat.completions.create(model=GPT, messages=MESSAGES)
 
-        answer = ChatCompletion.model_validate(_CHAT)  # what the SDK hands back, parsed once
+        # What the SDK hands back, parsed once; its usage has the details real answers carry
+        # (shared/reference/vendor-wire-formats.md), all read by the accounting.
+        answer = ChatCompletion.model_validate({**_CHAT, "usage": _USAGE})
 
         def steps(client: frugal.Client) -> Callable[[], object]:
             params = {"model": GPT, "messages": MESSAGES}

@@ -376,7 +376,7 @@ class _BaseClient:
             if not options.get("include_usage"):
                 params = {**params, "stream_options": {**options, "include_usage": True}}
                 hide_usage = True
-        server = handle.server if telemetry.recording else None
+        server = handle.server if telemetry.exporting else None
         attempt = telemetry.attempt(handle.name, handle.kind, candidate.model, candidate.info, params, server)
         return handle, params, attempt, hide_usage
 

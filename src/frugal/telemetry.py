@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -247,6 +247,10 @@ class CallTelemetry(CallAccount):
         exporting: spans or metrics are exported (False: accounting only, for a ledger).
     """
 
+    #: Whether the answers' usage is read (spans exported, or a ledger records the call): a class
+    #: attribute, read on every call without a property's call.
+    observing: ClassVar[bool] = True
+
     __slots__ = (
         "_instruments",
         "_operation",
@@ -310,10 +314,6 @@ class CallTelemetry(CallAccount):
         """Whether anything is exported, spans or metrics (accounting-only and null telemetry say no)."""
         return self.exporting
 
-    @property
-    def observing(self) -> bool:
-        """Whether the answers' usage is read (spans exported, or a ledger records the call)."""
-        return True
 
     @property
     def trace_id(self) -> str | None:
@@ -642,17 +642,11 @@ class AttemptTelemetry:
 class _NullCall(CallTelemetry):
     """The call telemetry when nothing is recorded: every method is a no-op, one shared instance."""
 
+    observing: ClassVar[bool] = False
+
     def __init__(self) -> None:
-        super().__init__(None, trace.INVALID_SPAN, "")
+        super().__init__(None, trace.INVALID_SPAN, "", exporting=False)
         self.ended = True
-
-    @property
-    def recording(self) -> bool:
-        return False
-
-    @property
-    def observing(self) -> bool:
-        return False
 
     def attempt(self, *args: Any, **kwargs: Any) -> AttemptTelemetry:
         return _NULL_ATTEMPT

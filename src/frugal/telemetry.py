@@ -314,7 +314,6 @@ class CallTelemetry(CallAccount):
         """Whether anything is exported, spans or metrics (accounting-only and null telemetry say no)."""
         return self.exporting
 
-
     @property
     def trace_id(self) -> str | None:
         """The call span's trace id (32 hex digits), when the span is recorded."""

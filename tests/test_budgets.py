@@ -61,6 +61,8 @@ def test_bad_ledger_and_downgrade_target_are_located(tmp_path: Any) -> None:
     """An unknown ledger scheme and a downgrade_to that is neither tier nor model point at their line."""
     with pytest.raises(ConfigError, match=r"^budgets.yaml:9:9: ledger.url: .*memory://, sqlite://"):
         policy(extra="ledger: postgres://x\n")
+    with pytest.raises(ConfigError, match=r"^budgets.yaml:9:9: ledger.url: .*only \?max_records=N"):
+        policy(extra="ledger: memory://?max=3\n")
     file = tmp_path / "budgets.yaml"
     file.write_text(
         TIERS.format(mode="honor") + "budgets:\n  - {limit_usd: 1, action: downgrade, downgrade_to: tiny}\n"

@@ -6,15 +6,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from frugal.budgets.ledger import Check, Hold, Ledger, LedgerRecord, from_nano, open_ledger, to_nano
-from frugal.budgets.memory import MemoryLedger
+from frugal.budgets.memory import DEFAULT_MAX_RECORDS, MemoryLedger
 from frugal.budgets.spool import Spool
-from frugal.exceptions import ConfigError
+from frugal.exceptions import ConfigError, FrugalWarning
 
 from .redis_server import RedisServer
 
@@ -179,6 +180,38 @@ def test_sqlite_url_conventions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert (tmp_path / "absolute.db").exists()
     relative.close()
     absolute.close()
+
+
+def test_memory_keeps_the_newest_records_and_says_so_once() -> None:
+    """Past max_records the oldest records go (a tenth of the limit at a time), with one warning; the
+    counters, what budgets check, keep every settlement."""
+    store = open_ledger("memory://?max_records=10")
+    assert isinstance(store, MemoryLedger)
+    assert store.url == "memory://?max_records=10"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for number in range(25):
+            store.settle(Hold((("t|0", 60),), 0), 1, record(number, time=float(number)))
+    [warning] = [w for w in caught if issubclass(w.category, FrugalWarning)]
+    assert "keeps the newest 10 records" in str(warning.message)
+    # 11 records trim to 9 (a tenth of the limit more than the excess): 16 dropped by the 25th.
+    assert [r.id for r in store.records()] == [f"r{n}" for n in range(16, 25)]
+    assert store.dropped == 16
+    assert store.counters() == {"t|0": 25}
+    store.settle(Hold((("t|0", 60),), 0), 1, record(24, time=24.0))  # a replay of a kept record
+    assert store.counters() == {"t|0": 25}, "still counted once"
+
+
+def test_memory_ledger_urls() -> None:
+    """memory:// keeps 100,000 records; ?max_records=0 keeps all; anything else is a ConfigError."""
+    assert open_ledger("memory://").url == "memory://"
+    everything = open_ledger("memory://?max_records=0")
+    for number in range(DEFAULT_MAX_RECORDS // 100):
+        everything.settle(Hold((), 0), 0, record(number))
+    assert everything.url == "memory://?max_records=0"
+    for bad in ("memory://x", "memory://?max_records=-1", "memory://?keep=5"):
+        with pytest.raises(ConfigError, match=r"only \?max_records=N"):
+            open_ledger(bad)
 
 
 def test_open_ledger_rejects_unknown_urls() -> None:

@@ -231,6 +231,13 @@ class LedgerSpec(_Frozen):
             )
         if scheme == "sqlite" and not value[len("sqlite://") :].strip("/"):
             raise ValueError("a sqlite ledger url names a file: sqlite:///path/to/ledger.db")
+        if scheme == "memory" and value != "memory://":
+            from .budgets.ledger import max_records_of
+
+            try:
+                max_records_of(value, 0)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
 

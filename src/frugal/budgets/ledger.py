@@ -215,6 +215,23 @@ class Ledger(Protocol):
         ...
 
 
+def max_records_of(url: str, default: int) -> int:
+    """``memory://?max_records=N``: how many records the in-memory ledger keeps (0: all).
+
+    Raises:
+        ConfigError: anything else after ``memory://``.
+    """
+    rest = url.split("://", 1)[1]
+    if not rest:
+        return default
+    name, _, value = rest.removeprefix("?").partition("=")
+    if rest.startswith("?") and name == "max_records" and value.isdigit():
+        return int(value)
+    raise ConfigError(
+        f"ledger url {url!r}: the in-memory ledger takes only ?max_records=N (N records kept, 0: all)"
+    )
+
+
 def open_ledger(url: str) -> Ledger:
     """The ledger a URL names: ``memory://``, ``sqlite:///path``, ``redis://host:port/db``.
 
@@ -223,9 +240,9 @@ def open_ledger(url: str) -> Ledger:
     """
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme == "memory":
-        from .memory import MemoryLedger
+        from .memory import DEFAULT_MAX_RECORDS, MemoryLedger
 
-        return MemoryLedger()
+        return MemoryLedger(max_records_of(url, DEFAULT_MAX_RECORDS))
     if scheme == "sqlite":
         from .sqlite import SQLiteLedger
 

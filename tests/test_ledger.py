@@ -202,6 +202,22 @@ def test_memory_keeps_the_newest_records_and_says_so_once() -> None:
     assert store.counters() == {"t|0": 25}, "still counted once"
 
 
+def test_memory_counters_of_ended_windows_are_dropped() -> None:
+    """Like Redis's TTLs and SQLite's expiry, the memory store forgets counters whose window has ended
+    (looked for when the number of counters has doubled); live ones stay, whatever their number."""
+    store = MemoryLedger()
+    for number in range(3000):  # yesterday's buckets: their time to live is over
+        store.reserve([Check((f"old|{number}",), f"old|{number}", 10**12, True, -1)], 5)
+    for number in range(2000):
+        store.reserve([Check((f"live|{number}",), f"live|{number}", 10**12, True, 3600)], 7)
+    counters = store.counters()
+    assert all(key.startswith("live|") for key in counters), "the ended windows were swept"
+    assert len(counters) == 2000
+    assert set(counters.values()) == {7}
+    store.settle(Hold((("live|0", 3600),), 7), 3, record(1))
+    assert store.counters("live|0") == {"live|0": 3}
+
+
 def test_memory_ledger_urls() -> None:
     """memory:// keeps 100,000 records; ?max_records=0 keeps all; anything else is a ConfigError."""
     assert open_ledger("memory://").url == "memory://"

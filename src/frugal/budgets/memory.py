@@ -1,5 +1,6 @@
-"""The in-memory ledger: one process, no I/O; counters live as long as the client, and so do the newest
-records (100,000 unless ``memory://?max_records=N`` says otherwise; ``0``: all of them)."""
+"""The in-memory ledger: one process, no I/O. Counters live as long as their window (as in Redis and
+SQLite); the newest records are kept (100,000 unless ``memory://?max_records=N`` says otherwise; ``0``:
+all of them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import bisect
 import logging
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from functools import partial
@@ -16,6 +18,7 @@ from .ledger import Admission, Check, Hold, LedgerRecord, PendingRecord
 
 __all__ = ["DEFAULT_MAX_RECORDS", "MemoryLedger"]
 
+_SWEEP_AT = 4096  # counters before the first look for ended windows
 #: Records the in-memory ledger keeps unless told otherwise: ~90 MB while none has been read (~900 bytes a
 #: call kept for its record), ~50 MB once read (~500 bytes a record).
 DEFAULT_MAX_RECORDS = 100_000
@@ -55,6 +58,8 @@ class MemoryLedger:
         self._records: list[LedgerRecord | PendingRecord] = []
         self._times: list[float] = []
         self._ids: set[str] = set()
+        self._expires: dict[str, float] = {}  # counter key -> when its window has ended (time.time())
+        self._sweep_at = _SWEEP_AT
         self._max = max_records or sys.maxsize
         self.dropped = 0
         """Records dropped so far to stay within ``max_records``."""
@@ -66,7 +71,10 @@ class MemoryLedger:
             check = checks[0]
             with self._lock:
                 counters = self._counters
-                total = counters.get(check.current, 0)
+                total = counters.get(check.current)
+                if total is None:  # a new window bucket: once per budget, scope value and window
+                    total = 0
+                    self._expiring(check.current, check.ttl)
                 if check.refuse and total + amount > check.limit:
                     return _admission((0, (total,)))
                 counters[check.current] = total + amount
@@ -86,8 +94,21 @@ class MemoryLedger:
                     return Admission(index, totals)
             counters = self._counters
             for check in checks:
+                if check.current not in counters:
+                    self._expiring(check.current, check.ttl)
                 counters[check.current] = get(check.current, 0) + amount
             return Admission(None, totals)
+
+    def _expiring(self, key: str, ttl: int) -> None:
+        """A new counter lives ``ttl`` seconds (as in Redis and SQLite): counters of windows that have
+        ended are dropped once the number of counters has doubled since the last look."""
+        self._expires[key] = time.time() + ttl
+        if len(self._expires) >= self._sweep_at:
+            now = time.time()
+            for dead in [k for k, until in self._expires.items() if until < now]:
+                del self._expires[dead]
+                self._counters.pop(dead, None)
+            self._sweep_at = max(_SWEEP_AT, 2 * len(self._expires))
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         with self._lock:
@@ -110,8 +131,12 @@ class MemoryLedger:
         delta = actual - hold.amount
         if delta:
             counters = self._counters
-            for key, _ttl in hold.counters:
-                counters[key] = counters.get(key, 0) + delta
+            for key, ttl in hold.counters:
+                value = counters.get(key)
+                if value is None:  # reserved while the store was down, or swept meanwhile
+                    self._expiring(key, ttl)
+                    value = 0
+                counters[key] = value + delta
         # Records arrive nearly in time order; keep them sorted for range queries.
         times = self._times
         when = entry.time

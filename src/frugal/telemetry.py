@@ -13,10 +13,12 @@ when the caller abandons the stream (its iterator is closed or garbage collected
 a call: every failure inside it is caught, logged once, and ignored. Prompt and answer text never reach a
 span. The names are constants in :mod:`frugal.semconv`, documented in ``docs/telemetry.md``.
 
-The money (usage, cost, baseline, savings) is the call's :class:`~frugal._accounting.CallAccount`,
-computed once and read by the spans, the metrics and the ledger alike. With nothing exported and no
-ledger, one shared null telemetry does nothing; with a ledger but nothing exported, an *accounting-only*
-call telemetry reads the answers' usage and skips every span attribute.
+The money (usage, cost, baseline, savings) is the call's account: :class:`CallTelemetry` *is* a
+:class:`~frugal._accounting.CallAccount`, computed once and read by the spans, the metrics and the
+ledger alike. With nothing exported and no ledger, one shared null telemetry does nothing; with a ledger,
+the ledger's ticket (a :class:`CallTelemetry` too) is the call's telemetry: *accounting-only* when
+nothing is exported (the answers' usage is read, no span attribute is built), given the call span by
+:meth:`Telemetry.start_call` when something is.
 """
 
 from __future__ import annotations

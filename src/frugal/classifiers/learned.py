@@ -42,15 +42,17 @@ from typing import Any, ClassVar
 from .._request import RoutingRequest
 from ..exceptions import ConfigError
 from .base import Classification
-from .heuristic import _REASONS as _HEURISTIC_REASONS
 from .heuristic import (
+    _NO_STRONG_SIGNAL,
     HeuristicClassifier,
     HeuristicOptions,
+    _classification,
     _CueValues,
     _few_shot_question,
     _scan,
     _strength,
 )
+from .heuristic import _REASONS as _HEURISTIC_REASONS
 from .learned_options import LearnedOptions, validate_weights
 
 __all__ = [
@@ -437,11 +439,14 @@ class LearnedClassifier:
     def classify(self, request: RoutingRequest) -> Classification:
         """Score ``request`` in [0, 1]; the reasons name the (at most three) families that moved it most."""
         logit, parts = self.logit(request)
-        score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        # max(-50, min(50, logit)) as conditionals; the score, a logistic of a clamped logit, is always in
+        # [0, 1], so the Classification is built without its range check (as the heuristic's is).
+        logit = logit if logit < 50.0 else 50.0
+        score = 1.0 / (1.0 + math.exp(-(logit if logit > -50.0 else -50.0)))
         strong = sorted([(abs(v), k, v) for k, v in parts.items() if v >= _REASON_MIN or v <= -_REASON_MIN])
         strong.reverse()
-        reasons = tuple(_reason(key, value, request) for _, key, value in strong[:3]) or ("no strong signal",)
-        return Classification(score, reasons, self.name)
+        reasons = tuple([_reason(key, value, request) for _, key, value in strong[:3]]) or _NO_STRONG_SIGNAL
+        return _classification(score, reasons, self.name)
 
 
 def _reason(key: str, value: float, request: RoutingRequest) -> str:

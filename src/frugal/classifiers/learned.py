@@ -169,12 +169,12 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     however often it occurs.
     """
     dense, words, _ = _features(request, scan_chars)
-    return dense, words
+    return {k: v for k, v in dense.items() if v}, words
 
 
 def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float], list[bytes], _CueValues]:
-    """:func:`features`, and the heuristic's cue values they were read from (the shape signals reuse
-    them instead of scanning the prompt a second time)."""
+    """:func:`features` with the zero ones too (inference skips them while weighing), and the heuristic's
+    cue values they were read from (the shape signals reuse them instead of scanning the prompt again)."""
     cues = _scan(request.prompt, request.system, scan_chars)
     text = _question(request.prompt)
     chars = len(text)
@@ -242,7 +242,7 @@ def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float
         "what": float(b"what" in found),
         "function_words": sum(map(_FUNCTION.__contains__, head)) / len(head) if head else 0.0,
     }
-    return {k: v for k, v in dense.items() if v}, words, cues
+    return dense, words, cues
 
 
 # -- the model file -----------------------------------------------------------------------------------
@@ -409,7 +409,7 @@ class LearnedClassifier:
         """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
         dense, words, cues = _features(request, self.model.scan_chars)
         weights = self._dense
-        parts = {key: weights[key] * value for key, value in dense.items() if key in weights}
+        parts = {key: weights[key] * value for key, value in dense.items() if value and key in weights}
         if self._vocabulary:  # one C-level pass finds the known words; each counts once
             parts["words"] = sum(map(self._words.__getitem__, self._vocabulary.intersection(words)))
         if self._shape is not None and (

@@ -387,7 +387,7 @@ def test_a_settled_call_keeps_nothing_of_its_telemetry_alive(
     from opentelemetry.sdk.trace import Span as SdkSpan
 
     from frugal.budgets.budget import Ticket
-    from frugal.telemetry import CallTelemetry
+    from frugal.telemetry import _UNUSED_LABELS, CallTelemetry
 
     options = {"tracer_provider": provider} if exported else {}
     c = client(stub, policy(extra="ledger: memory://\n"), **options)
@@ -405,6 +405,7 @@ def test_a_settled_call_keeps_nothing_of_its_telemetry_alive(
         gc.enable()
     assert len(tickets) == 6, "the memory store keeps each call until its record is read"
     assert (alive, cyclic, spans) == ([], [], [])
+    assert _UNUSED_LABELS == {}, "the labels accounting-only calls share were never written to"
     assert c.ledger is not None
     records = c.ledger.records()
     assert len(records) == 6

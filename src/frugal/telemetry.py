@@ -27,6 +27,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentelemetry import metrics, trace
@@ -282,13 +283,15 @@ class CallTelemetry(CallAccount):
         self._span = span
         self._operation = operation
         self._instruments = instruments
-        self.metric_attributes: dict[str, Any] = {}
-        self.last_model: Mapping[str, Any] = {}
+        # Written to only while exporting (describe, escalate): an accounting-only call shares one empty
+        # dict instead of allocating its own (and a call kept by the memory ledger keeps none).
+        self.metric_attributes: dict[str, Any] = {} if exporting else _UNUSED_LABELS
+        self.last_model: Mapping[str, Any] = _NO_LABELS
         self.capture = False
         self.latest = False
         self.exporting = exporting
         self.on_finish: Callable[[CallAccount], None] | None = None
-        self.attempt_tags: dict[str, Any] = {}
+        self.attempt_tags: Mapping[str, Any] = _NO_LABELS
         self.ended = False
 
     @property
@@ -302,6 +305,7 @@ class CallTelemetry(CallAccount):
         self._span = span
         self._instruments = instruments
         self.exporting = True
+        self.metric_attributes = {}
 
     def release(self) -> None:
         """Let go of the span state of an ended call (a call kept for its record keeps only its numbers)."""
@@ -309,7 +313,7 @@ class CallTelemetry(CallAccount):
         self._span = trace.INVALID_SPAN
         self._instruments = None
         self.exporting = False
-        self.metric_attributes, self.last_model, self.attempt_tags = {}, {}, {}
+        self.metric_attributes, self.last_model, self.attempt_tags = _UNUSED_LABELS, _NO_LABELS, _NO_LABELS
 
     @property
     def recording(self) -> bool:
@@ -662,5 +666,8 @@ class _NullCall(CallTelemetry):
         return None
 
 
+_NO_LABELS: Mapping[str, Any] = MappingProxyType({})
+# The metric labels of a call that exports nothing: never written to (every write is behind `exporting`).
+_UNUSED_LABELS: dict[str, Any] = {}
 _NULL_CALL = _NullCall()
 _NULL_ATTEMPT = AttemptTelemetry(_NULL_CALL, None, "", None)

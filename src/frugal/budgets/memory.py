@@ -19,7 +19,7 @@ from .ledger import Admission, Check, Hold, LedgerRecord, PendingRecord
 __all__ = ["DEFAULT_MAX_RECORDS", "MemoryLedger"]
 
 _SWEEP_AT = 4096  # counters before the first look for ended windows
-#: Records the in-memory ledger keeps unless told otherwise: ~90 MB while none has been read (~900 bytes a
+#: Records the in-memory ledger keeps unless told otherwise: ~70 MB while none has been read (~700 bytes a
 #: call kept for its record), ~50 MB once read (~500 bytes a record).
 DEFAULT_MAX_RECORDS = 100_000
 

@@ -286,9 +286,9 @@ class _BaseClient:
                 candidates = list(decision.chain)
                 cascade = None
             telemetry = self._telemetry.start_call(
-                op.name, decision, params, accounting=True, metadata=metadata, account=ticket
+                op.name, decision, params, metadata=metadata, account=ticket
             )
-            ticket.attach(telemetry)
+            ticket.emit_events()
         if telemetry.observing:
             if decision is None:  # an unrouted call is its own baseline: no savings, but a figure
                 telemetry.set_baseline(candidates[0].info)
@@ -346,7 +346,7 @@ class _BaseClient:
     @staticmethod
     def _escalate(cascade: CascadeRun, telemetry: CallTelemetry, reason: str) -> list[Candidate] | None:
         """The next step's candidates (recorded on the spans and the account), or None at the top."""
-        failed = telemetry.account.model or cascade.current.model
+        failed = telemetry.model or cascade.current.model
         step = cascade.advance()
         if step is None:
             return None

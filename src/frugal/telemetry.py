@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -195,7 +195,6 @@ class Telemetry:
         decision: Decision | None,
         params: Mapping[str, Any],
         *,
-        accounting: bool = False,
         metadata: Mapping[str, str] | None = None,
         account: CallTelemetry | None = None,
     ) -> CallTelemetry:
@@ -205,11 +204,11 @@ class Telemetry:
             operation: the client operation (``chat``, ``messages``, ...).
             decision: the routing decision, when one was made.
             params: the caller's arguments.
-            accounting: the call's usage and cost are needed even when nothing is exported (a ledger).
             metadata: the call's routing context, when the caller already gathered it.
-            account: a call telemetry the caller made, not exporting yet (the ledger's ticket): it is
-                returned, given the call span when something is exported, so the call keeps one object
-                for its account, its telemetry and its admission.
+            account: a call telemetry the caller made, not exporting yet (the ledger's ticket, which
+                needs the call's usage and cost even when nothing is exported): it is returned, given the
+                call span when something is exported, so the call keeps one object for its account, its
+                telemetry and its admission.
         """
         try:
             span = self._tracer.start_span(f"frugal {operation}", kind=SpanKind.INTERNAL)
@@ -219,11 +218,7 @@ class Telemetry:
         instruments = self._metering()
         if not span.is_recording() and instruments is None:
             span.end()  # nothing is exported (no SDK configured, or sampled out): no span state
-            if account is not None:
-                return account  # already an accounting-only call telemetry (the ledger's ticket)
-            if not accounting:
-                return _NULL_CALL
-            return CallTelemetry(self._tracer, trace.INVALID_SPAN, operation, None, exporting=False)
+            return account if account is not None else _NULL_CALL
         if account is not None:
             call = account
             call.export_to(self._tracer, span, instruments)
@@ -246,7 +241,7 @@ class CallTelemetry(CallAccount):
     ledger records too), so that a call keeps one object for both. Ends exactly once.
 
     Attributes:
-        on_finish: called with the account once the call has ended (the ledger's settle); never raises.
+        operation: the client operation (``chat``, ``messages``, ...).
         exporting: spans or metrics are exported (False: accounting only, for a ledger).
     """
 
@@ -256,7 +251,6 @@ class CallTelemetry(CallAccount):
 
     __slots__ = (
         "_instruments",
-        "_operation",
         "_span",
         "_tracer",
         "attempt_tags",
@@ -266,7 +260,7 @@ class CallTelemetry(CallAccount):
         "last_model",
         "latest",
         "metric_attributes",
-        "on_finish",
+        "operation",
     )
 
     def __init__(
@@ -281,7 +275,7 @@ class CallTelemetry(CallAccount):
         CallAccount.__init__(self)
         self._tracer = tracer
         self._span = span
-        self._operation = operation
+        self.operation = operation
         self._instruments = instruments
         # Written to only while exporting (describe, escalate): an accounting-only call shares one empty
         # dict instead of allocating its own (and a call kept by the memory ledger keeps none).
@@ -290,14 +284,8 @@ class CallTelemetry(CallAccount):
         self.capture = False
         self.latest = False
         self.exporting = exporting
-        self.on_finish: Callable[[CallAccount], None] | None = None
         self.attempt_tags: Mapping[str, Any] = _NO_LABELS
         self.ended = False
-
-    @property
-    def account(self) -> CallAccount:
-        """The call's account: this object itself."""
-        return self
 
     def export_to(self, tracer: Any, span: Any, instruments: _Instruments | None) -> None:
         """Export this (so far accounting-only) call: its span, and the metric instruments if any."""
@@ -314,11 +302,6 @@ class CallTelemetry(CallAccount):
         self._instruments = None
         self.exporting = False
         self.metric_attributes, self.last_model, self.attempt_tags = _UNUSED_LABELS, _NO_LABELS, _NO_LABELS
-
-    @property
-    def recording(self) -> bool:
-        """Whether anything is exported, spans or metrics (accounting-only and null telemetry say no)."""
-        return self.exporting
 
     @property
     def trace_id(self) -> str | None:
@@ -420,12 +403,12 @@ class CallTelemetry(CallAccount):
         self.count_attempt(provider, model)
         if not self.exporting:
             return AttemptTelemetry(self, trace.INVALID_SPAN, kind, info)
-        attributes = _request_attributes(self._operation, provider, kind, model, params, server)
+        attributes = _request_attributes(self.operation, provider, kind, model, params, server)
         if self.attempt_tags:
             attributes.update(self.attempt_tags)
         if self.capture:
             try:
-                attributes.update(_content_attributes(self._operation, params))
+                attributes.update(_content_attributes(self.operation, params))
             except Exception as exc:
                 _guarded("content", exc)
         try:
@@ -441,27 +424,25 @@ class CallTelemetry(CallAccount):
         return AttemptTelemetry(self, span, kind, info, attributes)
 
     def finish(self, error: BaseException | None = None, *, abandoned: bool = False) -> None:
-        """End the call (once): close the account, put totals, baseline and savings on the span, settle."""
+        """End the call (once): close the account, put totals, baseline and savings on the span."""
         if self.ended:
             return
         self.ended = True
         self.close(error, abandoned=abandoned)
         if self.exporting:
-            self._export(self, error)
-        if self.on_finish is not None:
-            self.on_finish(self)
+            self._export(error)
 
-    def _export(self, account: CallAccount, error: BaseException | None) -> None:
+    def _export(self, error: BaseException | None) -> None:
         span = self._span
         try:
-            attributes: dict[str, Any] = {FRUGAL_ATTEMPTS: account.attempts}
-            cost = account.cost
+            attributes: dict[str, Any] = {FRUGAL_ATTEMPTS: self.attempts}
+            cost = self.cost
             if cost is not None:
                 attributes[FRUGAL_COST_USD] = cost
-            if account.baseline_cost is not None:
-                attributes[FRUGAL_COST_BASELINE_USD] = account.baseline_cost
-            if account.savings is not None:
-                attributes[FRUGAL_SAVINGS_USD] = account.savings
+            if self.baseline_cost is not None:
+                attributes[FRUGAL_COST_BASELINE_USD] = self.baseline_cost
+            if self.savings is not None:
+                attributes[FRUGAL_SAVINGS_USD] = self.savings
             if error is not None:
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 attributes[ERROR_TYPE] = type(error).__name__
@@ -470,8 +451,8 @@ class CallTelemetry(CallAccount):
             if instruments is not None and cost is not None:
                 labels = {**self.metric_attributes, **self.last_model}
                 instruments.cost.add(cost, labels)
-                if account.savings is not None:
-                    instruments.savings.add(account.savings, labels)
+                if self.savings is not None:
+                    instruments.savings.add(self.savings, labels)
         except Exception as exc:
             _guarded("finish", exc)
         span.end()

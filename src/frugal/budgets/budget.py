@@ -47,7 +47,6 @@ from .ledger import (
     PendingRecord,
     from_nano,
 )
-from .memory import MemoryLedger
 from .rules import Budget, compile_budgets
 from .spool import Spool
 from .writer import Settlement, Writer
@@ -148,9 +147,9 @@ def _background(setting: str, store: Ledger) -> bool:
 
 
 class Ticket(CallTelemetry):
-    """One call's admission and account in one object: its reservation, what to record, the events to
-    put on its span, its usage, cost and outcome (a :class:`~frugal._accounting.CallAccount`), and, when
-    nothing is exported, the call's accounting-only telemetry itself."""
+    """One call's admission, account and telemetry in one object: its reservation, what to record, the
+    events to put on its span, its usage, cost and outcome (a :class:`~frugal._accounting.CallAccount`);
+    accounting-only until ``Telemetry.start_call`` gives it the call span. It settles when it finishes."""
 
     __slots__ = (
         "_spend",
@@ -160,11 +159,9 @@ class Ticket(CallTelemetry):
         "estimate",
         "events",
         "hold",
-        "operation",
         "requested",
         "span_trace_id",
         "target",
-        "telemetry",
         "time",
         "user",
     )
@@ -180,7 +177,6 @@ class Ticket(CallTelemetry):
     ) -> None:
         CallTelemetry.__init__(self, None, _INVALID_SPAN, operation, None, exporting=False)
         self._spend = spend
-        self.operation = operation
         self.requested = requested
         self.context = context
         self.user = user
@@ -191,44 +187,40 @@ class Ticket(CallTelemetry):
         self.hold = _NO_HOLD
         self.downgraded: str | None = None
         self.events: list[tuple[str, dict[str, Any]]] = _NO_EVENTS
-        self.telemetry: CallTelemetry | None = None
         self.span_trace_id: str | None = None
 
     def queue_event(self, name: str, attributes: dict[str, Any]) -> None:
-        """An event for the call span (put on it by :meth:`attach`)."""
+        """An event for the call span (put on it by :meth:`emit_events`)."""
         if self.events is _NO_EVENTS:
             self.events = []
         self.events.append((name, attributes))
 
-    def attach(self, telemetry: CallTelemetry) -> None:
-        """Settle when the call ends; put the admission's events on the call span (when exported).
+    def emit_events(self) -> None:
+        """Put the admission's events on the call span, now that it has one (a no-op when not exported)."""
+        for name, attributes in self.events:
+            self.event(name, attributes)
 
-        ``telemetry`` is the ticket itself (see ``Telemetry.start_call``), unless it came from elsewhere.
-        """
-        self.telemetry = telemetry
-        if self.events:
-            for name, attributes in self.events:
-                telemetry.event(name, attributes)
-        telemetry.on_finish = self.settle
+    def finish(self, error: BaseException | None = None, *, abandoned: bool = False) -> None:
+        """End the call (once), then settle it."""
+        if self.ended:
+            return
+        CallTelemetry.finish(self, error, abandoned=abandoned)
+        self.settle()
 
-    def settle(self, account: CallAccount) -> None:
+    def settle(self) -> None:
         """Record the call and replace its reservation by its actual cost (never raises)."""
-        telemetry = self.telemetry
-        if telemetry is not None:  # keep the trace id, and let go of the telemetry (it refers back here)
-            self.span_trace_id = telemetry.trace_id if telemetry.exporting else None
-            telemetry.on_finish = None
-            self.telemetry = None
-            if telemetry is self and self.exporting:
-                self.release()  # kept by the memory store until read: the numbers only, not the span
+        if self.exporting:
+            self.span_trace_id = self.trace_id
+            self.release()  # kept by the memory store until read: the numbers only, not the span
         spend = self._spend
-        cost = account.cost
+        cost = self.cost
         actual = round(cost * NANO) if cost is not None else 0  # to_nano(cost), without the call
         pending = spend.settle_pending
-        if pending is not None and account is self:  # the memory store builds the record when it is read
+        if pending is not None:  # the memory store builds the record when it is read
             pending(self.hold, actual, self)
             return
         try:
-            record = spend.record(self, account)
+            record = spend.record(self, self)
         except Exception:  # a bug here must not reach the caller, who already has the answer
             ledger_log.exception("frugal ledger: could not build the record of a call")
             return
@@ -287,11 +279,6 @@ class Spend:
         self._writer = Writer(self.write_many) if background else None
         #: Settling does I/O on the caller's thread (the async client then settles in a worker thread).
         self.settles_inline = ledger.blocking and self._writer is None
-        #: The store's ``reserve`` when it cannot be unreachable (in this process: no retry or spool
-        #: bookkeeping around it), else None.
-        self._in_process: Callable[[Sequence[Check], int], Admission] | None = (
-            ledger.reserve if type(ledger) is MemoryLedger else None
-        )
         #: The store's ``settle_pending`` (the memory store's: it builds a call's record when the record
         #: is read, not on the call path), or None.
         self.settle_pending: Callable[[Hold, int, PendingRecord], None] | None = (
@@ -355,14 +342,12 @@ class Spend:
         amount = (
             math.ceil(estimate * NANO) if estimate is not None else self._amount(ticket, matched, now, user)
         )
-        admission = (
-            self._in_process(checks, amount) if self._in_process else self._reserve(checks, amount, ticket)
-        )
+        admission = self._reserve(checks, amount, ticket)
         if admission is None:  # the store is down and the policy fails open
             ticket.hold = Hold(counters, 0)
             return ticket
         if admission.refused is not None:
-            self._refused(ticket, matched, admission, decision, (op, params, redecide), now, user)
+            self._refused(ticket, matched, admission, decision, op, params, redecide, now, user)
             return ticket
         ticket.hold = _hold((counters, amount))
         for (budget, _value), before in zip(matched, admission.totals, strict=True):
@@ -377,7 +362,9 @@ class Spend:
         matched: Sequence[tuple[Budget, str]],
         admission: Admission,
         decision: Decision | None,
-        call: tuple[Operation, Mapping[str, Any], Callable[..., Decision | None]],
+        op: Operation,
+        params: Mapping[str, Any],
+        redecide: Callable[[Operation, Any, int | None, Candidate | None], Decision | None],
         now: float,
         user: str | None,
     ) -> None:
@@ -387,7 +374,6 @@ class Spend:
             BudgetExceeded: a ``block`` budget refused.
             LedgerUnavailable: the store went down and the policy says ``fail_closed``.
         """
-        op, params, redecide = call
         counting: set[str] = set()  # downgrade budgets already applied: they count, no longer refuse
         caps: tuple[int | None, Candidate | None] = (None, None)
         while admission.refused is not None:
@@ -401,9 +387,8 @@ class Spend:
             caps = (max_tier, pin or budget.pin)
             capped = redecide(op, params, *caps)
             if capped is not None:
-                if (
-                    decision is not None
-                ):  # savings are measured against what the call would have cost uncapped
+                # Savings are measured against what the call would have cost uncapped.
+                if decision is not None:
                     capped = replace(
                         capped,
                         baseline_model=decision.baseline_model,
@@ -808,8 +793,7 @@ def _plain_input_tokens(params: Mapping[str, Any]) -> int | None:
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
             return None
-        # text_size(content), inlined: a call per message is a measurable part of an unrouted call's ledger
-        size += len(content) if content.isascii() else len(content.encode("utf-8", "surrogatepass"))
+        size += text_size(content)
     return tokens_of_size(size)
 
 

@@ -25,8 +25,12 @@ BUDGETS = "budgets:\n  - {name: team-day, scope: team, limit_usd: 0.0009, window
 
 
 @pytest.fixture
-def filled(stub: VendorStub, tmp_path: Path) -> tuple[str, Path]:
-    """A SQLite ledger with routed calls of two teams (one of them blocked once) and its policy file."""
+def filled(stub: VendorStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """A SQLite ledger with routed calls of two teams (one of them blocked once) and its policy file.
+
+    The calls run on a fixed clock and the report is made an hour later by the same clock, so the tests
+    do not depend on the day they run (a run across midnight once failed them)."""
+    monkeypatch.setattr("frugal._cli_report._now", lambda: NOW + 3600)
     url = f"sqlite:///{tmp_path}/ledger.db"
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(TIERS.format(mode="ceiling") + BUDGETS + f"ledger: {url}\n")

@@ -14,6 +14,9 @@ from typing import Any
 
 __all__ = ["add_parser"]
 
+#: The moment a report is made (one reading for its period and its budget status; tests replace it).
+_now = time.time
+
 
 def add_parser(commands: Any) -> None:
     """Add ``report`` to the ``frugal`` subcommands."""
@@ -50,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        period = parse_period(args.period, args.since, args.until)
+        now = _now()
+        period = parse_period(args.period, args.since, args.until, now)
         ledger = open_ledger(url)
         budgets = compile_budgets(router.policy, None, router)
     except (ConfigError, ValueError) as exc:
@@ -58,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         records = ledger.records(period.since, period.until)
-        statuses = budget_status(budgets, ledger, time.time())
+        statuses = budget_status(budgets, ledger, now)
     finally:
         ledger.close()
     report = build_report(records, period, statuses=statuses, top=args.top, ledger=url)

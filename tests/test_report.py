@@ -121,6 +121,29 @@ def test_tables_and_html(
     assert "Premium model asked for a simple prompt" in html
 
 
+def test_a_budget_in_a_new_window_is_shown_at_nothing_spent(
+    filled: tuple[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day after the calls the team budget has no spend in its window: one row for every team, $0."""
+    url, policy_file = filled
+    monkeypatch.setattr("frugal._cli_report._now", lambda: NOW + 86_400)
+    code, out, _ = run(capsys, "--ledger", url, "--policy", str(policy_file), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["totals"]["calls"] == 5, "yesterday's calls are in the last 30 days"
+    assert report["budgets"] == [
+        {
+            "budget": "team-day",
+            "scope": "team",
+            "value": "*",
+            "action": "block",
+            "limit_usd": 0.0009,
+            "spent_usd": 0.0,
+            "reset_at": "2026-12-03T00:00:00+00:00",
+        }
+    ]
+
+
 def test_html_escapes_what_callers_put_in_metadata(stub: VendorStub, tmp_path: Path, capsys: Any) -> None:
     """Team names reach the page escaped."""
     url = f"sqlite:///{tmp_path}/l.db"

@@ -135,7 +135,8 @@ class BudgetStatus:
 
 
 def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list[BudgetStatus]:
-    """Spend in the current window of every budget and scope value the ledger has counters for."""
+    """Spend in the current window of every budget and scope value the ledger has counters for; a budget
+    nobody has spent against in its current window has one row, for every value (``*``), at $0."""
     found = []
     for budget in budgets:
         window = budget.window
@@ -146,8 +147,8 @@ def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list
             value, _, window_key = rest.rpartition("|")
             if window_key in current:
                 spent[value] = spent.get(value, 0) + nano
-        if budget.scope == "global":
-            spent.setdefault("*", 0)
+        if not spent:  # a new window (or no calls yet): the budget is shown, at nothing spent
+            spent["*"] = 0
         reset = datetime.fromtimestamp(window.reset_at(now), timezone.utc)
         for value, nano in sorted(spent.items()):
             shown = value.replace("%7C", "|").replace("%25", "%")

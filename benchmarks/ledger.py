@@ -7,8 +7,10 @@ HTTP transport, so the difference to the "no ledger" variant is the ledger's who
 the per-call account (usage read from the answer, cost, baseline), the budget match, the atomic
 reservation, the settlement with its record. Each ledger variant has one global budget far from its
 limit (so every call reserves and settles). Variants are interleaved round by round (``paired``); the
-figure is the median of per-round differences. Redis is a ``redis-server`` started here on 127.0.0.1 at
-a free port (skipped when it is not installed); SQLite is a file in a temporary directory.
+figure is the median of per-round differences. A second no-ledger client runs beside them as an A/A
+control: its difference to the first is the noise floor of the whole-call figures in that run. Redis
+is a ``redis-server`` started here on 127.0.0.1 at a free port (skipped when it is not installed);
+SQLite is a file in a temporary directory.
 
 Also measured: the store's own two operations alone (one ``reserve`` and one ``settle`` with its record,
 called directly), and the same ledger steps without any vendor call: ``_begin``, the attempt handed an
@@ -47,6 +49,7 @@ _USAGE = {
     "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
     "completion_tokens_details": {"reasoning_tokens": 2, "audio_tokens": 0},
 }
+_AGAIN = "no ledger, again"
 NO_BUDGETS = Policy(name="honor", tiers=[Tier(name="all", models=[GPT])], requested_model="honor")
 BUDGETED = NO_BUDGETS.model_copy(update={"budgets": [BudgetSpec(limit_usd=1e9, window="day")]})
 
@@ -89,6 +92,7 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
         redis = _redis(directory)
         clients: dict[str, frugal.Client] = {
             "no ledger": _client(NO_BUDGETS, None),
+            _AGAIN: _client(NO_BUDGETS, None),  # A/A control: the noise floor of the whole-call figures
             "memory": _client(BUDGETED, "memory://"),
             "sqlite": _client(BUDGETED, f"sqlite:///{directory}/ledger.db"),
         }
@@ -131,9 +135,10 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
 
         try:
             samples = paired({name: variant(c) for name, c in clients.items()}, calls, rounds)
-            step_samples = paired({name: steps(c) for name, c in clients.items()}, calls, rounds)
+            ledgered = {name: c for name, c in clients.items() if name != _AGAIN}
+            step_samples = paired({name: steps(c) for name, c in ledgered.items()}, calls, rounds)
             store_samples = paired(
-                {name: store(name, c) for name, c in clients.items() if name != "no ledger"}, calls, rounds
+                {name: store(name, c) for name, c in ledgered.items() if name != "no ledger"}, calls, rounds
             )
             for c in clients.values():
                 c.flush_ledger()  # background settlements: in the ledger before it is counted
@@ -146,10 +151,11 @@ def measure(calls: int, rounds: int) -> dict[str, Any]:
     return {
         "per_call_us": {name: statistics.median(values) for name, values in samples.items()},
         "overhead_us": {name: median_difference(samples, name, "no ledger") for name in records},
+        "again_us": median_difference(samples, _AGAIN, "no ledger"),
         "steps_overhead_us": {
             name: median_difference(step_samples, name, "no ledger")
             for name in clients
-            if name != "no ledger"
+            if name not in ("no ledger", _AGAIN)
         },
         "store_us": {name: statistics.median(values) for name, values in store_samples.items()},
         "null_steps_us": statistics.median(step_samples["no ledger"]),
@@ -172,7 +178,10 @@ def main() -> None:
             f"call; paired median); without the vendor call {steps:+.1f} µs (x{(null + steps) / null:.1f} "
             f"the no-ledger steps); the store's reserve + settle alone {result['store_us'][name]:.1f} µs"
         )
-    print("(the no-ledger steps are the load gauge: a busy machine shows there first)")
+    print(
+        f"A/A: a second no-ledger client {result['again_us']:+.1f} µs per call (the noise floor of the "
+        "whole-call figures); the no-ledger steps are the load gauge: a busy machine shows there first"
+    )
     if "redis" not in result["overhead_us"]:
         print("  redis: skipped (redis-server not installed)")
 

@@ -19,6 +19,9 @@ budgets:
   - {name: fleet, limit_usd: 1.0, window: day, action: block}
 """
 PROMPT = [{"role": "user", "content": "Summarise the quarterly report please. " * 100}]
+#: Every process calls at the same fixed moment (noon UTC), so all of them share one day window even
+#: when the test runs across midnight (``committed`` below sums the counters of every window).
+NOON = 1_796_126_400.0  # 2026-12-01T12:00:00Z
 
 
 def run(ledger_url: str, openai_url: str, anthropic_url: str, calls: int) -> dict[str, Any]:
@@ -37,6 +40,7 @@ def run(ledger_url: str, openai_url: str, anthropic_url: str, calls: int) -> dic
         max_retries=0,
         ledger=ledger_url,
         tracer_provider=provider,
+        clock=lambda: NOON,
     )
     observer = open_ledger(ledger_url)
     blocked = 0

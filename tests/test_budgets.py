@@ -341,7 +341,7 @@ def test_failed_call_settles_its_reservation(stub: VendorStub) -> None:
 
     stub.reply("gpt-4.1", Reply(usage=USAGE))
     stub.queue("gpt-4.1", Fault.status(400))
-    c = client(stub, policy(DAY))
+    c = client(stub, policy(DAY), clock=Clock(MONDAY_NOON))  # one day window, whenever the test runs
     with c.with_context(team="search"):
         with pytest.raises(Exception, match="400"):
             call(c)
@@ -508,7 +508,8 @@ def test_stream_without_sdk_still_records_its_usage(stub: VendorStub) -> None:
 async def test_async_client_blocks_and_records_like_the_sync_one(stub: VendorStub, tmp_path: Any) -> None:
     """The async client (SQLite ledger, awaited in a worker thread) reserves, blocks and records the same."""
     stub.reply("gpt-4.1", Reply(usage=USAGE))
-    async with client(stub, policy(DAY), frugal.AsyncClient, ledger=f"sqlite:///{tmp_path}/l.db") as c:
+    ledger = f"sqlite:///{tmp_path}/l.db"
+    async with client(stub, policy(DAY), frugal.AsyncClient, ledger=ledger, clock=Clock(MONDAY_NOON)) as c:
         with c.with_context(team="search"):
             await c.chat.completions.create(model="gpt-4.1", messages=PROMPT)
             stream = await c.chat.completions.create(model="gpt-4.1", messages=PROMPT, stream=True)

@@ -63,8 +63,8 @@ def main() -> None:
             pass
     samples = paired(variants, calls=2_000, rounds=args.rounds)
     for name in variants:
-        kind, size = name.split()
-        print(f"{kind:<10} {int(size):>6,}-char prompt: {statistics.median(samples[name]):6.1f} µs")
+        kind, chars = name.split()
+        print(f"{kind:<10} {int(chars):>6,}-char prompt: {statistics.median(samples[name]):6.1f} µs")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Ledger overhead per call: reserve + settle + record, in memory, SQLite and Redis on loopback, vs none.
 
-Run: ``python -m benchmarks.ledger [--calls 200] [--rounds 15]``
+Run: ``python -m benchmarks.ledger [--calls 200] [--rounds 15] [--vendor-wait MS]``
 
 Every variant is the same frugal call (honour policy, so routing is not measured here) on an in-memory
 HTTP transport, so the difference to the "no ledger" variant is the ledger's whole cost on the call path:
@@ -10,7 +10,9 @@ limit (so every call reserves and settles). Variants are interleaved round by ro
 figure is the median of per-round differences. A second no-ledger client runs beside them as an A/A
 control: its difference to the first is the noise floor of the whole-call figures in that run. Redis
 is a ``redis-server`` started here on 127.0.0.1 at a free port (skipped when it is not installed);
-SQLite is a file in a temporary directory.
+SQLite is a file in a temporary directory. ``--vendor-wait MS`` makes the in-memory vendor take that
+long to answer (the thread sleeps, as it would wait on a socket): the ledger's work then runs after an
+idle wait, as in a real call, instead of back to back with the SDK's.
 
 Also measured: the store's own two operations alone (one ``reserve`` and one ``settle`` with its record,
 called directly), and the same ledger steps without any vendor call: ``_begin``, the attempt handed an
@@ -58,8 +60,18 @@ def _handler(request: httpx2.Request) -> httpx2.Response:
     return httpx2.Response(200, json=_CHAT)
 
 
-def _client(policy: Policy, ledger: str | None) -> frugal.Client:
-    http = httpx2.Client(transport=httpx2.MockTransport(_handler))
+def _waiting(seconds: float) -> Callable[[httpx2.Request], httpx2.Response]:
+    """A vendor that takes ``seconds`` to answer (the caller's thread sleeps, as it waits on a socket)."""
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        time.sleep(seconds)
+        return httpx2.Response(200, json=_CHAT)
+
+    return handler
+
+
+def _client(policy: Policy, ledger: str | None, wait: float = 0.0) -> frugal.Client:
+    http = httpx2.Client(transport=httpx2.MockTransport(_waiting(wait) if wait else _handler))
     sdk = openai.OpenAI(api_key="k", base_url="http://stub/v1", max_retries=0, http_client=http)
     return frugal.Client(policy=policy, openai=sdk, anthropic={"api_key": "k"}, ledger=ledger)
 
@@ -86,20 +98,23 @@ def _redis(directory: str) -> tuple[subprocess.Popen[bytes], str] | None:
     return None
 
 
-def measure(calls: int, rounds: int) -> dict[str, Any]:
-    """Median µs per call of each variant and each ledger's paired overhead over no ledger."""
+def measure(calls: int, rounds: int, wait: float = 0.0) -> dict[str, Any]:
+    """Median µs per call of each variant and each ledger's paired overhead over no ledger.
+
+    ``wait``: seconds the vendor takes to answer, in the whole-call variants only.
+    """
     with tempfile.TemporaryDirectory() as directory:
         redis = _redis(directory)
         clients: dict[str, frugal.Client] = {
-            "no ledger": _client(NO_BUDGETS, None),
-            _AGAIN: _client(NO_BUDGETS, None),  # A/A control: the noise floor of the whole-call figures
-            "memory": _client(BUDGETED, "memory://"),
-            "sqlite": _client(BUDGETED, f"sqlite:///{directory}/ledger.db"),
+            "no ledger": _client(NO_BUDGETS, None, wait),
+            _AGAIN: _client(NO_BUDGETS, None, wait),  # A/A control: the noise floor of whole-call figures
+            "memory": _client(BUDGETED, "memory://", wait),
+            "sqlite": _client(BUDGETED, f"sqlite:///{directory}/ledger.db", wait),
         }
         if redis is not None:
-            clients["redis"] = _client(BUDGETED, redis[1])  # settled in the background (the default)
+            clients["redis"] = _client(BUDGETED, redis[1], wait)  # settled in the background (default)
             inline = BUDGETED.model_copy(update={"ledger": LedgerSpec(url=redis[1], settle="inline")})
-            clients["redis inline"] = _client(inline, redis[1])
+            clients["redis inline"] = _client(inline, redis[1], wait)
 
         def variant(client: frugal.Client) -> Callable[[], object]:
             return lambda: client.chat.completions.create(model=GPT, messages=MESSAGES)
@@ -166,11 +181,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--vendor-wait", type=float, default=0.0, metavar="MS", help="ms the vendor takes to answer"
+    )
     args = parser.parse_args()
-    result = measure(args.calls, args.rounds)
+    result = measure(args.calls, args.rounds, args.vendor_wait / 1000)
     base = result["per_call_us"]["no ledger"]
     null = result["null_steps_us"]
-    print(f"no ledger: {base:.0f} µs per call (in-process transport); its own steps {null:.1f} µs")
+    waited = f", the vendor answering in {args.vendor_wait:g} ms" if args.vendor_wait else ""
+    print(f"no ledger: {base:.0f} µs per call (in-process transport{waited}); its own steps {null:.1f} µs")
     for name, overhead in result["overhead_us"].items():
         steps = result["steps_overhead_us"][name]
         print(

@@ -31,6 +31,11 @@ def status_error(
         (status_error(openai.ConflictError, 409), "retry"),
         (openai.APITimeoutError(request=REQUEST), "retry"),
         (anthropic.APIConnectionError(request=REQUEST), "retry"),
+        (
+            httpx2.RemoteProtocolError("peer closed connection", request=REQUEST),
+            "retry",
+        ),  # older SDKs' streams
+        (httpx2.ReadError("connection reset", request=REQUEST), "retry"),
         (status_error(openai.NotFoundError, 404), "next"),
         (UnsupportedFeature("n > 1", "anthropic"), "next"),
         (status_error(openai.BadRequestError, 400), "raise"),

@@ -13,6 +13,7 @@ import frugal
 from frugal.testing import Fault, Reply, VendorStub
 
 from .conftest import POLICIES, vendor_options
+from .sdk_versions import dropped_stream_error
 
 ROUTING = POLICIES / "routing.yaml"
 HELLO = [{"role": "user", "content": "hello"}]
@@ -160,6 +161,61 @@ async def test_mid_stream_error_after_the_first_chunk_reaches_the_caller(
     with pytest.raises(openai.APIError):
         _ = [c async for c in stream] if isinstance(stream, openai.AsyncStream) else list(stream)
     assert len(stub.requests) == 1
+
+
+async def drain(stream: Any) -> list[Any]:
+    """Every item of a sync or async SDK stream."""
+    if hasattr(stream, "__aiter__"):
+        return [item async for item in stream]
+    return list(stream)
+
+
+# (shape of call, the routing that serves it natively, the model the stub sees)
+DROP_CASES = [
+    pytest.param("chat", {"score": 0.1}, "small-text", id="openai-chat"),
+    pytest.param("messages", {"user": "vip-1"}, "large-anthropic", id="anthropic-messages"),
+]
+
+
+def start_stream(routed: Any, shape: str) -> Any:
+    if shape == "chat":
+        return routed.chat.completions.create(model="auto", messages=HELLO, stream=True)
+    return routed.messages.create(model="auto", max_tokens=50, messages=HELLO, stream=True)
+
+
+@pytest.mark.parametrize(("shape", "context", "model"), DROP_CASES)
+async def test_a_stream_dropped_before_its_first_chunk_is_retried(
+    routed: Any, stub: VendorStub, shape: str, context: dict[str, Any], model: str
+) -> None:
+    """A connection dropped before any chunk reached the caller is retried on the same model, whatever the
+    installed SDK raises for it (its APIConnectionError, or httpx2's RemoteProtocolError in older ones)."""
+    stub.queue(model, Fault.truncated_stream(after_events=0))
+    stub.reply(model, Reply(text="after the drop"))
+    with routed.with_context(**context):
+        items = await drain(await settle(start_stream(routed, shape)))
+    text = "".join(
+        (c.choices[0].delta.content or "")
+        if shape == "chat"
+        else getattr(getattr(c, "delta", None), "text", "")
+        for c in items
+        if shape != "chat" or c.choices
+    )
+    assert text == "after the drop"
+    assert [r.model for r in stub.requests] == [model, model]
+
+
+@pytest.mark.parametrize(("shape", "context", "model"), DROP_CASES)
+async def test_a_stream_dropped_after_a_chunk_reached_the_caller_is_not_retried(
+    routed: Any, stub: VendorStub, shape: str, context: dict[str, Any], model: str
+) -> None:
+    """Once the caller has a chunk, a dropped connection is raised from its loop: no retry, one request."""
+    sdk = openai if shape == "chat" else anthropic
+    stub.queue(model, Fault.truncated_stream(after_events=2))
+    with routed.with_context(**context):
+        stream = await settle(start_stream(routed, shape))
+    with pytest.raises(dropped_stream_error(sdk)):
+        await drain(stream)
+    assert [r.model for r in stub.requests] == [model]
 
 
 async def test_messages_stream_helper_falls_back(routed: Any, stub: VendorStub) -> None:

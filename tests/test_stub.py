@@ -35,6 +35,12 @@ from frugal.testing import (
     stub_process,
 )
 
+from .sdk_versions import (
+    dropped_stream_error,
+    openai_lets_connect_errors_out,
+    status_error_message_is_the_vendors,
+)
+
 HI: Any = [{"role": "user", "content": "hi"}]
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-haiku-4-5"
@@ -632,7 +638,14 @@ def test_status_faults_raise_the_sdk_classes(
         oa.chat.completions.create(model=GPT, messages=HI)
     assert openai_error.value.status_code == status
     assert openai_error.value.code == openai_code
-    assert openai_error.value.message.endswith("scripted")
+    assert isinstance(openai_error.value.body, dict)
+    assert openai_error.value.body["message"] == "scripted"  # the vendor's message, as the SDK reads it
+    if status_error_message_is_the_vendors():
+        assert openai_error.value.message.endswith("scripted")
+    else:
+        assert (
+            openai_error.value.message == f"Error code: {status} - {{'error': {openai_error.value.body!r}}}"
+        )
     assert openai_error.value.request_id is not None
     with pytest.raises(anthropic_class) as anthropic_error:
         an.messages.create(model=CLAUDE, max_tokens=5, messages=HI)
@@ -727,19 +740,28 @@ def test_malformed_json_raises_the_decoder_error(
 
 
 def test_truncated_streams(stub: VendorStub, oa: openai.OpenAI, an: anthropic.Anthropic) -> None:
-    """A dropped stream: openai raises APIConnectionError, anthropic lets httpx2.RemoteProtocolError out."""
+    """A dropped stream raises what the installed SDK raises for it, after the events that did arrive.
+
+    Newer releases raise their own APIConnectionError caused by httpx2.RemoteProtocolError; older ones let
+    the httpx2 error out (tests/sdk_versions.py says which).
+    """
     stub.queue(None, *[Fault.truncated_stream(after_events=2)] * 3)
     received: list[Any] = []
-    with pytest.raises(openai.APIConnectionError) as dropped:
+    with pytest.raises(dropped_stream_error(openai)) as dropped:
         collect(oa.chat.completions.create(model=GPT, messages=HI, stream=True), received)
     assert len(received) == 2
-    assert isinstance(dropped.value.__cause__, httpx2.RemoteProtocolError)
-    with pytest.raises(openai.APIConnectionError):
+    assert isinstance(dropped.value, httpx2.RemoteProtocolError) or isinstance(
+        dropped.value.__cause__, httpx2.RemoteProtocolError
+    )
+    with pytest.raises(dropped_stream_error(openai)):
         list(oa.responses.create(model=GPT, input="hi", stream=True))
     events: list[Any] = []
-    with pytest.raises(httpx2.RemoteProtocolError):
+    with pytest.raises(dropped_stream_error(anthropic)) as anthropic_dropped:
         collect(an.messages.create(model=CLAUDE, max_tokens=5, messages=HI, stream=True), events)
     assert [e.type for e in events] == ["message_start", "content_block_start"]
+    assert isinstance(anthropic_dropped.value, httpx2.RemoteProtocolError) or isinstance(
+        anthropic_dropped.value.__cause__, httpx2.RemoteProtocolError
+    )
 
 
 def test_gracefully_truncated_streams_just_stop(
@@ -1004,13 +1026,19 @@ def test_deny_network_blocks_and_records_off_loopback(stub: VendorStub) -> None:
 
 
 def test_deny_network_is_loud_through_openai_and_recorded_when_anthropic_swallows_it() -> None:
-    """openai lets NetworkBlocked out; anthropic wraps it in APIConnectionError, but violations show it."""
+    """openai (>= 3.15) lets NetworkBlocked out; anthropic and older openai wrap it in APIConnectionError,
+    with NetworkBlocked as the cause, and the guard's violations show it either way."""
     with deny_network() as guard:
         with (
             openai.OpenAI(api_key="k", base_url="http://203.0.113.1/v1", max_retries=0) as client,
-            pytest.raises(NetworkBlocked),
+            pytest.raises(
+                NetworkBlocked if openai_lets_connect_errors_out() else openai.APIConnectionError
+            ) as oa_info,
         ):
             client.chat.completions.create(model=GPT, messages=HI)
+        assert isinstance(oa_info.value, NetworkBlocked) or isinstance(
+            oa_info.value.__cause__, NetworkBlocked
+        )
         with (
             anthropic.Anthropic(api_key="k", base_url="http://203.0.113.2", max_retries=0) as an,
             pytest.raises(anthropic.APIConnectionError) as info,

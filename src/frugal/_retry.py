@@ -1,11 +1,12 @@
 """Retries and fallback: the same model on transient errors, then the next model of the decision's chain.
 
 What is transient is decided from the vendor exception alone (both SDKs share the names and statuses):
-connection errors, timeouts, 408, 409, 429, 5xx and Anthropic's 529 are retried with capped exponential
-backoff and jitter, honouring ``retry-after``; a model-not-found (404) moves straight on to the next
-candidate; 400, 401, 403, 422 and everything else is raised at once. When every attempt fails, the last
-vendor exception is raised unchanged. The SDK clients frugal builds have their own retries switched off,
-so retries never multiply.
+connection errors (the SDKs' ``APIConnectionError``, or httpx2's own ``TransportError`` that some SDK
+releases let out of a stream's iterator), timeouts, 408, 409, 429, 5xx and Anthropic's 529 are retried
+with capped exponential backoff and jitter, honouring ``retry-after``; a model-not-found (404) moves
+straight on to the next candidate; 400, 401, 403, 422 and everything else is raised at once. When every
+attempt fails, the last vendor exception is raised unchanged. The SDK clients frugal builds have their
+own retries switched off, so retries never multiply.
 
 The schedule is tenacity's (``Retrying`` / ``AsyncRetrying``); ``sleep`` is injected so tests never wait.
 """
@@ -32,7 +33,10 @@ __all__ = ["RetryPlan", "Verdict", "retry_after_seconds", "verdict"]
 Verdict = Literal["retry", "next", "raise"]
 
 _RETRY_STATUS = frozenset({408, 409, 429})
-_TRANSIENT_NAMES = frozenset({"APIConnectionError", "APITimeoutError"})
+# A connection dropped while a stream was read: anthropic >= 2.13 wraps it in APIConnectionError, older
+# releases (and openai < 3.1) let httpx2.RemoteProtocolError out. Both mean the same: retry before the
+# first chunk reached the caller (after it, nothing is retried: the error reaches the caller's loop).
+_TRANSIENT_NAMES = frozenset({"APIConnectionError", "APITimeoutError", "TransportError"})
 _TRANSIENT_STREAM_ERRORS = frozenset(
     {"overloaded_error", "api_error", "rate_limit_error", "server_error", "requests", "rate_limit_exceeded"}
 )

@@ -30,8 +30,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from frugal._request import RoutingRequest
 from frugal.classifiers.heuristic import HeuristicClassifier, HeuristicOptions
+from frugal.request import RoutingRequest
 
 from ._timing import paired
 

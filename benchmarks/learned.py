@@ -16,9 +16,9 @@ import statistics
 from functools import partial
 from typing import Any
 
-from frugal._request import RoutingRequest
 from frugal.classifiers.heuristic import HeuristicClassifier
 from frugal.classifiers.learned import DENSE_FEATURES, LearnedClassifier, LearnedModel, features
+from frugal.request import RoutingRequest
 
 from ._timing import paired
 from .classifier import SIZES, prompt_of

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
+import frugal._util
 from frugal.testing import VendorStub, deny_network
 
 from .redis_server import RedisServer
@@ -43,6 +44,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     with deny_network() as guard:
         yield
     assert not guard.violations, f"a test tried to reach the network: {guard.violations}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees frugal's once-per-process warnings and log lines afresh."""
+    monkeypatch.setattr(frugal._util, "_SHOWN", set())
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from frugal._request import RoutingRequest
 from frugal.classifiers.base import Classification
+from frugal.request import RoutingRequest
 
 
 class MetadataScore:

@@ -14,10 +14,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import frugal
 from frugal._context import hash_user
-from frugal._request import RoutingRequest
 from frugal._tokens import count_input_tokens
 from frugal.budgets import budget_status
 from frugal.exceptions import BudgetExceeded, ConfigError, FrugalWarning
+from frugal.request import RoutingRequest
 from frugal.testing import Reply, Usage, VendorStub
 
 from .budget_helpers import PROMPT, TIERS, Clock, client, policy
@@ -350,7 +350,9 @@ def test_failed_call_settles_its_reservation(stub: VendorStub) -> None:
     assert c.ledger is not None
     assert [r.outcome for r in c.ledger.records()] == ["error", "ok", "ok"]
     assert next(r.error_type for r in c.ledger.records()) == "BadRequestError"
-    [status] = budget_status(c._spend.budgets, c.ledger, c._spend.clock())  # type: ignore[union-attr]
+    budgets = c._setup.budgets
+    assert budgets is not None
+    [status] = budget_status(budgets.budgets, c.ledger, budgets.clock())
     assert status.spent_usd == pytest.approx(2 * 0.0042)
 
 
@@ -381,13 +383,13 @@ def test_unpriced_model_reserves_nothing_or_blocks(
 def test_a_settled_call_keeps_nothing_of_its_telemetry_alive(
     stub: VendorStub, exporter: InMemorySpanExporter, provider: Any, exported: bool
 ) -> None:
-    """The memory ledger keeps each call until its record is read, but not the call's span telemetry,
-    nor a reference cycle: once settled, what the call no longer needs is freed by reference counting
-    alone (the garbage collector is off here)."""
-    from opentelemetry.sdk.trace import Span as SdkSpan
-
-    from frugal.budgets.budget import Ticket
-    from frugal.telemetry import _UNUSED_LABELS, CallTelemetry
+    """Once a call is settled, nothing of it but its record is kept: no plan, account, span observer or
+    settlement stays alive, and none made a reference cycle (all are freed with the garbage collector
+    off)."""
+    from frugal._plan import CallPlan
+    from frugal.accounting import CallAccount
+    from frugal.budgets.settlement import Settlement
+    from frugal.telemetry import CallSpans
 
     options = {"tracer_provider": provider} if exported else {}
     c = client(stub, policy(extra="ledger: memory://\n"), **options)
@@ -397,20 +399,11 @@ def test_a_settled_call_keeps_nothing_of_its_telemetry_alive(
     try:
         for _ in range(5):
             call(c)
-        alive = [o for o in gc.get_objects() if type(o) is CallTelemetry]
-        tickets = [o for o in gc.get_objects() if type(o) is Ticket]
-        # A ticket that refers to itself (directly, or through a bound method of its own) is a cycle.
-        cyclic = [
-            o
-            for o in tickets
-            if any(r is o or getattr(r, "__self__", None) is o for r in gc.get_referents(o))
-        ]
-        spans = [r for o in tickets for r in gc.get_referents(o) if isinstance(r, SdkSpan)]
+        kinds = (CallPlan, CallAccount, CallSpans, Settlement)
+        alive = [type(o).__name__ for o in gc.get_objects() if isinstance(o, kinds)]
     finally:
         gc.enable()
-    assert len(tickets) == 6, "the memory store keeps each call until its record is read"
-    assert (alive, cyclic, spans) == ([], [], [])
-    assert _UNUSED_LABELS == {}, "the labels accounting-only calls share were never written to"
+    assert alive == []
     assert c.ledger is not None
     records = c.ledger.records()
     assert len(records) == 6
@@ -460,7 +453,7 @@ def test_unrouted_estimate_counts_tokens_as_the_router_does(
     if extra:
         request = count_input_tokens(request, count_words, "tests.helpers:count_words")
         assert request.estimated_input_tokens == 3 * 40  # "Summarise the report." is 3 words
-    router = c._router
+    router = c._setup.router
     expected = router.catalog.estimate(router.place("gpt-4.1").info, request.estimated_input_tokens, 400)
     assert record.estimated_cost_usd == pytest.approx(expected, rel=1e-9)
 
@@ -529,7 +522,10 @@ def test_no_budgets_no_ledger(stub: VendorStub) -> None:
     """Without budgets or a ledger setting nothing is recorded (and no per-call accounting happens)."""
     c = client(stub, policy())
     assert c.ledger is None
-    assert not c._telemetry.start_call("chat", None, {}).observing
+    from frugal.accounting import CallAccount
+
+    assert c._setup.budgets is None
+    assert c._setup.telemetry.observe(CallAccount("chat")) is None, "no span, no metric: nothing observes"
 
 
 def test_ledger_from_the_environment_wins(
@@ -550,17 +546,19 @@ def test_ledger_from_the_environment_wins(
 
 def test_router_cap_and_pin_from_outside_the_rules() -> None:
     """Router.decide(max_tier=, pin=) caps the tier like a rule's max_tier and pins like a rule's pin."""
-    from frugal._dispatch import decide
+    from frugal._plan import call_request
     from frugal.providers.calls import CHAT
+    from frugal.routing import Routing
 
     from .test_routing import router
 
     r = router()
     params = {"model": "auto", "messages": [{"role": "user", "content": "hello"}]}
     with frugal.with_context(score=0.9):
-        assert decide(r, CHAT, params).tier == "large"
-        capped = decide(r, CHAT, params, max_tier=0)
-        pinned = decide(r, CHAT, params, pin=r.place("medium-b"))
+        routing = Routing.of(r, call_request(r, CHAT, params), lambda kind: True)
+        assert routing.decide().tier == "large"
+        capped = routing.decide(max_tier=0)
+        pinned = routing.decide(pin=r.place("medium-b"))
     assert (capped.tier, capped.model) == ("small", "small-text")
     assert capped.baseline_model == "small-text", "the router's cap bounds its baseline too"
     assert [c.model for c in pinned.chain] == ["medium-b"]

@@ -15,7 +15,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 import frugal
-from frugal import _cascade_run
 from frugal.exceptions import ConfigError, FrugalWarning
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
@@ -25,12 +24,6 @@ CASCADE = POLICIES / "cascade.yaml"
 HELLO = [{"role": "user", "content": "What is the capital of France?"}]
 CUT = Reply(text="The capital", stop_reason="length", usage=Usage(input_tokens=100, output_tokens=50))
 GOOD = Reply(text="Paris.", usage=Usage(input_tokens=100, output_tokens=20))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test sees the cascade's once-only warnings afresh."""
-    monkeypatch.setattr(_cascade_run, "_WARNED", set())
 
 
 @pytest.fixture(params=["sync", "async"])

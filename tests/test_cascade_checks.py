@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frugal._jsonschema import first_violation
-from frugal.cascade import AnswerChecker, judge_messages, parse_judge_score, read_answer
+from frugal.routing.cascade import AnswerChecker, judge_messages, parse_judge_score, read_answer
 
 WEATHER = {
     "type": "object",

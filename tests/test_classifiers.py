@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
-from frugal._request import RoutingRequest
 from frugal.classifiers import (
     Classification,
     Classifier,
@@ -23,6 +22,7 @@ from frugal.classifiers import (
 )
 from frugal.classifiers.heuristic import HeuristicClassifier, HeuristicOptions, scan
 from frugal.exceptions import ConfigError
+from frugal.request import RoutingRequest
 
 HEURISTIC = HeuristicClassifier()
 

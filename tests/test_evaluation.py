@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from frugal import cli
-from frugal._request import RoutingRequest
 from frugal.catalog import Catalog
 from frugal.classifiers.base import Classification
 from frugal.evaluation.calibrate import calibrate, policy_with_thresholds
@@ -19,6 +18,7 @@ from frugal.evaluation.evaluate import evaluate, prepare
 from frugal.evaluation.setup import compile_for_evaluation, models_policy, parse_price
 from frugal.exceptions import ConfigError, DataError
 from frugal.policy import ClassifierSpec, parse_policy
+from frugal.request import RoutingRequest
 
 from .conftest import POLICIES
 

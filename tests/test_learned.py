@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from frugal._compile import compile_policy
-from frugal._request import RoutingRequest
 from frugal.classifiers import available_classifiers, load_classifier
 from frugal.classifiers.learned import DENSE_FEATURES, LearnedClassifier, LearnedModel, features, load_model
 from frugal.evaluation.data import load_rows
 from frugal.evaluation.train import SIGNS, TrainOptions, _minimise, fit, labels, out_of_fold_scores
 from frugal.exceptions import ConfigError
 from frugal.policy import parse_policy
+from frugal.request import RoutingRequest
+from frugal.routing.compile import compile_policy
 
 FIXTURE = Path(__file__).parent / "data" / "eval.jsonl"
 KINDS = {"openai": "openai", "anthropic": "anthropic"}
@@ -125,7 +125,7 @@ def test_layout_markers_are_not_features() -> None:
 def test_inference_needs_no_numpy() -> None:
     """Building and running the learned classifier imports neither numpy nor anything heavy."""
     code = (
-        "import sys; from frugal.classifiers.learned import LearnedClassifier; from frugal._request import "
+        "import sys; from frugal.classifiers.learned import LearnedClassifier; from frugal.request import "
         "RoutingRequest; LearnedClassifier().classify(RoutingRequest.from_prompt('hi')); "
         "print('numpy' in sys.modules)"
     )

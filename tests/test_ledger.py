@@ -93,50 +93,51 @@ def test_records_by_time_range(ledger: Ledger) -> None:
     assert ledger.records()[0].cost_usd is None, "an unknown cost stays None, not 0"
 
 
-class _Pending:
-    """A call whose record the memory store builds when it is read; counts how often it is built."""
-
-    def __init__(self, number: int, time: float, *, broken: bool = False) -> None:
-        self.time = time
-        self.number = number
-        self.broken = broken
-        self.built = 0
-
-    def record(self) -> LedgerRecord:
-        self.built += 1
-        if self.broken:
-            raise RuntimeError("a bug")
-        return record(self.number, 0.125, self.time)
-
-
-def test_memory_builds_a_pending_record_once_when_read_in_time_order() -> None:
-    """settle_pending counts at once; the record is built on the first read only, kept among the others
-    by time, and range queries see it like any record."""
+def test_memory_keeps_records_as_they_were_settled_in_time_order() -> None:
+    """Records kept as columns come back field for field as settled (None, NaN-free money, flags, repeated
+    and unique strings), sorted by time even when one arrives late, and range queries see them."""
     store = MemoryLedger()
-    pending = [_Pending(1, 20.0), _Pending(3, 40.0)]
+    full = LedgerRecord(
+        id="r1",
+        time=20.0,
+        operation="messages",
+        user="u_1",
+        team="search",
+        feature="summaries",
+        route="cheap",
+        requested_model="claude-opus-4-5",
+        model="claude-haiku-4-5",
+        provider="anthropic",
+        tier="small",
+        requested_tier="large",
+        routed_down=True,
+        input_tokens=1200,
+        output_tokens=80,
+        cache_read_tokens=1000,
+        cache_write_tokens=12,
+        reasoning_tokens=7,
+        cost_usd=0.000123,
+        baseline_cost_usd=0.0042,
+        savings_usd=0.004077,
+        estimated_cost_usd=0.0002,
+        outcome="ok",
+        error_type=None,
+        latency_s=0.25,
+        attempts=2,
+        trace_id="0af7651916cd43dd8448eb211c80319c",
+        downgraded="team=*/day",
+        escalations=1,
+    )
     store.settle(Hold((), 0), 0, record(0, None, 10.0))
-    store.settle_pending(Hold((("t|0", 60),), to_nano(1.0)), to_nano(0.125), pending[1])
-    store.settle_pending(Hold((("t|0", 60),), 0), to_nano(0.125), pending[0])  # arrives late
-    store.settle(Hold((), 0), 0, record(2, None, 30.0))
-    assert store.counters() == {"t|0": to_nano(0.125) - to_nano(1.0) + to_nano(0.125)}
-    assert [p.built for p in pending] == [0, 0], "nothing is built on the call path"
-    assert [(r.id, r.time) for r in store.records(since=15.0, until=35.0)] == [("r1", 20.0), ("r2", 30.0)]
-    assert [p.built for p in pending] == [1, 0], "only what a read covers is built"
+    store.settle(Hold((("t|0", 60),), to_nano(1.0)), to_nano(0.125), record(3, 0.5, 40.0))
+    store.settle(Hold((), 0), 0, full)  # arrives late
+    store.settle(Hold((), 0), 0, record(2, 0.0, 30.0))
     assert [r.id for r in store.records()] == ["r0", "r1", "r2", "r3"]
-    assert store.records()[1] is store.records()[1], "built once, then kept"
-    assert [p.built for p in pending] == [1, 1]
-
-
-def test_memory_pending_record_that_cannot_be_built_is_logged_not_lost(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A record that fails to build is logged; the ledger stays readable and keeps the call's time."""
-    store = MemoryLedger()
-    store.settle_pending(Hold((), 0), 0, _Pending(1, 5.0, broken=True))
-    with caplog.at_level("ERROR", logger="frugal.ledger"):
-        (kept,) = store.records()
-    assert "could not build the record" in caplog.text
-    assert (kept.time, kept.error_type) == (5.0, "RuntimeError")
+    assert store.records()[1] == full
+    assert store.records()[0].cost_usd is None, "an unknown cost stays None"
+    assert store.records()[2].cost_usd == 0.0, "a zero cost stays zero"
+    assert [r.id for r in store.records(since=15.0, until=35.0)] == ["r1", "r2"]
+    assert store.counters() == {"t|0": to_nano(0.125) - to_nano(1.0)}
 
 
 def test_counters_by_prefix(ledger: Ledger) -> None:

@@ -56,7 +56,8 @@ def test_redis_settles_in_the_background_and_close_flushes(
     monkeypatch.setattr(writer_module, "INTERVAL", 3600.0)  # the writer waits for a flush
     stub.reply("gpt-4.1", Reply(usage=USAGE))
     c = client(stub, _policy(own_redis_server.url, own_redis_server.directory))
-    assert c._spend._writer is not None, "auto: background for Redis"
+    assert c._setup.budgets is not None
+    assert c._setup.budgets.store.background, "auto: background for Redis"
     _calls(c, 20)
     records, _spent_usd = _spent(own_redis_server.url)
     assert records == 0, "queued: the calls returned before their settlements were written"
@@ -147,7 +148,8 @@ def test_redis_failing_during_background_settlement_spools_with_a_warning(
     assert len(spool_file.read_text().splitlines()) == 3
     own_redis_server.start()  # an empty Redis: the records and the corrections come from the spool
     replayed = open_ledger(own_redis_server.url)
-    assert c._spend.spool.replay(replayed) == 3
+    assert c._setup.budgets is not None
+    assert c._setup.budgets.store.spool.replay(replayed) == 3
     records = replayed.records()
     assert [r.cost_usd for r in records] == [COST] * 3
     reserved = sum(to_nano(r.estimated_cost_usd or 0, up=True) for r in records)
@@ -162,7 +164,8 @@ def test_inline_setting_writes_on_the_call_path(
     """ledger.settle: inline: each call's record is in Redis when the call returns, no writer thread."""
     stub.reply("gpt-4.1", Reply(usage=USAGE))
     c = client(stub, _policy(own_redis_server.url, tmp_path, settle="inline"))
-    assert c._spend._writer is None
+    assert c._setup.budgets is not None
+    assert not c._setup.budgets.store.background
     _calls(c, 2)
     assert _spent(own_redis_server.url) == (2, pytest.approx(2 * COST))
     c.close()
@@ -194,8 +197,9 @@ async def test_async_client_settles_off_the_loop_and_flushes(
     close() wait in a worker thread and leave every call in Redis."""
     stub.reply("gpt-4.1", Reply(usage=USAGE))
     c = client(stub, _policy(own_redis_server.url, tmp_path), cls=frugal.AsyncClient)
-    assert c._blocking_ledger, "the reservation is awaited in a worker thread"
-    assert not c._inline_settle, "the settlement is queued: no worker thread for it"
+    assert c._setup.budgets is not None
+    assert c._setup.budgets.store.ledger.blocking, "the reservation is awaited in a worker thread"
+    assert not c._setup.budgets.store.settles_inline, "the settlement is queued: no worker thread for it"
     with c.with_context(team="search"):
         for _ in range(4):
             await c.chat.completions.create(model="gpt-4.1", messages=PROMPT)

@@ -9,8 +9,8 @@ import pytest
 
 import frugal
 from frugal import ConfigError, cli
-from frugal._compile import compile_policy
 from frugal.policy import Policy, load_policy, parse_policy, policy_json_schema
+from frugal.routing.compile import compile_policy
 
 from .conftest import POLICIES
 

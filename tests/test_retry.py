@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from frugal import UnsupportedFeature
-from frugal._retry import RetryPlan, retry_after_seconds, verdict
+from frugal._retry import Backoff, retry_after_seconds, verdict
 from frugal.policy import FallbackSpec
 from frugal.providers.errors import as_caller_error
 
@@ -69,54 +69,38 @@ def test_retry_after(headers: dict[str, str], seconds: float | None) -> None:
     assert retry_after_seconds(status_error(openai.RateLimitError, 429, headers)) == seconds
 
 
-def test_retry_plan_waits_with_backoff_and_retry_after() -> None:
-    """Retries sleep through the injected sleep: backoff doubles, retry-after wins, attempts are capped."""
-    slept: list[float] = []
-    plan = RetryPlan.from_spec(
-        FallbackSpec(retries=3, initial_backoff=0.5, max_backoff=8, jitter=False), sleep=slept.append
-    )
-    failures = [
-        status_error(openai.RateLimitError, 429),
-        status_error(openai.RateLimitError, 429, {"retry-after": "3"}),
-    ]
-
-    def attempt() -> str:
-        if failures:
-            raise failures.pop(0)
-        return "ok"
-
-    assert plan.run(attempt) == "ok"
-    assert slept == [0.5, 3.0]
+def test_backoff_doubles_and_retry_after_wins() -> None:
+    """The wait before each retry doubles from initial_backoff; a vendor's retry-after replaces it."""
+    backoff = Backoff.from_spec(FallbackSpec(retries=3, initial_backoff=0.5, max_backoff=8, jitter=False))
+    plain = status_error(openai.RateLimitError, 429)
+    assert [backoff.wait(retry, plain) for retry in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert backoff.wait(2, status_error(openai.RateLimitError, 429, {"retry-after": "3"})) == 3.0
 
 
-def test_retry_plan_gives_up_with_the_last_error() -> None:
-    """After the retries, the last vendor exception is raised unchanged."""
-    plan = RetryPlan.from_spec(FallbackSpec(retries=2, initial_backoff=0, jitter=False), sleep=lambda s: None)
-    calls: list[int] = []
-    last = status_error(openai.InternalServerError, 503)
+def test_backoff_is_capped_and_jittered() -> None:
+    """Waits never exceed max_backoff; jitter takes between half and all of the wait."""
+    capped = Backoff.from_spec(FallbackSpec(retries=10, initial_backoff=1, max_backoff=4, jitter=False))
+    error = status_error(openai.InternalServerError, 503)
+    assert capped.wait(8, error) == 4
+    jittered = Backoff.from_spec(FallbackSpec(retries=10, initial_backoff=1, max_backoff=4, jitter=True))
+    waits = [jittered.wait(3, error) for _ in range(200)]
+    assert all(w is not None and 2 <= w <= 4 for w in waits)
+    assert len(set(waits)) > 1
 
-    def attempt() -> None:
-        calls.append(1)
-        raise last
 
-    with pytest.raises(openai.InternalServerError) as info:
-        plan.run(attempt)
-    assert info.value is last
-    assert len(calls) == 3
+def test_backoff_gives_up_after_the_retries() -> None:
+    """After ``retries`` retries the model is not retried again (the next candidate, or the error)."""
+    backoff = Backoff.from_spec(FallbackSpec(retries=2, initial_backoff=0, jitter=False))
+    error = status_error(openai.InternalServerError, 503)
+    assert [backoff.wait(retry, error) for retry in (1, 2, 3)] == [0, 0, None]
+    assert Backoff.from_spec(FallbackSpec(retries=5, enabled=False)).wait(1, error) is None
+    assert Backoff.from_spec(FallbackSpec(retries=5), retries=0).wait(1, error) is None
 
 
 def test_long_retry_after_gives_up_at_once() -> None:
-    """A retry-after beyond max_backoff is not waited for: the error is raised for the next candidate."""
-    slept: list[float] = []
-    plan = RetryPlan.from_spec(FallbackSpec(retries=3, max_backoff=2), sleep=slept.append)
-    error = status_error(openai.RateLimitError, 429, {"retry-after": "60"})
-
-    def attempt() -> None:
-        raise error
-
-    with pytest.raises(openai.RateLimitError):
-        plan.run(attempt)
-    assert slept == []
+    """A retry-after beyond max_backoff is not waited for: the next candidate serves the call now."""
+    backoff = Backoff.from_spec(FallbackSpec(retries=3, max_backoff=2))
+    assert backoff.wait(1, status_error(openai.RateLimitError, 429, {"retry-after": "60"})) is None
 
 
 def test_caller_error_is_both_vendors_class() -> None:

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frugal import RoutingError
-from frugal._compile import compile_policy
 from frugal._context import with_context
-from frugal._dispatch import decide
+from frugal._plan import dry_run as decide
 from frugal.policy import load_policy
 from frugal.providers.calls import CHAT, MESSAGES
 from frugal.routing import Decision, Router
+from frugal.routing.compile import compile_policy
 
 from .conftest import POLICIES
 
@@ -380,9 +380,9 @@ def test_precomputed_eligibility_and_prices_match_the_slow_path(
     deny: frozenset[str],
     translatable_kinds: frozenset[str],
 ) -> None:
-    """Per tier, the candidates the hot loop keeps (provider and capabilities settled at compile time,
-    prices inlined) are exactly those _exclusion() admits, priced as Catalog.estimate prices them."""
-    from frugal._request import RoutingRequest
+    """Per tier, the candidates the router keeps (provider and capabilities settled when it is built) are
+    exactly those _exclusion() admits, priced as Catalog.estimate prices them."""
+    from frugal.request import RoutingRequest
 
     request = RoutingRequest(
         prompt="x" * chars,
@@ -398,7 +398,7 @@ def test_precomputed_eligibility_and_prices_match_the_slow_path(
 @pytest.mark.parametrize("policy", ["routing", "default"])
 def test_precomputed_eligibility_at_the_context_window_edge(policy: str) -> None:
     """A request that needs exactly a candidate's context window fits it; one token more does not."""
-    from frugal._request import RoutingRequest
+    from frugal.request import RoutingRequest
 
     r = _router_for(policy, frozenset(KINDS))
     windows = {c.info.context_window for tier in r.tiers for c in tier.candidates} - {None}
@@ -412,7 +412,7 @@ def test_precomputed_eligibility_at_the_context_window_edge(policy: str) -> None
 def _assert_fast_path_agrees(
     r: Router, request: Any, output_tokens: int, deny: frozenset[str], kinds: frozenset[str]
 ) -> None:
-    from frugal.routing import _needs
+    from frugal.routing.decide import _needs
 
     inputs = request.estimated_input_tokens
 

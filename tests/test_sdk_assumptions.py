@@ -19,8 +19,8 @@ import httpx2
 import openai
 import pytest
 
+from frugal.providers.anthropic import message_stream_manager as stream_manager
 from frugal.providers.calls import clean
-from frugal.providers.cross import stream_manager
 from frugal.providers.errors import as_caller_error
 from frugal.providers.streams import close_with, peek_async, peek_sync, rewrap
 from frugal.testing import Fault, Reply, VendorStub

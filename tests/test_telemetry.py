@@ -56,7 +56,7 @@ def spans(exporter: InMemorySpanExporter) -> tuple[ReadableSpan, list[ReadableSp
 
 
 def expected_cost(model: str, usage: Usage) -> float:
-    info = frugal.Client(policy=HONOR_POLICY)._router.place(model).info
+    info = frugal.Client(policy=HONOR_POLICY)._setup.router.place(model).info
     cost = price(
         info,
         TokenUsage(

@@ -11,8 +11,8 @@ import pytest
 
 import frugal
 from frugal import ConfigError
-from frugal._request import RoutingRequest, estimate_text_tokens
 from frugal.exceptions import FrugalWarning
+from frugal.request import RoutingRequest, estimate_text_tokens
 from frugal.testing import VendorStub
 
 from .conftest import vendor_options

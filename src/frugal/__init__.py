@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._client import DEFAULT_MAX_TOKENS, AsyncClient, Client
 from ._context import with_context
+from ._version import __version__
 from .exceptions import (
     BudgetExceeded,
     ConfigError,
@@ -19,8 +20,6 @@ from .exceptions import (
     UnknownModelError,
     UnsupportedFeature,
 )
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",

@@ -305,7 +305,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from . import __version__
+    from ._version import __version__
     from .evaluation.data import load_rows
     from .evaluation.train import TrainOptions, fit, out_of_fold_scores
     from .exceptions import ConfigError

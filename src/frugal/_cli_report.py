@@ -36,12 +36,13 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; print it (tables or JSON) and/or write the HTML page."""
-    from .budgets.budget import ledger_url
+    from .budgets import ledger_url
     from .budgets.ledger import open_ledger
     from .budgets.report import build_report, parse_period, render_terminal
-    from .budgets.rules import budget_status, compile_budgets
+    from .budgets.rules import budget_status
     from .cli import _router
     from .exceptions import ConfigError
+    from .routing.compile import compile_budgets
 
     try:
         router = _router(args.policy)

@@ -8,27 +8,24 @@ straight on to the next candidate; 400, 401, 403, 422 and everything else is rai
 attempt fails, the last vendor exception is raised unchanged. The SDK clients frugal builds have their
 own retries switched off, so retries never multiply.
 
-The schedule is tenacity's (``Retrying`` / ``AsyncRetrying``); ``sleep`` is injected so tests never wait.
+:class:`Backoff` only says how long to wait: the call plan (:mod:`frugal._plan`) asks for the sleep, and
+the client carries it out, so tests drive retries without waiting.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Literal
-
-from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from typing import TYPE_CHECKING, Literal
 
 from .exceptions import UnsupportedFeature
 
 if TYPE_CHECKING:
     from .policy import FallbackSpec
 
-__all__ = ["RetryPlan", "Verdict", "retry_after_seconds", "verdict"]
+__all__ = ["Backoff", "Verdict", "retry_after_seconds", "verdict"]
 
 Verdict = Literal["retry", "next", "raise"]
 
@@ -92,93 +89,38 @@ def retry_after_seconds(exc: BaseException) -> float | None:
             return None
 
 
-class _GiveUp(Exception):
-    """Raised by the wait strategy when the vendor asks for a longer pause than the policy allows."""
-
-
-def _cause(give_up: _GiveUp) -> BaseException:
-    """The vendor error behind a give-up (raised unchanged to the caller's loop)."""
-    return give_up.__cause__ or give_up
-
-
 @dataclass(frozen=True, slots=True)
-class RetryPlan:
-    """How many times, and how long between, attempts on one model."""
+class Backoff:
+    """How many times, and how long between, attempts on one model (the policy's ``fallback``).
+
+    Pure: :meth:`wait` says how long to sleep before the next retry; the call plan does the sleeping.
+    """
 
     retries: int
-    initial_backoff: float
-    max_backoff: float
+    initial: float
+    maximum: float
     jitter: bool
-    sleep: Callable[[float], None] = time.sleep
-    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
-    def from_spec(cls, spec: FallbackSpec, retries: int | None = None, **sleepers: Any) -> RetryPlan:
+    def from_spec(cls, spec: FallbackSpec, retries: int | None = None) -> Backoff:
         """From the policy's fallback settings (``retries`` overrides the policy's count)."""
         count = spec.retries if retries is None else retries
-        return cls(
-            count if spec.enabled else 0, spec.initial_backoff, spec.max_backoff, spec.jitter, **sleepers
-        )
+        return cls(count if spec.enabled else 0, spec.initial_backoff, spec.max_backoff, spec.jitter)
 
-    def _wait(self, state: RetryCallState) -> float:
-        growth = float(2 ** (state.attempt_number - 1))
-        backoff = min(self.max_backoff, self.initial_backoff * growth)
+    def wait(self, retry: int, error: BaseException) -> float | None:
+        """Seconds to wait before retry number ``retry`` (1 for the first) of a model after ``error``, or
+        None when that model is not retried: the retries are spent, or the vendor asks for a longer pause
+        than ``maximum`` (waiting that long helps nobody: the next candidate serves the call now).
+
+        Capped exponential backoff (``initial`` doubling, at most ``maximum``), with jitter (a random share
+        between half and all of it) when asked; a ``retry-after`` from the vendor wins.
+        """
+        if retry > self.retries:
+            return None
+        asked = retry_after_seconds(error)
+        if asked is not None:
+            return None if asked > self.maximum else asked
+        backoff = min(self.maximum, self.initial * float(2 ** (retry - 1)))
         if self.jitter and backoff > 0:
             backoff *= 0.5 + random.random() / 2
-        exc = state.outcome.exception() if state.outcome is not None else None
-        asked: float | None = retry_after_seconds(exc) if exc is not None else None
-        if asked is None:
-            return backoff
-        if asked > self.max_backoff:
-            # Waiting that long helps nobody: let the next candidate serve the call now.
-            raise _GiveUp from exc
-        return max(asked, 0.0)
-
-    def _options(self) -> dict[str, Any]:
-        return {
-            "stop": stop_after_attempt(self.retries + 1),
-            "wait": self._wait,
-            "retry": retry_if_exception(lambda exc: verdict(exc) == "retry"),
-            "reraise": True,
-        }
-
-    def run(self, attempt: Callable[[], Any]) -> Any:
-        """Call ``attempt`` until it succeeds, is not retryable, or the retries are spent.
-
-        The first try is a plain call: tenacity's machinery (tens of µs) only runs once something failed.
-        """
-        try:
-            return attempt()
-        except Exception as exc:
-            if self.retries == 0 or verdict(exc) != "retry":
-                raise
-            replay: list[BaseException] = [exc]
-
-        def again() -> Any:
-            if replay:
-                raise replay.pop()  # tenacity's attempt 1 is the try that already failed
-            return attempt()
-
-        try:
-            return Retrying(sleep=self.sleep, **self._options())(again)
-        except _GiveUp as give_up:
-            raise _cause(give_up) from None
-
-    async def run_async(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
-        """Async twin of :meth:`run`."""
-        try:
-            return await attempt()
-        except Exception as exc:
-            if self.retries == 0 or verdict(exc) != "retry":
-                raise
-            replay: list[BaseException] = [exc]
-
-        async def again() -> Any:
-            if replay:
-                raise replay.pop()
-            return await attempt()
-
-        try:
-            return await AsyncRetrying(sleep=self.async_sleep, **self._options())(again)
-        except _GiveUp as give_up:
-            raise _cause(give_up) from None
+        return backoff

@@ -1,6 +1,6 @@
 """Counting a request's input tokens with the policy's ``token_counter``.
 
-The built-in estimate (UTF-8 bytes / 4, :func:`frugal._request.estimate_text_tokens`) costs nothing and
+The built-in estimate (UTF-8 bytes / 4, :func:`frugal.request.estimate_text_tokens`) costs nothing and
 is what the router and the budgets use unless the policy names a counter:
 
 - ``tiktoken`` or ``tiktoken:ENCODING`` (default ``o200k_base``): OpenAI's tokenizer, exact for OpenAI
@@ -19,11 +19,11 @@ that call: the built-in estimate is used, with one warning per counter.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable
 
-from ._request import RoutingRequest, tokens_of_size
-from .exceptions import ConfigError, FrugalWarning
+from ._util import warn_once
+from .exceptions import ConfigError
+from .request import RoutingRequest, tokens_of_size
 
 __all__ = ["TokenCounter", "count_input_tokens", "load_token_counter"]
 
@@ -31,7 +31,6 @@ TokenCounter = Callable[[str], int]
 """A function from text to its number of tokens."""
 
 BUILT_IN = "bytes"
-_WARNED: set[str] = set()
 
 
 def load_token_counter(spec: str) -> TokenCounter | None:
@@ -91,14 +90,12 @@ def count_input_tokens(request: RoutingRequest, counter: TokenCounter, name: str
                     raise TypeError(f"returned {type(tokens).__name__}, expected a non-negative int")
                 counted += tokens
     except Exception as exc:
-        if name not in _WARNED:
-            _WARNED.add(name)
-            warnings.warn(
-                f"token counter {name!r} failed ({type(exc).__name__}); using the built-in estimate. "
-                "This warning is shown once per counter.",
-                FrugalWarning,
-                stacklevel=4,
-            )
+        warn_once(
+            f"token-counter:{name}",
+            f"token counter {name!r} failed ({type(exc).__name__}); using the built-in estimate. "
+            "This warning is shown once per counter.",
+            stacklevel=4,
+        )
         return request
     counted += tokens_of_size(request.tool_chars)
     return dataclasses.replace(request, counted_input_tokens=counted)

@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._frozen import builder
 from .exceptions import FrugalWarning
+from .usage import TokenUsage
 
 __all__ = [
     "Capabilities",
@@ -99,128 +99,6 @@ class ModelInfo:
             if input_tokens > bracket.above:
                 chosen = bracket
         return chosen
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    """Tokens of a call, vendor-neutral (the OpenTelemetry convention).
-
-    Attributes:
-        input_tokens: ALL input tokens, cache reads and cache writes included.
-        output_tokens: all output tokens, reasoning tokens included.
-        cache_read_tokens: input tokens read from the prompt cache.
-        cache_write_tokens: input tokens written to the cache with the 5-minute TTL.
-        cache_write_1h_tokens: input tokens written to the cache with the 1-hour TTL.
-        reasoning_tokens: output tokens spent on reasoning (already inside ``output_tokens``).
-    """
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_write_1h_tokens: int = 0
-    reasoning_tokens: int = 0
-
-    def __add__(self, other: TokenUsage) -> TokenUsage:
-        return _usage(
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-            self.cache_read_tokens + other.cache_read_tokens,
-            self.cache_write_tokens + other.cache_write_tokens,
-            self.cache_write_1h_tokens + other.cache_write_1h_tokens,
-            self.reasoning_tokens + other.reasoning_tokens,
-        )
-
-    @classmethod
-    def from_openai_chat(cls, usage: object) -> TokenUsage:
-        """From an OpenAI chat ``usage`` (object or dict): ``prompt_tokens`` already includes cached ones."""
-        prompt = _get(usage, "prompt_tokens")
-        details = _sub(usage, "prompt_tokens_details")
-        completion = _sub(usage, "completion_tokens_details")
-        return _usage(
-            prompt,
-            _get(usage, "completion_tokens"),
-            _get(details, "cached_tokens"),
-            _get(details, "cache_write_tokens"),
-            0,  # OpenAI has one cache TTL
-            _get(completion, "reasoning_tokens"),
-        )
-
-    @classmethod
-    def from_openai_responses(cls, usage: object) -> TokenUsage:
-        """From an OpenAI Responses ``usage``: ``input_tokens`` already includes cached ones."""
-        details = _sub(usage, "input_tokens_details")
-        output = _sub(usage, "output_tokens_details")
-        return _usage(
-            _get(usage, "input_tokens"),
-            _get(usage, "output_tokens"),
-            _get(details, "cached_tokens"),
-            _get(details, "cache_write_tokens"),
-            0,  # OpenAI has one cache TTL
-            _get(output, "reasoning_tokens"),
-        )
-
-    @classmethod
-    def from_anthropic(cls, usage: object) -> TokenUsage:
-        """From an Anthropic ``usage``: ``input_tokens`` EXCLUDES cache reads and writes, which are added."""
-        read = _get(usage, "cache_read_input_tokens")
-        written = _get(usage, "cache_creation_input_tokens")
-        split = _sub(usage, "cache_creation")
-        one_hour = _get(split, "ephemeral_1h_input_tokens")
-        five_minutes = _get(split, "ephemeral_5m_input_tokens") if split is not None else written
-        if five_minutes + one_hour != written:  # an inconsistent split: trust the total, as 5-minute writes
-            five_minutes, one_hour = (
-                written - one_hour if one_hour <= written else written,
-                min(one_hour, written),
-            )
-        thinking = _get(_sub(usage, "output_tokens_details"), "thinking_tokens")
-        return _usage(
-            _get(usage, "input_tokens") + read + written,
-            _get(usage, "output_tokens"),
-            read,
-            five_minutes,
-            one_hour,
-            thinking,
-        )
-
-
-# Every field, positionally (see _frozen): one TokenUsage is built from each answer on the call path.
-_usage = builder(TokenUsage)
-_MISSING = object()
-
-
-def _field(obj: object, key: str) -> object:
-    """``obj[key]`` of a mapping, ``obj.key`` of an SDK object; None when absent.
-
-    An SDK object is read by attribute first: the ``Mapping`` ABC check costs ~1 µs a call on objects.
-    """
-    if type(obj) is dict:
-        return obj.get(key)
-    value = getattr(obj, key, _MISSING)
-    if value is _MISSING:
-        return obj.get(key) if isinstance(obj, Mapping) else None
-    return value
-
-
-def _get(obj: object, key: str) -> int:
-    """An integer field of a usage object or mapping (0 when absent or not an int): :func:`_field`,
-    inlined for SDK objects, since one answer's usage is read five or six fields at a time."""
-    if obj is None:
-        return 0
-    value = getattr(obj, key, _MISSING) if type(obj) is not dict else _MISSING
-    if value is _MISSING:
-        value = _field(obj, key)
-    return value if type(value) is int else 0
-
-
-def _sub(obj: object, key: str) -> object:
-    if obj is None:
-        return None
-    value = getattr(obj, key, _MISSING) if type(obj) is not dict else _MISSING  # _field(), inlined
-    return _field(obj, key) if value is _MISSING else value
-
-
-# -- policy overrides ----------------------------------------------------------------------------
 
 
 class _Spec(BaseModel):

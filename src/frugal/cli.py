@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
 from ._cli_eval import add_evaluation_commands
+from ._version import __version__
 
 __all__ = ["main"]
 
@@ -120,8 +120,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _router(policy: str | None) -> Any:
     """The compiled policy, every provider assumed configured (a dry run needs no credentials)."""
-    from ._compile import compile_policy
     from .policy import load_policy
+    from .routing.compile import compile_policy
 
     loaded, located = load_policy(policy)
     kinds = {"openai": "openai", "anthropic": "anthropic"}
@@ -131,7 +131,7 @@ def _router(policy: str | None) -> Any:
 
 def _route(args: argparse.Namespace) -> int:
     from ._context import with_context
-    from ._dispatch import decide
+    from ._plan import dry_run
     from .providers.calls import CHAT
 
     router = _router(args.policy)
@@ -153,7 +153,7 @@ def _route(args: argparse.Namespace) -> int:
         params["max_tokens"] = args.max_tokens
     context = {k: v for k, v in (("user", args.user), ("team", args.team), ("feature", args.feature)) if v}
     with with_context(**context):
-        decision = decide(router, CHAT, params)
+        decision = dry_run(router, CHAT, params)
     if args.json:
         print(json.dumps({**decision.to_dict(), "policy": router.policy_id}, indent=2))
         return 0

@@ -1,10 +1,15 @@
-"""The attribute and metric names frugal's telemetry uses: OpenTelemetry GenAI v1.41, and frugal's own.
+"""The attribute and metric names frugal's telemetry uses (OpenTelemetry GenAI v1.41, and frugal's own),
+and how a request's arguments map onto them (:func:`request_attributes`, :func:`content_attributes`).
 
 Documented as tables in ``docs/telemetry.md``. ``CALL_ATTRIBUTES`` and ``ATTEMPT_ATTRIBUTES`` list what
 each kind of span may carry.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "ATTEMPT_ATTRIBUTES",
@@ -34,6 +39,7 @@ __all__ = [
     "FRUGAL_SAVINGS_USD",
     "FRUGAL_TEAM",
     "FRUGAL_USER",
+    "GENAI_OPERATION",
     "GEN_AI_INPUT_MESSAGES",
     "GEN_AI_OPERATION_NAME",
     "GEN_AI_OUTPUT_MESSAGES",
@@ -68,6 +74,9 @@ __all__ = [
     "SERVER_ADDRESS",
     "SERVER_PORT",
     "TOKEN_BUCKETS",
+    "content_attributes",
+    "error_type",
+    "request_attributes",
 ]
 
 # -- GenAI semantic conventions (v1.41) -------------------------------------------------------------
@@ -188,3 +197,101 @@ ATTEMPT_ATTRIBUTES = (
     FRUGAL_CASCADE_JUDGE,
     ERROR_TYPE,
 )
+
+
+GENAI_OPERATION = {
+    "chat": "chat",
+    "messages": "chat",
+    "responses": "chat",
+    "embeddings": "embeddings",
+    "count_tokens": "count_tokens",
+}
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    """Semantic-convention parts of a message content (text kept, other parts named by type)."""
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}]
+    parts: list[dict[str, Any]] = []
+    for part in content or ():
+        part = part if isinstance(part, Mapping) else getattr(part, "model_dump", dict)()
+        kind = part.get("type")
+        if kind in ("text", "input_text", "output_text"):
+            parts.append({"type": "text", "content": part.get("text", "")})
+        elif kind is not None:
+            parts.append({"type": str(kind)})
+    return parts
+
+
+def content_attributes(operation: str, params: Mapping[str, Any]) -> dict[str, str]:
+    """gen_ai.input.messages and gen_ai.system_instructions, as JSON strings (content capture only)."""
+    system: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    if operation == "responses":
+        if params.get("instructions"):
+            system = _parts(params["instructions"])
+        raw = params.get("input")
+        items = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or ())
+    else:
+        if operation == "messages" and params.get("system"):
+            system = _parts(params["system"])
+        items = list(params.get("messages") or ())
+    for item in items:
+        item = item if isinstance(item, Mapping) else getattr(item, "model_dump", dict)()
+        role = item.get("role", "user")
+        if role in ("system", "developer"):
+            system.extend(_parts(item.get("content")))
+        else:
+            messages.append({"role": role, "parts": _parts(item.get("content"))})
+    attributes = {GEN_AI_INPUT_MESSAGES: json.dumps(messages, ensure_ascii=False)}
+    if system:
+        attributes[GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(system, ensure_ascii=False)
+    return attributes
+
+
+def request_attributes(
+    operation: str, provider: str, kind: str, model: str, params: Mapping[str, Any], server: Any
+) -> dict[str, Any]:
+    """The GenAI attributes of one vendor request (an attempt span's, as it starts)."""
+    attributes: dict[str, Any] = {
+        GEN_AI_OPERATION_NAME: GENAI_OPERATION.get(operation, operation),
+        GEN_AI_PROVIDER_NAME: kind if provider == kind else provider,
+        GEN_AI_REQUEST_MODEL: model,
+    }
+    if server is not None:
+        host, port = server
+        attributes[SERVER_ADDRESS] = host
+        if port is not None:
+            attributes[SERVER_PORT] = port
+    limit = params.get("max_completion_tokens") or params.get("max_tokens") or params.get("max_output_tokens")
+    if isinstance(limit, int):
+        attributes[GEN_AI_REQUEST_MAX_TOKENS] = limit
+    for key, name in (("temperature", GEN_AI_REQUEST_TEMPERATURE), ("top_p", GEN_AI_REQUEST_TOP_P)):
+        value = params.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            attributes[name] = float(value)
+    if params.get("stream"):
+        attributes[GEN_AI_REQUEST_STREAM] = True
+    stop = params.get("stop") or params.get("stop_sequences")
+    if isinstance(stop, str):
+        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+    elif isinstance(stop, (list, tuple)) and all(isinstance(item, str) for item in stop):
+        attributes[GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    seed = params.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        attributes[GEN_AI_REQUEST_SEED] = seed
+    choices = params.get("n")
+    if isinstance(choices, int) and choices != 1:
+        attributes[GEN_AI_REQUEST_CHOICE_COUNT] = choices
+    return attributes
+
+
+def error_type(error: BaseException) -> str:
+    """The ``error.type`` of a failed request: the vendor's error type when its body says, else the class."""
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error")
+        code = (inner if isinstance(inner, dict) else body).get("type")
+        if isinstance(code, str):
+            return code
+    return type(error).__name__

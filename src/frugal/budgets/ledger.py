@@ -28,7 +28,6 @@ __all__ = [
     "Hold",
     "Ledger",
     "LedgerRecord",
-    "PendingRecord",
     "from_nano",
     "open_ledger",
     "to_nano",
@@ -52,8 +51,8 @@ def from_nano(nano: int) -> float:
 class LedgerRecord(NamedTuple):
     """One client call, as the ledger keeps it (no prompt or answer text, ever).
 
-    An immutable named tuple rather than a frozen dataclass: one is built on every call, and a frozen
-    dataclass of 29 fields costs ~10 µs to build where a tuple costs ~2 µs.
+    A named tuple: a flat, immutable row that every store writes as it is (SQLite columns, Redis and
+    spool JSON, the in-memory ledger's columns).
 
     Attributes:
         id: unique id (settling the same record twice counts it once).
@@ -170,17 +169,6 @@ class Admission(NamedTuple):
     totals: tuple[int, ...]
 
 
-class PendingRecord(Protocol):
-    """A call that has ended and whose record is built only when read (see ``MemoryLedger``)."""
-
-    #: When the call started, seconds since the epoch: the record's ``time``.
-    time: float
-
-    def record(self) -> LedgerRecord:
-        """The call's record (built once by the store that keeps it)."""
-        ...
-
-
 @runtime_checkable
 class Ledger(Protocol):
     """A store of spend counters and call records.
@@ -200,6 +188,11 @@ class Ledger(Protocol):
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         """Atomically: add ``actual - hold.amount`` to the held counters and append ``record`` (once)."""
+        ...
+
+    def settle_many(self, settlements: Sequence[tuple[Hold, int, LedgerRecord]]) -> None:
+        """:meth:`settle` each of ``settlements`` (each atomic and idempotent on its own), in as few round
+        trips as the store allows."""
         ...
 
     def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:

@@ -1,42 +1,102 @@
-"""The in-memory ledger: one process, no I/O. Counters live as long as their window (as in Redis and
-SQLite); the newest records are kept (100,000 unless ``memory://?max_records=N`` says otherwise; ``0``:
-all of them)."""
+"""The in-memory ledger: one process, no I/O.
+
+Counters live as long as their window (as in Redis and SQLite). Records are kept as columns (typed
+arrays for numbers, a shared table for repeated strings such as models and teams), so a kept record costs
+about 250 bytes instead of the ~1 KB of a tuple of Python objects; the newest 100,000 are kept unless
+``memory://?max_records=N`` says otherwise (``0``: all of them), about 25 MB.
+"""
 
 from __future__ import annotations
 
 import bisect
 import logging
+import math
 import sys
 import threading
 import time
 import warnings
+from array import array
 from collections.abc import Sequence
-from functools import partial
+from typing import Any
 
 from ..exceptions import FrugalWarning
-from .ledger import Admission, Check, Hold, LedgerRecord, PendingRecord
+from .ledger import FIELDS, Admission, Check, Hold, LedgerRecord
 
 __all__ = ["DEFAULT_MAX_RECORDS", "MemoryLedger"]
 
 _SWEEP_AT = 4096  # counters before the first look for ended windows
-#: Records the in-memory ledger keeps unless told otherwise: ~70 MB while none has been read (~700 bytes a
-#: call kept for its record), ~50 MB once read (~500 bytes a record).
+#: Records the in-memory ledger keeps unless told otherwise (about 25 MB of them).
 DEFAULT_MAX_RECORDS = 100_000
 
-# Admission((refused, totals)) built by tuple.__new__ itself: a named tuple's own __new__ is Python code.
-_admission = partial(tuple.__new__, Admission)
 log = logging.getLogger("frugal.ledger")
 
+_NUMBERS = {"time", "cost_usd", "baseline_cost_usd", "savings_usd", "estimated_cost_usd", "latency_s"}
+_COUNTS = {
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "attempts",
+    "escalations",
+}
+_UNIQUE = {"id", "trace_id"}  # strings that never repeat: kept as they are, not in the shared table
 
-def _built(call: PendingRecord) -> LedgerRecord:
-    """A pending call's record; a record that cannot be built keeps the call's time and says why."""
-    try:
-        return call.record()
-    except Exception as exc:  # a bug must not make the ledger unreadable: the call's spend is counted
-        log.exception("frugal ledger: could not build the record of a call")
-        return LedgerRecord(
-            id=f"unbuilt-{id(call):x}", time=call.time, operation="?", error_type=type(exc).__name__
-        )
+
+class _Columns:
+    """Records as columns: ``array('d')`` for money and times (NaN for None), ``array('q')`` for token
+    counts, ``array('b')`` for flags, indices into one table of distinct strings for the rest."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, Any] = {}
+        for name in FIELDS:
+            if name in _NUMBERS:
+                self.columns[name] = array("d")
+            elif name in _COUNTS:
+                self.columns[name] = array("q")
+            elif name == "routed_down":
+                self.columns[name] = array("b")
+            elif name in _UNIQUE:
+                self.columns[name] = []
+            else:
+                self.columns[name] = array("I")
+        self._strings: list[str | None] = [None]
+        self._index: dict[str | None, int] = {None: 0}
+
+    def _code(self, value: str | None) -> int:
+        code = self._index.get(value)
+        if code is None:
+            code = self._index[value] = len(self._strings)
+            self._strings.append(value)
+        return code
+
+    def insert(self, at: int, record: LedgerRecord) -> None:
+        for name, value in zip(FIELDS, record, strict=True):
+            column = self.columns[name]
+            if name in _NUMBERS:
+                column.insert(at, math.nan if value is None else value)
+            elif name in _COUNTS or name == "routed_down" or name in _UNIQUE:
+                column.insert(at, value)
+            else:
+                column.insert(at, self._code(value if isinstance(value, str) else None))
+
+    def row(self, at: int) -> LedgerRecord:
+        values: list[Any] = []
+        for name in FIELDS:
+            value = self.columns[name][at]
+            if name in _NUMBERS:
+                values.append(None if math.isnan(value) else value)
+            elif name == "routed_down":
+                values.append(bool(value))
+            elif name in _COUNTS or name in _UNIQUE:
+                values.append(value)
+            else:
+                values.append(self._strings[value])
+        return LedgerRecord(*values)
+
+    def drop_oldest(self, count: int) -> None:
+        for column in self.columns.values():
+            del column[:count]
 
 
 class MemoryLedger:
@@ -55,8 +115,8 @@ class MemoryLedger:
             raise ValueError(f"max_records must be 0 (keep all) or more, got {max_records}")
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
-        self._records: list[LedgerRecord | PendingRecord] = []
-        self._times: list[float] = []
+        self._rows = _Columns()
+        self._times = self._rows.columns["time"]
         self._ids: set[str] = set()
         self._expires: dict[str, float] = {}  # counter key -> when its window has ended (time.time())
         self._sweep_at = _SWEEP_AT
@@ -67,36 +127,16 @@ class MemoryLedger:
             self.url = f"memory://?max_records={max_records}"
 
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
-        if len(checks) == 1 and len(checks[0].keys) == 1:  # one calendar-window budget: most calls
-            check = checks[0]
-            with self._lock:
-                counters = self._counters
-                total = counters.get(check.current)
-                if total is None:  # a new window bucket: once per budget, scope value and window
-                    total = 0
-                    self._expiring(check.current, check.ttl)
-                if check.refuse and total + amount > check.limit:
-                    return _admission((0, (total,)))
-                counters[check.current] = total + amount
-                return _admission((None, (total,)))
         with self._lock:
-            get = self._counters.get
-            totals = tuple(
-                [
-                    get(check.keys[0], 0)
-                    if len(check.keys) == 1
-                    else sum([get(key, 0) for key in check.keys])
-                    for check in checks
-                ]
-            )
+            counters = self._counters
+            totals = tuple(sum(counters.get(key, 0) for key in check.keys) for check in checks)
             for index, check in enumerate(checks):
                 if check.refuse and totals[index] + amount > check.limit:
                     return Admission(index, totals)
-            counters = self._counters
             for check in checks:
                 if check.current not in counters:
                     self._expiring(check.current, check.ttl)
-                counters[check.current] = get(check.current, 0) + amount
+                counters[check.current] = counters.get(check.current, 0) + amount
             return Admission(None, totals)
 
     def _expiring(self, key: str, ttl: int) -> None:
@@ -112,52 +152,36 @@ class MemoryLedger:
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         with self._lock:
-            ids = self._ids
-            if record.id in ids:
+            if record.id in self._ids:
                 return
-            ids.add(record.id)
-            self._settle(hold, actual, record)
+            self._ids.add(record.id)
+            delta = actual - hold.amount
+            if delta:
+                for key, ttl in hold.counters:
+                    if key not in self._counters:  # reserved while the store was down, or swept meanwhile
+                        self._expiring(key, ttl)
+                    self._counters[key] = self._counters.get(key, 0) + delta
+            # Records arrive nearly in time order; keep them sorted for range queries.
+            times = self._times
+            at = (
+                len(times)
+                if not times or record.time >= times[-1]
+                else bisect.bisect_right(times, record.time)
+            )
+            self._rows.insert(at, record)
+            if len(times) > self._max:
+                self._trim()
 
-    def settle_pending(self, hold: Hold, actual: int, call: PendingRecord) -> None:
-        """Settle a call whose record is built when it is first read (by :meth:`records`).
-
-        The client's own path for this store: the record's ~30 fields are not assembled on the call path.
-        Each call is settled once (its telemetry ends once), so there is no id to check yet.
-        """
-        with self._lock:
-            self._settle(hold, actual, call)
-
-    def _settle(self, hold: Hold, actual: int, entry: LedgerRecord | PendingRecord) -> None:
-        delta = actual - hold.amount
-        if delta:
-            counters = self._counters
-            for key, ttl in hold.counters:
-                value = counters.get(key)
-                if value is None:  # reserved while the store was down, or swept meanwhile
-                    self._expiring(key, ttl)
-                    value = 0
-                counters[key] = value + delta
-        # Records arrive nearly in time order; keep them sorted for range queries.
-        times = self._times
-        when = entry.time
-        if not times or when >= times[-1]:
-            times.append(when)
-            self._records.append(entry)
-        else:
-            at = bisect.bisect_right(times, when)
-            times.insert(at, when)
-            self._records.insert(at, entry)
-        if len(times) > self._max:
-            self._trim()
+    def settle_many(self, settlements: Sequence[tuple[Hold, int, LedgerRecord]]) -> None:
+        for hold, actual, record in settlements:
+            self.settle(hold, actual, record)
 
     def _trim(self) -> None:
         """Drop the oldest records (a tenth of the limit at a time, so that trimming is rare)."""
         excess = len(self._times) - self._max + self._max // 10
-        for entry in self._records[:excess]:
-            if isinstance(entry, LedgerRecord):  # settled by id (pending calls have none yet)
-                self._ids.discard(entry.id)
-        del self._times[:excess]
-        del self._records[:excess]
+        for record_id in self._rows.columns["id"][:excess]:
+            self._ids.discard(record_id)
+        self._rows.drop_oldest(excess)
         if not self.dropped:
             message = (
                 f"frugal ledger: the in-memory ledger keeps the newest {self._max:,} records; older ones "
@@ -172,14 +196,7 @@ class MemoryLedger:
         with self._lock:
             low = 0 if since is None else bisect.bisect_left(self._times, since)
             high = len(self._times) if until is None else bisect.bisect_left(self._times, until)
-            entries = self._records
-            out: list[LedgerRecord] = []
-            for at in range(low, high):
-                entry = entries[at]
-                if not isinstance(entry, LedgerRecord):  # a pending call: its record is built once, now
-                    entry = entries[at] = _built(entry)
-                out.append(entry)
-            return out
+            return [self._rows.row(at) for at in range(low, high)]
 
     def counters(self, prefix: str = "") -> dict[str, int]:
         with self._lock:

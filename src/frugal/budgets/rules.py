@@ -1,5 +1,5 @@
-"""Budgets as the policy states them, compiled: who a budget counts, its limit and window, its action;
-and where each one stands (``frugal report``)."""
+"""Budgets as the policy states them, compiled (by :func:`frugal.routing.compile.compile_budgets`): who a
+budget counts, its limit and window, its action; and where each one stands (``frugal report``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from .ledger import Ledger, from_nano, to_nano
 from .windows import Window
 
 if TYPE_CHECKING:
-    from .._yaml import Located
-    from ..policy import Policy
-    from ..routing import Candidate, Router
+    from ..routing import Candidate
 
-__all__ = ["Budget", "BudgetStatus", "budget_status", "compile_budgets"]
+__all__ = ["Budget", "BudgetStatus", "budget_status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,50 +62,6 @@ class Budget:
     def prefix(self, value: str) -> str:
         """The counter key prefix of one scope value (``|`` and ``%`` in values are escaped)."""
         return f"{self.name}|{value.replace('%', '%25').replace('|', '%7C')}|"
-
-
-def compile_budgets(policy: Policy, located: Located | None, router: Router) -> tuple[Budget, ...]:
-    """Check the policy's budgets against its tiers and models.
-
-    Raises:
-        ConfigError: a ``downgrade_to`` that is neither a tier nor a model that can be placed.
-    """
-    from .._compile import _Errors
-    from ..routing import compile_glob
-
-    error = _Errors(located, "<policy object>")
-    tiers = [tier.name for tier in router.tiers]
-    budgets = []
-    for index, spec in enumerate(policy.budgets):
-        max_tier: int | None = None
-        pin: Candidate | None = None
-        if spec.downgrade_to in tiers:
-            max_tier = tiers.index(spec.downgrade_to)
-        elif spec.downgrade_to:
-            try:
-                pin = router.place(spec.downgrade_to)
-            except Exception:
-                raise error(
-                    ("budgets", index, "downgrade_to"),
-                    f"{spec.downgrade_to!r} is neither a tier ({', '.join(tiers)}) "
-                    "nor a model frugal can place",
-                ) from None
-        patterns = [spec.match] if isinstance(spec.match, str) else spec.match
-        budgets.append(
-            Budget(
-                name=spec.key,
-                scope=spec.scope,
-                pattern=None if patterns == ["*"] else compile_glob(patterns),
-                limit_usd=spec.limit_usd,
-                window=Window(spec.window, spec.rolling),
-                action=spec.action,
-                max_tier=max_tier,
-                pin=pin,
-                thresholds=tuple(spec.thresholds),
-                unpriced=spec.unpriced,
-            )
-        )
-    return tuple(budgets)
 
 
 @dataclass(frozen=True, slots=True)

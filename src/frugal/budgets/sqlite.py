@@ -129,6 +129,10 @@ class SQLiteLedger:
                     db.execute("ROLLBACK")
                 raise
 
+    def settle_many(self, settlements: Sequence[tuple[Hold, int, LedgerRecord]]) -> None:
+        for hold, actual, record in settlements:
+            self.settle(hold, actual, record)
+
     def records(self, since: float | None = None, until: float | None = None) -> list[LedgerRecord]:
         query = f"SELECT {', '.join(FIELDS)} FROM records WHERE time >= ? AND time < ? ORDER BY time, id"
         bounds: tuple[Any, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from .._request import RoutingRequest
+from ..request import RoutingRequest
 
 __all__ = ["Classification", "Classifier"]
 

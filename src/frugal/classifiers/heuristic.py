@@ -17,8 +17,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar, NamedTuple
 
-from .._frozen import builder
-from .._request import RoutingRequest
+from ..request import RoutingRequest
 from .base import Classification
 from .heuristic_options import HeuristicOptions
 
@@ -419,9 +418,7 @@ _SIGNALS = (
     "images",
 )
 _REASON_MIN = 0.2  # a signal that moves the logit less than this is not worth a reason
-# The score is a logistic of a clamped logit, always inside [0, 1]: Classification's range check would
-# pass every time, so it is skipped (see _frozen).
-_classification = builder(Classification, valid=True)
+_classification = Classification
 _NO_STRONG_SIGNAL = ("no strong signal",)
 
 

@@ -39,8 +39,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._request import RoutingRequest
 from ..exceptions import ConfigError
+from ..request import RoutingRequest
 from .base import Classification
 from .heuristic import (
     _NO_STRONG_SIGNAL,

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._request import RoutingRequest
 from ..exceptions import DataError
+from ..request import RoutingRequest
 
 __all__ = ["Row", "load_rows", "models_in"]
 

@@ -21,12 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._dispatch import classify_safely
-from .._request import RoutingRequest
 from .._tokens import count_input_tokens
 from ..classifiers.base import Classification
 from ..exceptions import DataError, FrugalWarning, RoutingError
-from ..routing import RouteConfig, Router
+from ..request import RoutingRequest
+from ..routing import RouteConfig, Router, classify_safely
 from . import metrics
 from .data import Row
 from .metrics import Point

@@ -1,7 +1,7 @@
 """The router an evaluation runs: a policy file as production compiles it, or one tier per named model.
 
-Both are compiled by the same :func:`~frugal._compile.compile_policy` the client uses, with every provider
-assumed configured (as ``frugal route`` does): an evaluation sends nothing anywhere.
+Both are compiled by the same :func:`~frugal.routing.compile.compile_policy` the client uses, with every
+provider assumed configured (as ``frugal route`` does): an evaluation sends nothing anywhere.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._compile import compile_policy
 from ..catalog import ModelSpec, PricesSpec
 from ..classifiers.registry import load_classifier
 from ..exceptions import ConfigError
 from ..policy import ClassifierSpec, Policy, ProviderSpec, Tier, load_policy
 from ..routing import RouteConfig, Router
+from ..routing.compile import compile_policy
 
 __all__ = ["EVAL_PROVIDER", "classifier_spec", "compile_for_evaluation", "models_policy", "parse_price"]
 

@@ -1,24 +1,41 @@
-"""Streams of a translated call, as the caller's own SDK stream class.
+"""SDK streams re-made around another iterator: translated, peeked at, and observed streams.
 
 A translated stream *is* an ``openai.Stream`` (or ``anthropic.Stream``, or their async twins): the
 instance is made without running the SDK's ``__init__`` (which would want an HTTP response to decode)
 and its iterator is replaced by a generator that reads the serving vendor's stream and yields the
 caller's event types. Iteration, ``with``, ``close()`` and ``.response`` behave as the SDK's do:
-closing releases the serving vendor's HTTP response.
+closing releases the serving vendor's HTTP response. The same re-making lets frugal read a stream's
+first item before handing it over (:func:`peek_sync`) and read every item as it passes
+(:func:`observe`). These lean on SDK internals (``Stream.__new__``, ``_iterator``, ``close``): each
+assumption has a test of its own in ``tests/test_sdk_assumptions.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["close_with", "peek_async", "peek_sync", "rewrap", "translate_async", "translate_sync"]
+if TYPE_CHECKING:
+    from .base import AnswerSummary, StreamReader
+
+__all__ = [
+    "StreamEnd",
+    "close_with",
+    "observe",
+    "peek_async",
+    "peek_sync",
+    "rewrap",
+    "translate_async",
+    "translate_sync",
+]
 
 S = TypeVar("S")
 
 Feed = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
 Build = Callable[[Mapping[str, Any]], Any]
 Convert = Callable[[BaseException], BaseException]
+StreamEnd = Callable[["AnswerSummary", "BaseException | None", bool], None]
+"""Called once when an observed stream ends: (what it said, the error or None, whether it was abandoned)."""
 
 
 def rewrap(stream_cls: type[S], response: Any, items: Iterator[Any] | AsyncIterator[Any]) -> S:
@@ -148,3 +165,44 @@ def close_with(stream: S, items: Iterator[Any] | AsyncIterator[Any]) -> S:
 
         stream.close = close  # type: ignore[attr-defined]
     return stream
+
+
+def observe(stream: S, reader: StreamReader, on_end: StreamEnd) -> S:
+    """A stream of the same SDK class that hands ``reader`` every item as it passes (yielding those it
+    keeps) and calls ``on_end`` exactly once: at the end, on an error, or when the caller closes or drops
+    the stream before its end (abandoned)."""
+    source = stream._iterator  # type: ignore[attr-defined]
+    items: Iterator[Any] | AsyncIterator[Any]
+    if hasattr(source, "__anext__"):
+        items = _observing_async(source, reader, on_end)
+    else:
+        items = _observing(source, reader, on_end)
+    return close_with(rewrap(type(stream), stream.response, items), items)  # type: ignore[attr-defined]
+
+
+def _observing(source: Iterator[Any], reader: StreamReader, on_end: StreamEnd) -> Iterator[Any]:
+    error: BaseException | None = None
+    try:
+        for item in source:
+            if reader.keep(item):
+                yield item
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        on_end(reader.summary(), error, isinstance(error, GeneratorExit))
+
+
+async def _observing_async(
+    source: AsyncIterator[Any], reader: StreamReader, on_end: StreamEnd
+) -> AsyncIterator[Any]:
+    error: BaseException | None = None
+    try:
+        async for item in source:
+            if reader.keep(item):
+                yield item
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        on_end(reader.summary(), error, isinstance(error, GeneratorExit))

@@ -1,7 +1,10 @@
-"""``RoutingRequest``: the vendor-neutral view of a call that classifiers and the router read.
+"""``RoutingRequest``: the vendor-neutral view of a call that classifiers, the router and budgets read.
 
-Built from the caller's keyword arguments in one pass over the messages, without copying the text:
-the prompt and system text are joined strings; everything else is counts and flags.
+Built once per call from the caller's keyword arguments (:meth:`RoutingRequest.from_call`), in one pass
+over the messages: the prompt, system and history text are joined strings; everything else is counts and
+flags. Its :attr:`~RoutingRequest.estimated_input_tokens` is frugal's one input-token estimate (UTF-8
+bytes / 4, or the policy's ``token_counter``), read by routing, budgets and ``frugal eval`` alike. Public:
+a classifier plugin receives one.
 """
 
 from __future__ import annotations
@@ -9,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from ._frozen import builder
 
 __all__ = ["RoutingRequest", "estimate_text_tokens", "text_size", "tokens_of_size"]
 
@@ -30,8 +31,7 @@ def estimate_text_tokens(*texts: str) -> int:
 
 
 def text_size(*texts: str) -> int:
-    """The UTF-8 bytes of ``texts``. ``str.isascii`` is a flag read on CPython, so ASCII text (most
-    traffic) costs a length; other text one C-level encode."""
+    """The UTF-8 bytes of ``texts`` (ASCII text: its length, without encoding it)."""
     size = 0
     for text in texts:
         size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -92,13 +92,7 @@ class RoutingRequest:
         per image."""
         counted = self.counted_input_tokens
         if counted is None:
-            # text_size() and tokens_of_size(), inlined: the router reads this a few times per decision.
-            prompt, system, history = self.prompt, self.system, self.history
-            if prompt.isascii() and system.isascii() and history.isascii():
-                size = len(prompt) + len(system) + len(history)
-            else:
-                size = text_size(prompt, system, history)
-            counted = -(-(size + self.tool_chars) // _BYTES_PER_TOKEN)
+            counted = tokens_of_size(text_size(self.prompt, self.system, self.history) + self.tool_chars)
         return counted + self.images * _IMAGE_TOKENS
 
     @property
@@ -118,27 +112,29 @@ class RoutingRequest:
         """The view of an SDK call's keyword arguments.
 
         Args:
-            operation: ``"chat"`` (OpenAI chat completions), ``"messages"`` (Anthropic) or ``"responses"``.
+            operation: ``"chat"`` (OpenAI chat completions), ``"messages"`` (Anthropic), ``"responses"``,
+                ``"embeddings"`` (the inputs are the prompt) or ``"count_tokens"`` (as ``"messages"``).
             params: the caller's keyword arguments.
             metadata: routing context already gathered (user, team, feature, ...).
         """
         if operation == "responses":
             return _from_responses(params, metadata)
+        if operation == "embeddings":
+            return _from_embeddings(params, metadata)
         system_parts: list[str] = []
-        if operation == "messages":
+        if operation in ("messages", "count_tokens"):
             _collect_text(params.get("system"), system_parts)
         messages = params.get("messages") or ()
         last_user = -1
         for index, message in enumerate(messages):
-            # type() first: isinstance() against an ABC costs more than the rest of the loop.
-            if (type(message) is dict or isinstance(message, Mapping)) and message.get("role") == "user":
+            if isinstance(message, Mapping) and message.get("role") == "user":
                 last_user = index
         prompt_parts: list[str] = []
         history_parts: list[str] = []
         images = 0
         tool_history = False
         for index, message in enumerate(messages):
-            if not (type(message) is dict or isinstance(message, Mapping)):
+            if not isinstance(message, Mapping):
                 continue
             role = message.get("role")
             if role == "system" or role == "developer":
@@ -148,33 +144,47 @@ class RoutingRequest:
                 tool_history = True
             target = prompt_parts if index == last_user else history_parts
             images += _collect_text(message.get("content"), target)
-            if operation == "messages" and not tool_history:
+            if operation in ("messages", "count_tokens") and not tool_history:
                 tool_history = _has_tool_blocks(message.get("content"))
         tools = params.get("tools")
         limit = (
             params.get("max_completion_tokens") or params.get("max_tokens") or params.get("max_output_tokens")
         )
         model = params.get("model")
-        return (_build if cls is RoutingRequest else cls)(
-            "\n".join(prompt_parts),
-            "\n".join(system_parts),
-            "\n".join(history_parts),
-            len(messages) if isinstance(messages, (list, tuple)) else 1,
-            len(tools) if isinstance(tools, (list, tuple)) else 0,
-            tool_history,
-            images,
-            _wants_structure(operation, params),
-            limit if type(limit) is int or (isinstance(limit, int) and not isinstance(limit, bool)) else None,
-            operation,
-            model if isinstance(model, str) else None,
-            dict(metadata),
-            _tool_chars(tools),
-            None,
+        return cls(
+            prompt="\n".join(prompt_parts),
+            system="\n".join(system_parts),
+            history="\n".join(history_parts),
+            turns=len(messages) if isinstance(messages, (list, tuple)) else 1,
+            tools=len(tools) if isinstance(tools, (list, tuple)) else 0,
+            tool_history=tool_history,
+            images=images,
+            structured_output=_wants_structure(operation, params),
+            max_output_tokens=_int_or_none(limit),
+            operation=operation,
+            requested_model=model if isinstance(model, str) else None,
+            metadata=dict(metadata),
+            tool_chars=_tool_chars(tools),
         )
 
 
-# Positional, all fields: the call path builds one RoutingRequest per call (see _frozen).
-_build = builder(RoutingRequest)
+def _from_embeddings(params: Mapping[str, Any], metadata: Mapping[str, str]) -> RoutingRequest:
+    """Embeddings: the input texts are the prompt; inputs given as token ids count one token each."""
+    raw = params.get("input")
+    items: list[Any] = [raw] if isinstance(raw, (str, bytes)) else list(raw or ())
+    texts = [item for item in items if isinstance(item, str)]
+    ids = sum(len(item) for item in items if isinstance(item, (list, tuple)))
+    if items and not texts and all(isinstance(item, int) for item in items):
+        ids = len(items)  # one list of token ids
+    prompt = "\n".join(texts)
+    model = params.get("model")
+    return RoutingRequest(
+        prompt=prompt,
+        operation="embeddings",
+        requested_model=model if isinstance(model, str) else None,
+        metadata=dict(metadata),
+        counted_input_tokens=estimate_text_tokens(prompt) + ids if ids else None,
+    )
 
 
 def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> RoutingRequest:
@@ -216,21 +226,20 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
         and isinstance(text.get("format"), Mapping)
         and (text["format"].get("type") in ("json_schema", "json_object"))
     )
-    return _build(
-        "\n".join(prompt_parts),
-        "\n".join(system_parts),
-        "\n".join(history_parts),
-        turns,
-        len(tools) if isinstance(tools, (list, tuple)) else 0,
-        tool_history,
-        images,
-        bool(structured),
-        _int_or_none(params.get("max_output_tokens")),
-        "responses",
-        _str_or_none(params.get("model")),
-        dict(metadata),
-        _tool_chars(tools),
-        None,
+    return RoutingRequest(
+        prompt="\n".join(prompt_parts),
+        system="\n".join(system_parts),
+        history="\n".join(history_parts),
+        turns=turns,
+        tools=len(tools) if isinstance(tools, (list, tuple)) else 0,
+        tool_history=tool_history,
+        images=images,
+        structured_output=bool(structured),
+        max_output_tokens=_int_or_none(params.get("max_output_tokens")),
+        operation="responses",
+        requested_model=_str_or_none(params.get("model")),
+        metadata=dict(metadata),
+        tool_chars=_tool_chars(tools),
     )
 
 

@@ -17,18 +17,18 @@ imported here. The user-facing description of every mapping is ``docs/translatio
 
 from __future__ import annotations
 
-from frugal.providers._translate_chat_call import (
+from ..calls import DEFAULT_MAX_TOKENS
+from .chat_call import (
     chat_request_to_messages,
     check_chat_for_anthropic,
     messages_response_to_chat,
 )
-from frugal.providers._translate_messages_call import (
+from .messages_call import (
     chat_response_to_messages,
     check_messages_for_openai,
     messages_request_to_chat,
 )
-from frugal.providers._translate_streams import ChatChunksToMessagesStream, MessagesStreamToChatChunks
-from frugal.providers.calls import DEFAULT_MAX_TOKENS
+from .stream_events import ChatChunksToMessagesStream, MessagesStreamToChatChunks
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",

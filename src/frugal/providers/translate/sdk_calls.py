@@ -1,5 +1,7 @@
 """Calls served by the other vendor: translate the request, call that vendor's SDK, translate back.
 
+Used by :meth:`frugal.providers.base.Provider.send` when a call's shape is not the provider's own.
+
 The caller gets its own SDK's objects (``ChatCompletion``, ``Stream[ChatCompletionChunk]``,
 ``anthropic.types.Message``, ``MessageStreamManager``, ...), validated by that SDK's pydantic models, and
 vendor errors that are instances of both vendors' exception classes (:mod:`frugal.providers.errors`).
@@ -8,24 +10,23 @@ This module imports both SDKs; it is imported the first time a call crosses vend
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import anthropic
 import openai
-from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamManager
 from anthropic.types import Message, RawMessageStreamEvent
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import TypeAdapter
 
-from . import translate
-from .calls import CHAT, MESSAGES, Operation, check, clean
-from .errors import as_caller_error
-from .streams import rewrap, translate_async, translate_sync
+from .. import translate
+from ..calls import CHAT, MESSAGES, Operation, check, clean
+from ..errors import as_caller_error
+from ..streams import rewrap, translate_async, translate_sync
 
-__all__ = ["Translated", "prepare", "stream_manager"]
+__all__ = ["Translated", "prepare"]
 
 _ANTHROPIC_EVENT: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
 
@@ -127,15 +128,3 @@ def _messages_via_openai(sdk: Any, params: dict[str, Any], model: str, is_async:
 def _message(completion: Any, *, model: str) -> Message:
     data = completion.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return Message.model_validate(translate.chat_response_to_messages(data, model=model))
-
-
-def stream_manager(run: Callable[[], Any] | Awaitable[Any], *, is_async: bool) -> Any:
-    """``messages.stream(...)``'s return value over a translated raw event stream.
-
-    Args:
-        run: for sync clients a callable that returns the raw stream; for async clients an awaitable.
-        is_async: which manager to build.
-    """
-    if is_async:
-        return AsyncMessageStreamManager(run)  # type: ignore[arg-type]
-    return MessageStreamManager(run, output_format=anthropic.NOT_GIVEN)  # type: ignore[arg-type]

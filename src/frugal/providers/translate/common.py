@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from frugal.exceptions import UnsupportedFeature
+from ...exceptions import UnsupportedFeature
 
 ANTHROPIC = "anthropic"
 OPENAI = "openai"

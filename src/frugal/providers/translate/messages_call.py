@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from frugal.exceptions import UnsupportedFeature
-from frugal.providers._translate_common import (
+from ...exceptions import UnsupportedFeature
+from .common import (
     OPENAI,
     REQUEST_OPTIONS,
     anthropic_usage_from_openai,

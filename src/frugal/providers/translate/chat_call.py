@@ -10,8 +10,9 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from frugal.exceptions import UnsupportedFeature
-from frugal.providers._translate_common import (
+from ...exceptions import UnsupportedFeature
+from ..calls import DEFAULT_MAX_TOKENS
+from .common import (
     ANTHROPIC,
     REQUEST_OPTIONS,
     as_mapping,
@@ -21,7 +22,6 @@ from frugal.providers._translate_common import (
     openai_usage_from_anthropic,
     parse_tool_arguments,
 )
-from frugal.providers.calls import DEFAULT_MAX_TOKENS
 
 # Parameters that do not change what the model generates, or only hint at OpenAI-side storage, caching
 # or billing; Anthropic has no counterpart, so they are dropped.

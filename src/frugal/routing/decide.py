@@ -17,25 +17,33 @@ left out only when it has to say so in a :class:`~frugal.exceptions.RoutingError
 from __future__ import annotations
 
 import bisect
-import fnmatch
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import NamedTuple
 
-from ._frozen import builder
-from ._request import RoutingRequest
-from .catalog import Catalog, ModelInfo
-from .classifiers.base import Classification, Classifier
-from .exceptions import RoutingError
-from .policy import FallbackSpec, Policy, WhenSpec
+from .._util import warn_once
+from ..catalog import Catalog, ModelInfo
+from ..classifiers.base import Classification, Classifier
+from ..exceptions import RoutingError
+from ..policy import FallbackSpec, Policy, WhenSpec
+from ..request import RoutingRequest
 
-__all__ = ["AUTO", "Candidate", "Decision", "RouteConfig", "Router", "RuleConfig", "TierConfig"]
+__all__ = [
+    "AUTO",
+    "Candidate",
+    "Decision",
+    "RouteConfig",
+    "Router",
+    "Routing",
+    "RuleConfig",
+    "TierConfig",
+    "classify_safely",
+]
 
 #: The model name that asks frugal to choose freely with the policy's default route.
 AUTO = "auto"
+#: Output tokens expected of a call whose model is not chosen by a tier (it gave no output limit).
+UNROUTED_OUTPUT_TOKENS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +179,9 @@ class Decision:
 
 _INF = float("inf")
 _NOTHING: frozenset[str] = frozenset()
-_cost_of = itemgetter(0)  # of a (cost, candidate) pair
 
 # A request's needs and a candidate's lacks, as bit sets: a candidate can serve the request only if their
-# intersection is empty.
+# intersection is empty. The router sorts its candidates by these once, when it is built.
 _TOOLS, _VISION, _STRUCTURED = 1, 2, 4
 _ALL_NEEDS = _TOOLS | _VISION | _STRUCTURED
 
@@ -196,36 +203,14 @@ def _lacks(candidate: Candidate) -> int:
     )
 
 
-class _Option(NamedTuple):
-    """A candidate as the router's hot loop reads it: what the request-dependent checks and pricing need."""
-
-    candidate: Candidate
-    window: int | None
-    kind: str
-    input_rate: float | None
-    """USD per input token in the first price bracket; None when the price is unknown."""
-    output_rate: float
-    flat_up_to: float
-    """Input tokens up to which the first bracket applies (no long-context bracket above them)."""
-
-    @classmethod
-    def of(cls, candidate: Candidate) -> _Option:
-        info = candidate.info
-        if not info.rates:
-            return cls(candidate, info.context_window, candidate.kind, None, 0.0, 0.0)
-        first, *later = info.rates
-        flat_up_to = min((bracket.above for bracket in later), default=_INF)
-        return cls(candidate, info.context_window, candidate.kind, first.input, first.output, flat_up_to)
+def _cost_key(item: tuple[float, Candidate]) -> float:
+    return item[0]
 
 
-@functools.lru_cache(maxsize=4096)
 def _tiers(
     route_tiers: tuple[int, ...], low: int, high: int, position: int
 ) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
-    """(the scored tier, the tier after the rules' clamp, the allowed tiers, the order to scan them in).
-
-    A pure function of a few small integers, so the answers are cached: the same handful recur.
-    """
+    """(the scored tier, the tier after the rules' clamp, the allowed tiers, the order to scan them in)."""
     allowed = tuple(t for t in route_tiers if low <= t <= high) or (
         min(route_tiers, key=lambda t: abs(t - low)),
     )
@@ -259,7 +244,7 @@ class Router:
     available_providers: frozenset[str]
     place: Callable[[str], Candidate] = field(repr=False)
     count_tokens: Callable[[str], int] | None = field(default=None, repr=False)
-    _plans: tuple[tuple[tuple[_Option, ...], ...], ...] = field(init=False, repr=False, compare=False)
+    _plans: tuple[tuple[tuple[Candidate, ...], ...], ...] = field(init=False, repr=False, compare=False)
     _room: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -268,7 +253,7 @@ class Router:
         plans = tuple(
             tuple(
                 tuple(
-                    _Option.of(c)
+                    c
                     for c in tier.candidates
                     if c.provider in self.available_providers and not _lacks(c) & needs
                 )
@@ -281,6 +266,15 @@ class Router:
         fallback = self.fallback
         room = fallback.max_candidates if fallback.enabled else min(1, fallback.max_candidates)
         object.__setattr__(self, "_room", room)
+
+    def estimate(self, request: RoutingRequest, candidate: Candidate) -> float | None:
+        """The pre-call cost estimate of an unrouted call on ``candidate``: its input tokens, and its output
+        limit (or :data:`UNROUTED_OUTPUT_TOKENS`; none for embeddings). None when the price is unknown."""
+        if request.operation == "embeddings":
+            output_tokens = 0
+        else:
+            output_tokens = request.max_output_tokens or UNROUTED_OUTPUT_TOKENS
+        return self.catalog.estimate(candidate.info, request.estimated_input_tokens, output_tokens)
 
     def route_for(self, requested: str | None) -> tuple[RouteConfig, str | None]:
         """(route, concrete requested model or None) for the ``model=`` the caller gave."""
@@ -399,11 +393,9 @@ class Router:
         chain: list[tuple[float, Candidate]] = []
         strongest: list[tuple[float, Candidate]] | None = None  # the strongest allowed tier, if scanned
         chosen_tier = tier_index
-        limit = request.max_output_tokens
         for t in order:
             tier = self.tiers[t]
-            expected = tier.expected_output_tokens  # _output_tokens(), inlined
-            output_tokens = expected if limit is None or expected < limit else limit
+            output_tokens = self._output_tokens(request, tier)
             found = self._eligible(
                 t, request, needs, deny, translatable, verdicts, input_tokens, output_tokens
             )
@@ -492,23 +484,18 @@ class Router:
         do not depend on the request (provider, capabilities) settled when the router was built."""
         needed = input_tokens + (request.max_output_tokens or output_tokens)
         found = []
-        for candidate, window, kind, input_rate, output_rate, flat_up_to in self._plans[t][needs]:
+        for candidate in self._plans[t][needs]:
+            window = candidate.info.context_window
             if (deny and candidate.model in deny) or (window is not None and needed > window):
                 continue
-            verdict = verdicts.get(kind)
+            verdict = verdicts.get(candidate.kind)
             if verdict is None:
-                verdict = verdicts[kind] = translatable(kind)
+                verdict = verdicts[candidate.kind] = translatable(candidate.kind)
             if not verdict:
                 continue
-            # Catalog.estimate, inlined (the same arithmetic on the same rates): it runs for every
-            # candidate of every decision.
-            if input_rate is not None and input_tokens <= flat_up_to:
-                found.append((input_tokens * input_rate + output_tokens * output_rate, candidate))
-            else:
-                cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)  # None: warns once
-                found.append((_INF if cost is None else cost, candidate))
-        if len(found) > 1:
-            found.sort(key=_cost_of)
+            cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)  # None: warns once
+            found.append((_INF if cost is None else cost, candidate))
+        found.sort(key=_cost_key)
         return found
 
     def _exclusion(
@@ -600,7 +587,9 @@ class Router:
     def _honour(self, request: RoutingRequest, candidate: Candidate, route: RouteConfig) -> Decision:
         tier = next((t for t in self.tiers if any(c.model == candidate.model for c in t.candidates)), None)
         output_tokens = (
-            self._output_tokens(request, tier) if tier is not None else (request.max_output_tokens or 400)
+            self._output_tokens(request, tier)
+            if tier is not None
+            else (request.max_output_tokens or UNROUTED_OUTPUT_TOKENS)
         )
         cost = self.catalog.estimate(candidate.info, request.estimated_input_tokens, output_tokens)
         return self._decision(
@@ -636,30 +625,94 @@ class Router:
         baseline_cost = (
             None if baseline is None else self.catalog.estimate(baseline.info, input_tokens, output_tokens)
         )
-        return _build_decision(
-            chain[0].model,
-            chain[0].provider,
-            chain,
-            tier,
-            score,
-            tuple(reasons),
-            classification.classifier if classification is not None else route.classifier.name,
-            classifier_failed,
-            route.name,
-            request.requested_model,
-            cost,
-            None if baseline is None else baseline.model,
-            baseline_cost,
-            input_tokens,
-            output_tokens,
+        return Decision(
+            model=chain[0].model,
+            provider=chain[0].provider,
+            chain=chain,
+            tier=tier,
+            score=score,
+            reasons=tuple(reasons),
+            classifier=classification.classifier if classification is not None else route.classifier.name,
+            classifier_failed=classifier_failed,
+            route=route.name,
+            requested_model=request.requested_model,
+            estimated_cost_usd=cost,
+            baseline_model=None if baseline is None else baseline.model,
+            baseline_cost_usd=baseline_cost,
+            estimated_input_tokens=input_tokens,
+            estimated_output_tokens=output_tokens,
         )
 
 
-# Positional, all fields, in Decision's order: one is built per routed call (see _frozen).
-_build_decision = builder(Decision)
+def classify_safely(classifier: Classifier, request: RoutingRequest) -> Classification | None:
+    """The classifier's verdict, or None (and one warning per classifier) when it raises."""
+    try:
+        return classifier.classify(request)
+    except Exception as exc:
+        name = getattr(classifier, "name", type(classifier).__name__)
+        warn_once(
+            f"classifier:{name}",
+            f"classifier {name!r} failed ({type(exc).__name__}); using the policy's default tier. "
+            "This warning is shown once per classifier.",
+            stacklevel=4,
+        )
+        return None
 
 
-def compile_glob(patterns: str | list[str]) -> re.Pattern[str]:
-    """One regular expression for a glob or a list of globs (rule ``match`` values)."""
-    items = [patterns] if isinstance(patterns, str) else patterns
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in items))
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """What routing settled about one call, once: its request view, route, classification and which
+    provider kinds can serve it. :meth:`decide` is the call's decision; a budget's ``downgrade`` and a
+    cascade's steps decide again with a cap or a floor, without classifying again.
+
+    Attributes:
+        router: the compiled policy.
+        request: the call's request view.
+        route: the route it is on.
+        requested: the concrete model the caller named, if any.
+        classification: the classifier's verdict (None: it failed, or the requested model is honoured).
+        classifier_failed: the classifier raised (the policy's default tier is used).
+        translatable: whether a provider kind other than the call's shape can serve it.
+    """
+
+    router: Router
+    request: RoutingRequest
+    route: RouteConfig
+    requested: str | None
+    classification: Classification | None
+    classifier_failed: bool
+    translatable: Callable[[str], bool]
+
+    @classmethod
+    def of(cls, router: Router, request: RoutingRequest, translatable: Callable[[str], bool]) -> Routing:
+        """Route ``request``: find its route and classify it (unless a requested model is honoured).
+
+        Raises:
+            UnknownModelError: a concrete requested model cannot be placed (from :meth:`decide`).
+        """
+        route, concrete = router.route_for(request.requested_model)
+        if concrete is not None and router.policy.requested_model == "honor":
+            return cls(router, request, route, concrete, None, False, translatable)
+        classification = classify_safely(route.classifier, request)
+        return cls(router, request, route, concrete, classification, classification is None, translatable)
+
+    def decide(
+        self, *, min_tier: int | None = None, max_tier: int | None = None, pin: Candidate | None = None
+    ) -> Decision:
+        """The decision, with an optional floor (a cascade step) and caps (a budget's ``downgrade``).
+
+        Raises:
+            UnknownModelError: a concrete requested model cannot be placed.
+            RoutingError: no candidate can serve the call.
+        """
+        return self.router.decide(
+            self.request,
+            self.classification,
+            self.route,
+            self.requested,
+            self.translatable,
+            classifier_failed=self.classifier_failed,
+            min_tier=min_tier,
+            max_tier=max_tier,
+            pin=pin,
+        )

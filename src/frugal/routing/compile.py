@@ -1,32 +1,55 @@
-"""Compiling a policy into a :class:`~frugal.routing.Router`, checking every name on the way.
+"""Compiling a policy: into a :class:`~frugal.routing.Router`, its cascade plans and its budgets,
+checking every name on the way.
 
 Model names are placed on providers (did-you-mean on failure), prices and capabilities resolved once
-from the catalog, classifiers loaded with validated options, tier names in rules and routes resolved.
-Each problem is a :class:`~frugal.exceptions.ConfigError` pointing at the policy's file:line:column.
+from the catalog, classifiers loaded with validated options, tier names in rules, routes and budgets
+resolved. Each problem is a :class:`~frugal.exceptions.ConfigError` pointing at the policy's
+file:line:column (:class:`PolicyErrors`).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Mapping, Sequence
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from ._models import place_model
-from ._tokens import load_token_counter
-from ._yaml import Located
-from .catalog import Catalog, known_model_names
-from .classifiers.base import Classifier
-from .classifiers.registry import load_classifier
-from .exceptions import ConfigError, UnknownModelError
-from .policy import ClassifierSpec, Policy
-from .routing import Candidate, RouteConfig, Router, RuleConfig, TierConfig, compile_glob
+from .._models import place_model
+from .._tokens import load_token_counter
+from .._util import did_you_mean
+from .._yaml import Located
+from ..catalog import Catalog, known_model_names
+from ..classifiers.base import Classifier
+from ..classifiers.registry import load_classifier, resolve_object
+from ..exceptions import ConfigError, UnknownModelError
+from ..policy import CascadeSpec, ClassifierSpec, Policy
+from .cascade import AnswerChecker, CascadePlan, UserCheck
+from .decide import Candidate, RouteConfig, Router, RuleConfig, TierConfig
 
-__all__ = ["compile_policy"]
+if TYPE_CHECKING:
+    from ..budgets.rules import Budget
+
+__all__ = [
+    "DEFAULT_ROUTE",
+    "PolicyErrors",
+    "compile_budgets",
+    "compile_cascades",
+    "compile_glob",
+    "compile_policy",
+]
+
+#: The key of the default route's cascade plan (the policy's top-level ``strategy: cascade``).
+DEFAULT_ROUTE = ""
 
 
-class _Errors:
-    """Turns a policy path and message into a located ConfigError."""
+class PolicyErrors:
+    """Makes the :class:`ConfigError` of a policy setting: ``file:line:column: path: message``.
 
-    def __init__(self, located: Located | None, source: str) -> None:
+    Without positions (a policy given as a :class:`~frugal.policy.Policy` object), the source is
+    ``<policy object>`` and the path says where.
+    """
+
+    def __init__(self, located: Located | None, source: str = "<policy object>") -> None:
         self.located = located
         self.source = source
 
@@ -35,6 +58,12 @@ class _Errors:
             return self.located.error(path, message)
         dotted = ".".join(str(p) for p in path) or "(top level)"
         return ConfigError(f"{self.source}: {dotted}: {message}")
+
+
+def compile_glob(patterns: str | list[str]) -> re.Pattern[str]:
+    """One regular expression for a glob or a list of globs (rule and budget ``match`` values)."""
+    items = [patterns] if isinstance(patterns, str) else patterns
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in items))
 
 
 def compile_policy(
@@ -57,7 +86,7 @@ def compile_policy(
     Raises:
         ConfigError: an unknown model, tier, classifier or option, with its location.
     """
-    error = _Errors(located, "<policy object>")
+    error = PolicyErrors(located)
     models_map = dict(models)
     for name, model_spec in policy.models.items():
         if model_spec.provider is not None:
@@ -73,7 +102,7 @@ def compile_policy(
         try:
             placed = place_model(model, providers=providers, models=models_map)
         except UnknownModelError as exc:
-            hint = f"; did you mean {', '.join(map(repr, exc.suggestions))}?" if exc.suggestions else ""
+            hint = did_you_mean(model, exc.suggestions, cutoff=0)
             raise error(
                 path,
                 f"unknown model {model!r}: not a known OpenAI/Anthropic name and not declared under "
@@ -95,8 +124,7 @@ def compile_policy(
     for model, path in where.items():
         info = catalog.get(model)
         if info is not None and not info.priced and model not in policy.models:
-            close = difflib.get_close_matches(model, known_model_names(placements[model][1]), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            hint = did_you_mean(model, known_model_names(placements[model][1]))
             raise error(
                 path,
                 f"model {model!r} has no known price (genai-prices does not list it){hint} "
@@ -121,8 +149,7 @@ def compile_policy(
     def tier_index(name: str, path: Sequence[str | int]) -> int:
         if name in tier_names:
             return tier_names.index(name)
-        close = difflib.get_close_matches(name, tier_names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, tier_names, count=1)
         raise error(path, f"unknown tier {name!r}; expected one of: {', '.join(tier_names)}{hint}")
 
     thresholds = _thresholds(policy.thresholds, len(tiers), ("thresholds",), error)
@@ -216,7 +243,7 @@ def _even(count: int) -> tuple[float, ...]:
 
 
 def _thresholds(
-    values: Sequence[float], tiers: int, path: Sequence[str | int], error: Callable[..., ConfigError]
+    values: Sequence[float], tiers: int, path: Sequence[str | int], error: PolicyErrors
 ) -> tuple[float, ...]:
     if not values:
         return _even(tiers)
@@ -227,10 +254,109 @@ def _thresholds(
     return tuple(values)
 
 
-def _classifier(
-    spec: ClassifierSpec, path: Sequence[str | int], error: Callable[..., ConfigError]
-) -> Classifier:
+def _classifier(spec: ClassifierSpec, path: Sequence[str | int], error: PolicyErrors) -> Classifier:
     try:
         return load_classifier(spec.name, spec.options)
     except ConfigError as exc:
         raise error((*path, "name"), str(exc)) from None
+
+
+def compile_cascades(policy: Policy, located: Located | None, router: Router) -> dict[str, CascadePlan]:
+    """Route name (:data:`DEFAULT_ROUTE` for the default route) → plan, for every cascade route.
+
+    Raises:
+        ConfigError: a user check that does not import or is not callable, or an unknown judge model,
+            with the policy's file:line:column.
+    """
+    plans: dict[str, CascadePlan] = {}
+    if policy.strategy == "cascade":
+        plans[DEFAULT_ROUTE] = _plan(policy.cascade or CascadeSpec(), ("cascade",), located, router)
+    for name, route in policy.routes.items():
+        if route.strategy == "cascade":
+            plans[name] = _plan(route.cascade or CascadeSpec(), ("routes", name, "cascade"), located, router)
+    return plans
+
+
+def _plan(
+    spec: CascadeSpec, path: tuple[str | int, ...], located: Located | None, router: Router
+) -> CascadePlan:
+    error = PolicyErrors(located)
+    user_check: UserCheck | None = None
+    if spec.check is not None:
+        try:
+            target = resolve_object(spec.check, f"cascade check {spec.check!r}")
+        except ConfigError as exc:
+            raise error((*path, "check"), str(exc)) from None
+        if not callable(target):
+            raise error((*path, "check"), f"cascade check {spec.check!r} is not callable")
+        user_check = target
+    judge: Candidate | None = None
+    if spec.judge is not None:
+        name = spec.judge.model
+        try:
+            judge = router.place(name)
+        except UnknownModelError as exc:
+            raise error((*path, "judge", "model"), _unknown_judge(name, exc.suggestions)) from None
+        # Its calls are paid for like any other: a judge without a price would make every cost unknown.
+        if not judge.info.priced and name not in router.policy.models:
+            raise error((*path, "judge", "model"), _unknown_judge(name, known_model_names(judge.kind)))
+    return CascadePlan(
+        checker=AnswerChecker(spec.checks, user_check, spec.check or ""),
+        judge=judge,
+        judge_min_score=spec.judge.min_score if spec.judge else 0.7,
+        judge_max_tokens=spec.judge.max_tokens if spec.judge else 16,
+        start_cheapest=spec.start == "cheapest",
+        max_steps=spec.max_steps,
+    )
+
+
+def _unknown_judge(name: str, known: Sequence[str]) -> str:
+    hint = did_you_mean(name, known, cutoff=0.5)
+    return (
+        f"unknown judge model {name!r} (no known price){hint} If it is right, declare it under 'models:' "
+        "with its prices."
+    )
+
+
+def compile_budgets(policy: Policy, located: Located | None, router: Router) -> tuple[Budget, ...]:
+    """Check the policy's budgets against its tiers and models.
+
+    Raises:
+        ConfigError: a ``downgrade_to`` that is neither a tier nor a model that can be placed.
+    """
+    from ..budgets.rules import Budget
+    from ..budgets.windows import Window
+
+    error = PolicyErrors(located)
+    tiers = [tier.name for tier in router.tiers]
+    budgets = []
+    for index, spec in enumerate(policy.budgets):
+        max_tier: int | None = None
+        pin: Candidate | None = None
+        if spec.downgrade_to in tiers:
+            max_tier = tiers.index(spec.downgrade_to)
+        elif spec.downgrade_to:
+            try:
+                pin = router.place(spec.downgrade_to)
+            except Exception:
+                raise error(
+                    ("budgets", index, "downgrade_to"),
+                    f"{spec.downgrade_to!r} is neither a tier ({', '.join(tiers)}) "
+                    "nor a model frugal can place",
+                ) from None
+        patterns = [spec.match] if isinstance(spec.match, str) else spec.match
+        budgets.append(
+            Budget(
+                name=spec.key,
+                scope=spec.scope,
+                pattern=None if patterns == ["*"] else compile_glob(patterns),
+                limit_usd=spec.limit_usd,
+                window=Window(spec.window, spec.rolling),
+                action=spec.action,
+                max_tier=max_tier,
+                pin=pin,
+                thresholds=tuple(spec.thresholds),
+                unpriced=spec.unpriced,
+            )
+        )
+    return tuple(budgets)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from frugal.providers._translate_common import (
+from .common import (
     anthropic_usage_from_openai,
     as_mapping,
     dump_tool_input,

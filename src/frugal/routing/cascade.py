@@ -1,5 +1,10 @@
 """Cascade routing (FrugalGPT): judge a cheap model's answer, and escalate to the next tier when it fails.
 
+This module holds the checks, a cascade route's compiled plan (:class:`CascadePlan`, made by
+:func:`~frugal.routing.compile.compile_cascades`), the steps a call may go through (:func:`plan_steps`:
+one routing decision per tier, each re-capping the call's routing without classifying it again) and one
+call's way through them (:class:`CascadeRun`). Nothing here does I/O: the call plan sends the requests.
+
 A route with ``strategy: cascade`` calls a candidate of its cheapest tier first. Its answer goes through
 the checks named in the policy; the first that fails sends the call to the next tier up (never above the
 route's ceiling), until an answer passes or the tiers run out, when the last answer is returned as it is.
@@ -28,19 +33,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ._jsonschema import first_violation
+from .._jsonschema import first_violation
+from .._util import warn_once
+from ..exceptions import RoutingError
+from ..providers.calls import CHAT, MESSAGES, Operation
+from ..request import RoutingRequest
+from .decide import Candidate, Decision, Router, Routing
 
 __all__ = [
     "BUILTIN_CHECKS",
     "Answer",
     "AnswerChecker",
+    "CascadePlan",
+    "CascadeRun",
     "ToolCallView",
     "judge_messages",
     "parse_judge_score",
+    "plan_steps",
     "read_answer",
+    "start_cascade",
 ]
 
 BUILTIN_CHECKS: tuple[str, ...] = ("finish_reason", "refusal", "empty", "json", "tool_arguments")
@@ -57,6 +71,7 @@ _REFUSAL_OPENINGS = re.compile(
     re.IGNORECASE,
 )
 _REFUSAL_MAX_CHARS = 400
+_JUDGE_REQUEST_CHARS = 8_000  # the judge needs the question, not a whole document pasted before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,3 +320,188 @@ def parse_judge_score(text: str) -> float | None:
     """The judge's rating as a fraction in [0, 1] (``"7"`` → 0.7), or None when it gave no number."""
     match = _SCORE.search(text)
     return None if match is None else min(1.0, float(match.group(0)) / 10)
+
+
+@dataclass(frozen=True, slots=True)
+class CascadePlan:
+    """One cascade route's settings, resolved.
+
+    Attributes:
+        checker: the built-in checks and the user check.
+        judge: the judge model, placed on its provider (None: no judge).
+        judge_min_score: the lowest accepted rating, 0..1.
+        judge_max_tokens: the output limit of the judge's reply.
+        start_cheapest: start at the route's cheapest tier (False: at the tier the classifier picks).
+        max_steps: tiers tried at most (None: all the route allows).
+    """
+
+    checker: AnswerChecker
+    judge: Candidate | None = None
+    judge_min_score: float = 0.7
+    judge_max_tokens: int = 16
+    start_cheapest: bool = True
+    max_steps: int | None = None
+
+
+def plan_steps(
+    plan: CascadePlan,
+    router: Router,
+    decision: Decision,
+    route_tiers: Sequence[int],
+    decide_at: Callable[[int], Decision],
+) -> list[Decision]:
+    """The decisions a cascade call may go through: one per tier, cheapest first.
+
+    Args:
+        plan: the route's plan.
+        router: the compiled policy (for tier indices).
+        decision: the call's routing decision (the classifier's tier).
+        route_tiers: the route's tier indices, cheapest first.
+        decide_at: the decision for the call with its tier raised to a given tier (capped by the route,
+            the rules and any budget: it never goes past them).
+
+    A step is kept only when it moves to a stronger tier and a model not tried before: a cap (the
+    requested model as a ceiling, a rule's ``max_tier``) ends the list.
+    """
+    index = {tier.name: tier.index for tier in router.tiers}
+    steps = [decide_at(route_tiers[0]) if plan.start_cheapest else decision]
+    current = index.get(steps[0].tier, -1)
+    tried = {steps[0].model}
+    for tier in route_tiers:
+        if plan.max_steps is not None and len(steps) >= plan.max_steps:
+            break
+        if tier <= current:
+            continue
+        try:
+            step = decide_at(tier)
+        except RoutingError:  # no model of that tier can serve the call: try the next one up
+            continue
+        reached = index.get(step.tier, -1)
+        if reached <= current or step.model in tried:
+            break  # capped: nothing stronger may serve this call
+        steps.append(step)
+        tried.add(step.model)
+        current = reached
+    return steps
+
+
+def start_cascade(plan: CascadePlan, routing: Routing, decision: Decision) -> CascadeRun | None:
+    """The cascade of a routed call on a cascade route, or None when there is only one step to take.
+
+    Args:
+        plan: the route's plan.
+        routing: the call's routing (each step is its decision at one tier: never classified again).
+        decision: the call's routing decision.
+    """
+    router = routing.router
+
+    def decide_at(tier: int) -> Decision:
+        return routing.decide(min_tier=tier, max_tier=tier)
+
+    steps = plan_steps(plan, router, decision, routing.route.tiers, decide_at)
+    if len(steps) < 2:
+        return None  # nothing to escalate to: checking the answer would change nothing
+    return CascadeRun(plan, steps, router)
+
+
+class CascadeRun:
+    """One call's way through its cascade steps.
+
+    Attributes:
+        plan: the route's plan.
+        steps: the decisions it may go through, cheapest first.
+        reservation: the first step's decision with, as its estimate, what every step (and every
+            judgement) would cost together: what a budget reserves for the call, so that escalations
+            cannot overshoot a limit (None inside it when a price is unknown).
+    """
+
+    __slots__ = ("_position", "plan", "reservation", "steps")
+
+    def __init__(self, plan: CascadePlan, steps: Sequence[Decision], router: Router) -> None:
+        self.plan = plan
+        self.steps = tuple(steps)
+        self._position = 0
+        total: float | None = 0.0
+        for step in steps:
+            costs = [step.estimated_cost_usd]
+            if plan.judge is not None:
+                # The judge reads the request and the answer, and writes a number.
+                read = step.estimated_input_tokens + step.estimated_output_tokens
+                costs.append(router.catalog.estimate(plan.judge.info, read, plan.judge_max_tokens))
+            for cost in costs:
+                total = None if cost is None or total is None else total + cost
+        self.reservation = replace(steps[0], estimated_cost_usd=total)
+
+    @property
+    def current(self) -> Decision:
+        """The step being tried."""
+        return self.steps[self._position]
+
+    def advance(self) -> Decision | None:
+        """Move to the next step; None when there is none (the last answer stands)."""
+        if self._position + 1 >= len(self.steps):
+            return None
+        self._position += 1
+        return self.steps[self._position]
+
+    def failure(self, operation: str, params: Mapping[str, Any], result: Any) -> str | None:
+        """Why the answer should be escalated, or None. A user check that raises accepts, warning once."""
+        try:
+            return self.plan.checker.failure(operation, params, result)
+        except Exception as exc:
+            warn_once(
+                f"cascade-check:{type(exc).__name__}",
+                f"frugal cascade: the answer check raised {type(exc).__name__}; the answer was accepted. "
+                "This warning is shown once.",
+            )
+            return None
+
+    def judge_call(
+        self, operation: str, params: Mapping[str, Any], result: Any
+    ) -> tuple[Operation, Candidate, dict[str, Any]] | None:
+        """The judge's call on this answer (operation, model, arguments), or None when nothing is judged.
+
+        Only answers with text are judged (a tool call is checked by ``tool_arguments`` instead). The
+        judge is called in its own vendor's shape, so no translation is needed.
+        """
+        judge = self.plan.judge
+        if judge is None:
+            return None
+        answer = read_answer(result).text
+        if not answer.strip():
+            return None
+        request = RoutingRequest.from_call(operation, params, {}).prompt[-_JUDGE_REQUEST_CHARS:]
+        messages = judge_messages(request, answer)
+        limit = self.plan.judge_max_tokens
+        if judge.kind == "anthropic":
+            system, user = messages
+            arguments = {
+                "model": judge.model,
+                "system": system["content"],
+                "messages": [user],
+                "max_tokens": limit,
+            }
+            return MESSAGES, judge, arguments
+        return CHAT, judge, {"model": judge.model, "messages": messages, "max_completion_tokens": limit}
+
+    def judge_failed(self, error: BaseException) -> None:
+        """The judge's call failed (after its retries): the answer is accepted, with one warning."""
+        warn_once(
+            f"cascade-judge:{type(error).__name__}",
+            f"frugal cascade: the judge call failed ({type(error).__name__}); answers were accepted. "
+            "This warning is shown once per error type.",
+        )
+
+    def judged(self, answer: Any | None) -> str | None:
+        """The escalation reason from the judge's answer (None: accepted, or the judge gave no rating)."""
+        if answer is None:
+            return None
+        score = parse_judge_score(read_answer(answer).text)
+        if score is None:
+            warn_once(
+                "cascade-judge:unrated", "frugal cascade: the judge gave no rating; answers were accepted."
+            )
+            return None
+        if score < self.plan.judge_min_score:
+            return f"judge: rated {score:.1f} < {self.plan.judge_min_score:.1f}"
+        return None

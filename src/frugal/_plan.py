@@ -1,0 +1,407 @@
+"""The call plan: one client call as a no-I/O state machine.
+
+:meth:`CallPlan.steps` is a generator: it decides (routing, once), then yields what must be done, in
+order, and receives each outcome: :class:`LedgerIo` (reserve the budgets, settle the call),
+:class:`Send` (one vendor request), :class:`Sleep` (a retry's backoff). Its return value is what the
+caller gets. :class:`~frugal.Client` and :class:`~frugal.AsyncClient` only carry the actions out (the
+async one awaits the request and the sleep, and runs a blocking ledger in a worker thread), so the two
+clients cannot drift apart::
+
+    decide ─> admit ─> send ─┬─> answer ─> check / judge ─┬─> finish
+                             │                            └─> escalate (a cascade's next tier) ─> send
+                             └─> error ─> sleep ─> send again (same model) | next candidate | raise
+
+Accounting happens here too: each attempt's answer is read by the provider of the call's shape and
+charged to the :class:`~frugal.accounting.CallAccount`, and the call's observers (telemetry, the
+budgets' settlement) are told; what they raise is logged once and never reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ._context import call_metadata
+from ._retry import Backoff, verdict
+from ._tokens import count_input_tokens
+from ._util import log_once
+from .accounting import Attempt, CallAccount, CallObserver
+from .exceptions import UnsupportedFeature
+from .providers import SHAPES
+from .providers.calls import COUNT_TOKENS, Operation, check
+from .providers.streams import observe
+from .request import RoutingRequest
+from .routing import Candidate, Decision, Router, Routing
+from .routing.cascade import CascadePlan, CascadeRun, start_cascade
+from .routing.compile import DEFAULT_ROUTE
+
+if TYPE_CHECKING:
+    from .budgets.admission import Budgets
+    from .providers.base import AnswerSummary, Provider
+    from .telemetry import Telemetry
+
+__all__ = ["Action", "CallPlan", "LedgerIo", "Send", "Setup", "Sleep", "dry_run", "route_call"]
+
+log = logging.getLogger("frugal")
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send one request: ``provider.send(operation, params, model)`` (or ``asend``)."""
+
+    operation: Operation
+    provider: Provider
+    model: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds`` before the next attempt (a retry's backoff)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerIo:
+    """Run ``run()`` (a reservation, or the call's end and settlement); the async client runs it in a
+    worker thread when ``blocking`` (the ledger does I/O on the caller's thread)."""
+
+    run: Callable[[], Any]
+    blocking: bool = False
+
+
+Action = Send | Sleep | LedgerIo
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What a client configured, as the call plan reads it.
+
+    Attributes:
+        router: the compiled policy.
+        providers: provider name → provider.
+        backoff: retries on one model.
+        telemetry: the client's spans and metrics.
+        budgets: the client's budgets and ledger (None: nothing is recorded).
+        cascades: route name (``""`` for the default route) → cascade plan.
+        honor: the policy honours a concrete requested model (``requested_model: honor``).
+    """
+
+    router: Router
+    providers: Mapping[str, Provider]
+    backoff: Backoff
+    telemetry: Telemetry
+    budgets: Budgets | None = None
+    cascades: Mapping[str, CascadePlan] = field(default_factory=dict)
+    honor: bool = False
+
+
+def _translatable(op: Operation, params: Mapping[str, Any]) -> Callable[[str], bool]:
+    """Whether a provider kind can serve the call (asked at most once per kind)."""
+    verdicts: dict[str, bool] = {op.shape: True}
+
+    def translatable(kind: str) -> bool:
+        if kind not in verdicts:
+            try:
+                check(op, kind, params)
+                verdicts[kind] = True
+            except UnsupportedFeature:
+                verdicts[kind] = False
+        return verdicts[kind]
+
+    return translatable
+
+
+def call_request(router: Router, op: Operation, params: Mapping[str, Any]) -> RoutingRequest:
+    """The call's request view (the policy's token counter applied)."""
+    request = RoutingRequest.from_call(op.name, params, call_metadata(op.name, params))
+    if router.count_tokens is not None:
+        request = count_input_tokens(request, router.count_tokens, router.policy.token_counter)
+    return request
+
+
+def route_call(
+    router: Router, op: Operation, params: dict[str, Any], *, honor: bool
+) -> tuple[RoutingRequest, Routing | None, Decision | None, Candidate]:
+    """A call's request view (built once), its routing and decision (None: an unrouted call), and its
+    first model. ``honor``: a concrete model named by the caller is called as it is (no decision; its
+    routing is still returned, for a budget's downgrade).
+
+    Raises:
+        TypeError: ``model`` is not a string.
+        UnknownModelError: a concrete model cannot be placed.
+        RoutingError: no model of the policy can serve the call.
+    """
+    model = params.get("model")
+    if not isinstance(model, str):
+        raise TypeError(
+            f"model must be a string naming a model, a route or 'auto', got {type(model).__name__}"
+        )
+    for key in ("messages", "tools", "input"):  # the SDKs take any iterable; routing reads them first
+        value = params.get(key)
+        if value is not None and not isinstance(value, (list, tuple, str, dict)):
+            params[key] = list(value)
+    request = call_request(router, op, params)
+    if not op.routed:
+        return request, None, None, router.place(model)
+    routing = Routing.of(router, request, _translatable(op, params))
+    if honor and model != "auto" and model not in router.routes:
+        # Called as named; its routing stays at hand for a budget's downgrade.
+        return request, routing, None, router.place(model)
+    decision = routing.decide()
+    return request, routing, decision, decision.chain[0]
+
+
+def dry_run(router: Router, op: Operation, params: dict[str, Any]) -> Decision:
+    """The decision a routed call would get, sending nothing (``client.route()``, ``frugal route``); a
+    model the policy honours gets its own decision ("requested model honoured")."""
+    _request, _routing, decision, _target = route_call(router, op, params, honor=False)
+    assert decision is not None  # a routed operation always has one
+    return decision
+
+
+def _event(observer: CallObserver, *, name: str, attributes: Mapping[str, Any]) -> None:
+    observer.event(name, attributes)
+
+
+class CallPlan:
+    """One call: its routing, its account, its observers, and :meth:`steps`."""
+
+    def __init__(self, setup: Setup, op: Operation, params: dict[str, Any]) -> None:
+        self.setup = setup
+        self.op = op
+        self.params = params
+        self.observers: list[CallObserver] = []
+        self.account: CallAccount | None = None
+
+    # -- the plan --------------------------------------------------------------------------------------
+
+    def steps(self) -> Generator[Action, Any, Any]:
+        """The actions of the call, in order; returns what the caller gets.
+
+        Raises:
+            BudgetExceeded: a ``block`` budget would be crossed (nothing was sent).
+            LedgerUnavailable: the ledger is unreachable and the policy fails closed (nothing was sent).
+            Exception: the last vendor exception, unchanged, when every attempt failed.
+        """
+        setup, op, params = self.setup, self.op, self.params
+        request, routing, decision, target = route_call(setup.router, op, params, honor=setup.honor)
+        account = self.account = CallAccount(
+            op.name,
+            requested=request.requested_model,
+            metadata=request.metadata,
+            decision=decision,
+            time_s=setup.budgets.clock() if setup.budgets is not None else None,
+        )
+        cascade = self._cascade(routing, decision)
+        reserved = cascade.reservation if cascade is not None else decision
+        events: list[tuple[str, dict[str, Any]]] = []
+        if setup.budgets is not None and op is not COUNT_TOKENS:  # counting tokens is free: nothing to limit
+            estimate = (
+                reserved.estimated_cost_usd
+                if reserved is not None
+                else setup.router.estimate(request, target)
+            )
+            budgets = setup.budgets
+            settlement = yield LedgerIo(
+                lambda: budgets.admit(account, routing, reserved, target, estimate),
+                budgets.store.ledger.blocking,
+            )
+            admitted = settlement.admitted
+            if admitted.downgraded is not None:  # capped by a budget: no escalation past its cap
+                decision, cascade = admitted.decision, None
+            events = admitted.events
+            self.observers.append(settlement)
+        if cascade is not None:
+            decision = cascade.current
+        account.decision = decision
+        spans = setup.telemetry.observe(account)
+        if spans is not None:
+            self.observers.insert(0, spans)
+        for name, attributes in events:
+            self._tell(partial(_event, name=name, attributes=attributes))
+        account.baseline = self._baseline(decision, target)
+        chain = list(decision.chain) if decision is not None else [target]
+        settles_inline = setup.budgets is not None and setup.budgets.store.settles_inline
+        try:
+            result = yield from self._answer(chain, cascade)
+        except Exception as exc:
+            yield LedgerIo(partial(self.finish, exc), settles_inline)
+            raise
+        if not (params.get("stream") and self.observers):
+            yield LedgerIo(partial(self.finish, None), settles_inline)
+        return result
+
+    def _cascade(self, routing: Routing | None, decision: Decision | None) -> CascadeRun | None:
+        """The call's cascade, when its route has one (never for a stream)."""
+        if routing is None or decision is None or not self.setup.cascades or self.params.get("stream"):
+            return None
+        route = routing.route
+        plan = self.setup.cascades.get(
+            DEFAULT_ROUTE if route is self.setup.router.default_route else route.name
+        )
+        return start_cascade(plan, routing, decision) if plan is not None else None
+
+    def _baseline(self, decision: Decision | None, target: Candidate) -> Any:
+        """The catalog entry of what the call would have cost without frugal (an unrouted call is its own
+        baseline: no savings, but a figure)."""
+        if decision is None:
+            return target.info
+        if decision.baseline_model is None:
+            return None
+        try:
+            return self.setup.router.place(decision.baseline_model).info
+        except Exception:  # a baseline that cannot be placed only costs the savings figure
+            return None
+
+    def _answer(self, chain: list[Candidate], cascade: CascadeRun | None) -> Generator[Action, Any, Any]:
+        """The first answer of the chain; on a cascade, each step's answer is checked (and judged), and a
+        failing one escalates to the next tier."""
+        op, params = self.op, self.params
+        while True:
+            try:
+                answer = yield from self._first_answer(op, chain, params)
+            except Exception as exc:
+                if cascade is None or verdict(exc) == "raise":
+                    raise
+                escalated = self._escalate(cascade, f"error: {type(exc).__name__}")
+                if escalated is None:
+                    raise
+                chain = escalated
+                continue
+            if cascade is None:
+                return answer
+            failure = cascade.failure(op.name, params, answer)
+            if failure is None:
+                judge = cascade.judge_call(op.name, params, answer)
+                if judge is not None:
+                    judge_op, judge_model, judge_params = judge
+                    try:
+                        rating = yield from self._first_answer(judge_op, [judge_model], judge_params)
+                    except Exception as exc:
+                        cascade.judge_failed(exc)
+                        rating = None
+                    failure = cascade.judged(rating)
+            escalated = None if failure is None else self._escalate(cascade, failure)
+            if escalated is None:
+                return answer
+            chain = escalated
+
+    def _escalate(self, cascade: CascadeRun, reason: str) -> list[Candidate] | None:
+        """The next step's candidates (told to the observers), or None at the top."""
+        account = self.account
+        assert account is not None
+        failed = account.model or cascade.current.model
+        step = cascade.advance()
+        if step is None:
+            return None
+        account.escalations += 1
+        account.tier = step.tier
+        self._tell(lambda o: o.escalated(account, failed, step, reason))
+        return list(step.chain)
+
+    def _first_answer(
+        self, op: Operation, chain: list[Candidate], params: dict[str, Any]
+    ) -> Generator[Action, Any, Any]:
+        """Each candidate in turn, with retries on the same model, until one answers; the last failure, or
+        a fatal one, is raised."""
+        backoff = self.setup.backoff
+        for position, candidate in enumerate(chain):
+            retry = 0
+            while True:
+                try:
+                    return (yield from self._attempt(op, candidate, params))
+                except Exception as exc:
+                    kind = verdict(exc)
+                    if kind == "raise":
+                        raise
+                    wait = backoff.wait(retry + 1, exc) if kind == "retry" else None
+                    if wait is None:  # retries spent (or not retried): the next candidate
+                        if position == len(chain) - 1:
+                            raise
+                        break
+                    retry += 1
+                    if wait > 0:
+                        yield Sleep(wait)
+        raise AssertionError("unreachable: the chain is never empty")  # pragma: no cover
+
+    def _attempt(
+        self, op: Operation, candidate: Candidate, params: dict[str, Any]
+    ) -> Generator[Action, Any, Any]:
+        """One vendor request: sent, read, charged, told to the observers; a stream is handed over
+        observed (its end is told when the caller reaches it)."""
+        account = self.account
+        assert account is not None
+        provider = self.setup.providers[candidate.provider]
+        sent, hide_usage = dict(params), False
+        if self.observers and params.get("stream"):
+            sent, hide_usage = SHAPES[op.shape].prepare_stream(op, params)
+        attempt = Attempt(
+            index=account.count_attempt(provider.name, candidate.model),
+            provider=provider.name,
+            kind=provider.kind,
+            model=candidate.model,
+            info=candidate.info,
+            params={**sent, "model": candidate.model},
+            server=provider.server if self.observers else None,
+            step=account.escalations,
+        )
+        self._tell(lambda o: o.attempt_started(account, attempt))
+        try:
+            result = yield Send(op, provider, candidate.model, sent)
+        except Exception as exc:
+            attempt.error = exc
+            self._tell(lambda o: o.attempt_ended(account, attempt))
+            raise
+        if not self.observers:
+            return result
+        if sent.get("stream"):
+            self._tell(lambda o: o.first_chunk(account, attempt))
+
+            def ended(summary: AnswerSummary, error: BaseException | None, abandoned: bool) -> None:
+                self._stream_ended(attempt, summary, error, abandoned)
+
+            return observe(result, SHAPES[op.shape].stream_reader(hide_usage), ended)
+        self._charge(attempt, SHAPES[op.shape].summarize(result))
+        self._tell(lambda o: o.attempt_ended(account, attempt))
+        return result
+
+    def _charge(self, attempt: Attempt, summary: AnswerSummary) -> None:
+        account = self.account
+        assert account is not None
+        attempt.summary = summary
+        if summary.usage is not None:
+            attempt.cost = account.charge(attempt.info, summary.usage)
+
+    def _stream_ended(
+        self, attempt: Attempt, summary: AnswerSummary, error: BaseException | None, abandoned: bool
+    ) -> None:
+        """An observed stream ended: its attempt and the call end with it."""
+        account = self.account
+        assert account is not None
+        self._charge(attempt, summary)
+        if error is not None and not abandoned:
+            attempt.error = error
+        self._tell(lambda o: o.attempt_ended(account, attempt))
+        self.finish(None if abandoned else error, abandoned=abandoned)
+
+    def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:
+        """End the call (once): close the account, tell the observers."""
+        account = self.account
+        if account is None or account.closed:
+            return
+        account.close(error, abandoned=abandoned)
+        self._tell(lambda o: o.finished(account, error))
+
+    def _tell(self, event: Callable[[CallObserver], None]) -> None:
+        """Tell every observer; what one raises is logged once and goes no further."""
+        for observer in self.observers:
+            try:
+                event(observer)
+            except Exception as exc:
+                where = f"{type(observer).__name__}: {type(exc).__name__}"
+                log_once(log, where, "frugal: a call observer failed (%s); the call is unaffected", where)

@@ -1,0 +1,56 @@
+"""Small helpers every layer uses: a warning shown once, and did-you-mean suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import warnings
+from collections.abc import Iterable
+
+from .exceptions import FrugalWarning
+
+__all__ = ["did_you_mean", "log_once", "suggestions", "warn_once"]
+
+_SHOWN: set[str] = set()
+_MAX_KEYS = 10_000  # keys come from model names, error types, budget windows: bounded, but never trust it
+
+
+def _first_time(key: str) -> bool:
+    if key in _SHOWN:
+        return False
+    if len(_SHOWN) >= _MAX_KEYS:
+        _SHOWN.clear()
+    _SHOWN.add(key)
+    return True
+
+
+def warn_once(
+    key: str, message: str, category: type[Warning] = FrugalWarning, *, stacklevel: int = 2
+) -> None:
+    """``warnings.warn(message)`` the first time ``key`` is seen in this process; nothing after.
+
+    Args:
+        key: what makes two warnings the same (a classifier's name, a model, an error type).
+        message: the warning's text.
+        category: the warning class.
+        stacklevel: as for :func:`warnings.warn`, counted from the caller of ``warn_once``.
+    """
+    if _first_time(f"warn:{key}"):
+        warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def log_once(logger: logging.Logger, key: str, message: str, *args: object) -> None:
+    """``logger.warning(message, *args)`` the first time ``key`` is seen in this process."""
+    if _first_time(f"log:{logger.name}:{key}"):
+        logger.warning(message, *args)
+
+
+def suggestions(name: str, known: Iterable[str], *, count: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The names of ``known`` closest to ``name``, best first."""
+    return difflib.get_close_matches(name, list(known), n=count, cutoff=cutoff)
+
+
+def did_you_mean(name: str, known: Iterable[str], *, count: int = 3, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'a', 'b'?"`` for the names of ``known`` closest to ``name``, or ``""``."""
+    close = suggestions(name, known, count=count, cutoff=cutoff)
+    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""

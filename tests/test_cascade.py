@@ -18,6 +18,7 @@ import frugal
 from frugal.exceptions import ConfigError, FrugalWarning
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
+from .calls import settle
 from .conftest import POLICIES, vendor_options
 
 CASCADE = POLICIES / "cascade.yaml"
@@ -37,10 +38,6 @@ async def cascading(request: pytest.FixtureRequest, stub: VendorStub, provider: 
     else:
         async with frugal.AsyncClient(**options) as c:  # type: ignore[arg-type]
             yield c
-
-
-async def settle(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 def call_span(exporter: InMemorySpanExporter) -> Any:

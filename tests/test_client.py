@@ -5,7 +5,6 @@ Real openai and anthropic SDKs, real HTTP, the loopback stub (frugal.testing).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from openai.types.responses import Response
 import frugal
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
+from .calls import drain, settle
 from .conftest import HONOR_POLICY, vendor_options
 
 GPT = "gpt-4o-mini"
@@ -36,19 +36,6 @@ async def any_client(request: pytest.FixtureRequest, stub: VendorStub) -> AsyncI
     else:
         async with frugal.AsyncClient(**vendor_options(stub)) as c:  # type: ignore[arg-type]
             yield c
-
-
-async def settle(value: Any) -> Any:
-    """Await ``value`` when the async client returned an awaitable."""
-    return await value if inspect.isawaitable(value) else value
-
-
-async def drain(stream: Any) -> list[Any]:
-    """Every item of a sync or async SDK stream."""
-    if isinstance(stream, (openai.AsyncStream, anthropic.AsyncStream)):
-        return [item async for item in stream]
-    assert isinstance(stream, (openai.Stream, anthropic.Stream)), type(stream)
-    return list(stream)
 
 
 def chunk_text(chunks: list[ChatCompletionChunk]) -> str:
@@ -502,3 +489,16 @@ def test_stream_close_releases_the_connection(client: frugal.Client, stub: Vendo
     with stream:
         next(iter(stream))
     assert stream.response.is_closed
+
+
+def test_timeout_none_means_no_timeout_and_not_given_means_the_sdk_default(stub: VendorStub) -> None:
+    """Client(timeout=None) builds SDK clients without a timeout; without the argument, the SDK's own
+    default stands; a number is passed on."""
+    options = vendor_options(stub)
+    default = openai.OpenAI(api_key="k").timeout
+    for given, expected in (({"timeout": None}, None), ({}, default), ({"timeout": 5.0}, 5.0)):
+        with frugal.Client(**{**options, **given}) as c:  # type: ignore[arg-type]
+            assert c._vendor_client("openai").timeout == expected
+            assert c._vendor_client("anthropic").timeout == (
+                anthropic.Anthropic(api_key="k").timeout if not given else expected
+            )

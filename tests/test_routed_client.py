@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import anthropic
@@ -12,6 +11,7 @@ import pytest
 import frugal
 from frugal.testing import Fault, Reply, VendorStub
 
+from .calls import drain, settle
 from .conftest import POLICIES, vendor_options
 from .sdk_versions import dropped_stream_error
 
@@ -30,10 +30,6 @@ async def routed(request: pytest.FixtureRequest, stub: VendorStub) -> Any:
     else:
         async with frugal.AsyncClient(**options) as c:  # type: ignore[arg-type]
             yield c
-
-
-async def settle(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 @pytest.mark.parametrize(("score", "model"), [(0.1, "small-text"), (0.5, "medium-a"), (0.9, "large-a")])
@@ -161,13 +157,6 @@ async def test_mid_stream_error_after_the_first_chunk_reaches_the_caller(
     with pytest.raises(openai.APIError):
         _ = [c async for c in stream] if isinstance(stream, openai.AsyncStream) else list(stream)
     assert len(stub.requests) == 1
-
-
-async def drain(stream: Any) -> list[Any]:
-    """Every item of a sync or async SDK stream."""
-    if hasattr(stream, "__aiter__"):
-        return [item async for item in stream]
-    return list(stream)
 
 
 # (shape of call, the routing that serves it natively, the model the stub sees)

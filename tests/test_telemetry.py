@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import inspect
 from typing import Any
 
 import openai
@@ -16,6 +15,7 @@ import frugal
 from frugal.catalog import TokenUsage, price
 from frugal.testing import Fault, Reply, Usage, VendorStub
 
+from .calls import drain, settle
 from .conftest import HONOR_POLICY, POLICIES, vendor_options
 
 HELLO = [{"role": "user", "content": "Say hello to the secret word PINEAPPLE"}]
@@ -29,16 +29,6 @@ def traced(request: pytest.FixtureRequest, stub: VendorStub, provider: TracerPro
     """A client (sync or async) with the honour policy, exporting to the in-memory exporter."""
     cls = frugal.Client if request.param == "sync" else frugal.AsyncClient
     return cls(**vendor_options(stub, tracer_provider=provider))  # type: ignore[arg-type]
-
-
-async def settle(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def drain(stream: Any) -> list[Any]:
-    if hasattr(stream, "__aiter__"):
-        return [item async for item in stream]
-    return list(stream)
 
 
 def spans(exporter: InMemorySpanExporter) -> tuple[ReadableSpan, list[ReadableSpan]]:

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ._context import with_context
+from ._util import NOT_GIVEN, NotGiven
 from ._resources import ChatNamespace, EmbeddingsNamespace, MessagesNamespace, ResponsesNamespace
 from .exceptions import ConfigError
 from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "Client"]
 
 
-class _BaseClient:
+class BaseClient:
     """Configuration shared by :class:`Client` and :class:`AsyncClient`."""
 
     _is_async: ClassVar[bool] = False
@@ -55,7 +56,7 @@ class _BaseClient:
         providers: Mapping[str, object] | None = None,
         models: Mapping[str, str] | None = None,
         max_retries: int | None = None,
-        timeout: float | None = None,
+        timeout: float | None | NotGiven = NOT_GIVEN,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         tracer_provider: Any = None,
         meter_provider: Any = None,
@@ -75,7 +76,8 @@ class _BaseClient:
         loaded, located = load_policy(policy)
         if default_max_tokens < 1:
             raise ConfigError(f"default_max_tokens must be a positive integer, got {default_max_tokens!r}")
-        defaults: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        # timeout=None is the SDKs' "no timeout"; not given, the SDKs' own default (10 minutes) stands.
+        defaults: dict[str, Any] = {} if isinstance(timeout, NotGiven) else {"timeout": timeout}
         specs: dict[str, object] = {"openai": {}, "anthropic": {}}
         key_variables: dict[str, str | None] = {}
         for name, spec in loaded.providers.items():
@@ -210,7 +212,7 @@ class _BaseClient:
         return f"<frugal.{type(self).__name__} providers={sorted(self._providers)}>"
 
 
-class Client(_BaseClient):
+class Client(BaseClient):
     """Drop-in for ``openai.OpenAI`` and ``anthropic.Anthropic``, in one object.
 
     Args:
@@ -225,7 +227,8 @@ class Client(_BaseClient):
         models: model name → provider name, for names that the vendors' conventions do not place
             (``{"llama-3.3-70b": "local"}``). Models can also be named ``"provider/model"``.
         max_retries: passed to the SDK clients frugal builds (the SDK default when ``None``).
-        timeout: passed to the SDK clients frugal builds (the SDK default when ``None``).
+        timeout: passed to the SDK clients frugal builds: seconds, an ``httpx2.Timeout``, or ``None`` for no
+            timeout at all; when not given, the SDK's own default.
         default_max_tokens: ``max_tokens`` for Anthropic when an OpenAI-shaped call gives none.
         tracer_provider: the OpenTelemetry tracer provider for frugal's spans (default: the global one).
         meter_provider: the OpenTelemetry meter provider for frugal's metrics (default: the global one).
@@ -323,7 +326,7 @@ def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
             failure = exc
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(BaseClient):
     """Drop-in for ``openai.AsyncOpenAI`` and ``anthropic.AsyncAnthropic``; arguments as :class:`Client`."""
 
     _is_async = True

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .providers.calls import CHAT, COUNT_TOKENS, EMBEDDINGS, MESSAGES, RESPONSES
 
 if TYPE_CHECKING:
-    from ._client import _BaseClient
+    from ._client import BaseClient
 
 __all__ = [
     "ChatCompletionsNamespace",
@@ -35,7 +35,7 @@ class _Namespace:
     _provider = "openai"
     _path: tuple[str, ...] = ()
 
-    def __init__(self, client: _BaseClient) -> None:
+    def __init__(self, client: BaseClient) -> None:
         self._client = client
 
     def __getattr__(self, name: str) -> Any:
@@ -65,7 +65,7 @@ class ChatNamespace(_Namespace):
 
     _path = ("chat",)
 
-    def __init__(self, client: _BaseClient) -> None:
+    def __init__(self, client: BaseClient) -> None:
         super().__init__(client)
         self.completions = ChatCompletionsNamespace(client)
 

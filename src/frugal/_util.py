@@ -1,4 +1,5 @@
-"""Small helpers every layer uses: a warning shown once, and did-you-mean suggestions."""
+"""Small helpers every layer uses: a warning shown once, did-you-mean suggestions, and the "not given"
+sentinel (for arguments where ``None`` is a meaningful value of its own)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,29 @@ from collections.abc import Iterable
 
 from .exceptions import FrugalWarning
 
-__all__ = ["did_you_mean", "log_once", "suggestions", "warn_once"]
+__all__ = ["NOT_GIVEN", "NotGiven", "did_you_mean", "log_once", "suggestions", "warn_once"]
+
+
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: an argument the caller did not give (as httpx's
+    ``USE_CLIENT_DEFAULT``), so that ``None`` can mean what it says (``timeout=None``: no timeout)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+#: An argument the caller did not give.
+NOT_GIVEN = NotGiven()
 
 _SHOWN: set[str] = set()
 _MAX_KEYS = 10_000  # keys come from model names, error types, budget windows: bounded, but never trust it

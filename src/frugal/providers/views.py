@@ -12,7 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._client import _BaseClient
+    from .._client import BaseClient
 
 __all__ = ["anthropic_view", "openai_view"]
 
@@ -34,7 +34,7 @@ def _view_class(base: type, names: tuple[str, ...]) -> type:
     return cls
 
 
-def _view(client: _BaseClient, provider: str, names: tuple[str, ...], fallback: Any) -> Any:
+def _view(client: BaseClient, provider: str, names: tuple[str, ...], fallback: Any) -> Any:
     try:
         base = client._vendor_client(provider)
     except Exception:
@@ -48,7 +48,7 @@ def _view(client: _BaseClient, provider: str, names: tuple[str, ...], fallback: 
     return view
 
 
-def openai_view(client: _BaseClient) -> Any:
+def openai_view(client: BaseClient) -> Any:
     """An ``openai.OpenAI`` / ``AsyncOpenAI`` whose chat, responses and embeddings go through ``client``."""
     import openai
 
@@ -56,7 +56,7 @@ def openai_view(client: _BaseClient) -> Any:
     return _view(client, "openai", ("chat", "responses", "embeddings"), fallback)
 
 
-def anthropic_view(client: _BaseClient) -> Any:
+def anthropic_view(client: BaseClient) -> Any:
     """An ``anthropic.Anthropic`` / ``AsyncAnthropic`` whose ``messages`` go through ``client``."""
     import anthropic
 

@@ -19,8 +19,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ._context import with_context
-from ._util import NOT_GIVEN, NotGiven
 from ._resources import ChatNamespace, EmbeddingsNamespace, MessagesNamespace, ResponsesNamespace
+from ._util import NOT_GIVEN, NotGiven
 from .exceptions import ConfigError
 from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
 
@@ -56,7 +56,7 @@ class BaseClient:
         providers: Mapping[str, object] | None = None,
         models: Mapping[str, str] | None = None,
         max_retries: int | None = None,
-        timeout: float | None | NotGiven = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         tracer_provider: Any = None,
         meter_provider: Any = None,

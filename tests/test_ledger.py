@@ -275,3 +275,16 @@ def test_spool_keeps_what_could_not_be_replayed(tmp_path: Path) -> None:
         spool.replay(store)
     assert len(spool.path.read_text().splitlines()) == 2
     assert spool.replay(MemoryLedger()) == 2
+
+
+def test_memory_keeps_any_id_and_trace_id_and_settles_each_id_once() -> None:
+    """frugal's own ids and 32-hex trace ids (kept compactly) and any other ids or trace ids come back as
+    settled; a record settled again, even among others of the same time, counts once."""
+    store = MemoryLedger()
+    own = LedgerRecord(id="0123456789abcdef1f", time=5.0, operation="chat", trace_id="ab" * 16)
+    padded = LedgerRecord(id="0123456789abcdef01f", time=5.0, operation="chat", trace_id="not-hex")
+    foreign = LedgerRecord(id="call-7", time=5.0, operation="chat", trace_id=None)
+    for entry in (own, padded, foreign, own, foreign, padded):
+        store.settle(Hold((("k|0", 60),), 0), 1, entry)
+    assert store.records() == [own, padded, foreign]
+    assert store.counters() == {"k|0": 3}

@@ -2,8 +2,8 @@
 
 Counters live as long as their window (as in Redis and SQLite). Records are kept as columns (typed
 arrays for numbers, a shared table for repeated strings such as models and teams), so a kept record costs
-about 250 bytes instead of the ~1 KB of a tuple of Python objects; the newest 100,000 are kept unless
-``memory://?max_records=N`` says otherwise (``0``: all of them), about 25 MB.
+about 200 bytes instead of the ~1 KB of a tuple of Python objects; the newest 100,000 are kept unless
+``memory://?max_records=N`` says otherwise (``0``: all of them), about 20 MB.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .ledger import FIELDS, Admission, Check, Hold, LedgerRecord
 __all__ = ["DEFAULT_MAX_RECORDS", "MemoryLedger"]
 
 _SWEEP_AT = 4096  # counters before the first look for ended windows
-#: Records the in-memory ledger keeps unless told otherwise (about 25 MB of them).
+#: Records the in-memory ledger keeps unless told otherwise (about 20 MB of them).
 DEFAULT_MAX_RECORDS = 100_000
 
 log = logging.getLogger("frugal.ledger")
@@ -40,12 +40,25 @@ _COUNTS = {
     "attempts",
     "escalations",
 }
-_UNIQUE = {"id", "trace_id"}  # strings that never repeat: kept as they are, not in the shared table
+_HEX = frozenset("0123456789abcdef")
+_NO_TRACE = bytes(16)
+
+
+def _split_id(record_id: str) -> tuple[str, int] | None:
+    """frugal's own record ids (16 hex digits of this process, then a hex counter) as (prefix, counter)."""
+    prefix, counter = record_id[:16], record_id[16:]
+    if len(prefix) == 16 and counter and _HEX.issuperset(record_id) and len(counter) <= 15:
+        number = int(counter, 16)
+        if format(number, "x") == counter:
+            return prefix, number
+    return None
 
 
 class _Columns:
     """Records as columns: ``array('d')`` for money and times (NaN for None), ``array('q')`` for token
-    counts, ``array('b')`` for flags, indices into one table of distinct strings for the rest."""
+    counts, ``array('b')`` for flags, indices into one table of distinct strings for repeated strings
+    (models, teams, outcomes, ...). Record ids of frugal's own form and trace ids are kept as numbers and
+    bytes; any other id or trace id is kept as it is."""
 
     def __init__(self) -> None:
         self.columns: dict[str, Any] = {}
@@ -56,10 +69,13 @@ class _Columns:
                 self.columns[name] = array("q")
             elif name == "routed_down":
                 self.columns[name] = array("b")
-            elif name in _UNIQUE:
-                self.columns[name] = []
-            else:
+            elif name not in ("id", "trace_id"):
                 self.columns[name] = array("I")
+        self._id_prefix = array("I")  # the id's prefix in the string table (0: the id is in _id_other)
+        self._id_counter = array("q")
+        self._id_other: list[str | None] = []
+        self._trace = bytearray()  # 16 bytes a record; all zero: none, or in _trace_other
+        self._trace_other = array("I")  # a trace id that is not 32 hex digits, in the string table
         self._strings: list[str | None] = [None]
         self._index: dict[str | None, int] = {None: 0}
 
@@ -72,31 +88,57 @@ class _Columns:
 
     def insert(self, at: int, record: LedgerRecord) -> None:
         for name, value in zip(FIELDS, record, strict=True):
+            if name in ("id", "trace_id"):
+                continue
             column = self.columns[name]
             if name in _NUMBERS:
                 column.insert(at, math.nan if value is None else value)
-            elif name in _COUNTS or name == "routed_down" or name in _UNIQUE:
+            elif name in _COUNTS or name == "routed_down":
                 column.insert(at, value)
             else:
                 column.insert(at, self._code(value if isinstance(value, str) else None))
+        split = _split_id(record.id)
+        self._id_prefix.insert(at, self._code(split[0]) if split else 0)
+        self._id_counter.insert(at, split[1] if split else 0)
+        self._id_other.insert(at, None if split else record.id)
+        trace = record.trace_id
+        packed = bytes.fromhex(trace) if trace and len(trace) == 32 and _HEX.issuperset(trace) else None
+        self._trace[16 * at : 16 * at] = packed if packed is not None and packed != _NO_TRACE else _NO_TRACE
+        self._trace_other.insert(at, 0 if packed is not None or trace is None else self._code(trace))
+
+    def record_id(self, at: int) -> str:
+        other = self._id_other[at]
+        if other is not None:
+            return other
+        return f"{self._strings[self._id_prefix[at]]}{self._id_counter[at]:x}"
 
     def row(self, at: int) -> LedgerRecord:
-        values: list[Any] = []
-        for name in FIELDS:
-            value = self.columns[name][at]
+        values: dict[str, Any] = {}
+        for name, column in self.columns.items():
+            value = column[at]
             if name in _NUMBERS:
-                values.append(None if math.isnan(value) else value)
+                values[name] = None if math.isnan(value) else value
             elif name == "routed_down":
-                values.append(bool(value))
-            elif name in _COUNTS or name in _UNIQUE:
-                values.append(value)
+                values[name] = bool(value)
+            elif name in _COUNTS:
+                values[name] = value
             else:
-                values.append(self._strings[value])
-        return LedgerRecord(*values)
+                values[name] = self._strings[value]
+        trace = bytes(self._trace[16 * at : 16 * at + 16])
+        other = self._trace_other[at]
+        values["trace_id"] = self._strings[other] if other else (trace.hex() if trace != _NO_TRACE else None)
+        return LedgerRecord(id=self.record_id(at), **values)
 
     def drop_oldest(self, count: int) -> None:
-        for column in self.columns.values():
+        for column in (
+            *self.columns.values(),
+            self._id_prefix,
+            self._id_counter,
+            self._id_other,
+            self._trace_other,
+        ):
             del column[:count]
+        del self._trace[: 16 * count]
 
 
 class MemoryLedger:
@@ -117,7 +159,6 @@ class MemoryLedger:
         self._counters: dict[str, int] = {}
         self._rows = _Columns()
         self._times = self._rows.columns["time"]
-        self._ids: set[str] = set()
         self._expires: dict[str, float] = {}  # counter key -> when its window has ended (time.time())
         self._sweep_at = _SWEEP_AT
         self._max = max_records or sys.maxsize
@@ -152,9 +193,13 @@ class MemoryLedger:
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:
         with self._lock:
-            if record.id in self._ids:
-                return
-            self._ids.add(record.id)
+            times = self._times
+            # Settled once per id: a record settled again has the same time, so only its neighbours can be it.
+            at = bisect.bisect_left(times, record.time)
+            while at < len(times) and times[at] == record.time:
+                if self._rows.record_id(at) == record.id:
+                    return
+                at += 1
             delta = actual - hold.amount
             if delta:
                 for key, ttl in hold.counters:
@@ -179,8 +224,6 @@ class MemoryLedger:
     def _trim(self) -> None:
         """Drop the oldest records (a tenth of the limit at a time, so that trimming is rare)."""
         excess = len(self._times) - self._max + self._max // 10
-        for record_id in self._rows.columns["id"][:excess]:
-            self._ids.discard(record_id)
         self._rows.drop_oldest(excess)
         if not self.dropped:
             message = (

@@ -67,6 +67,7 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --folds)")
     train.add_argument("--json", action="store_true", help="print a summary as JSON")
+    train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.set_defaults(run=_guarded(_train))
 
 
@@ -77,7 +78,10 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--models", help="CHEAP,...,STRONG: one tier per model (names may exist only in the data)"
     )
-    parser.add_argument("--classifier", help="classifier to use instead of the policy's (default: heuristic)")
+    parser.add_argument(
+        "--classifier",
+        help="classifier to use instead of the policy's (with --models: the built-in default policy's)",
+    )
     parser.add_argument("--classifier-options", type=_json_object, help="its options, as a JSON object")
     parser.add_argument("--scores", metavar="FILE.jsonl", help="precomputed scores ({id, score} per line)")
     parser.add_argument(
@@ -92,6 +96,7 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--target", type=float, default=0.95, help="share of the strongest model's quality")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -119,18 +124,28 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
-    """A progress line on stderr when it is a terminal (nothing otherwise)."""
-    if not sys.stderr.isatty():
+def _progress(label: str, quiet: bool = False) -> Callable[[int, int], None] | None:
+    """Progress on stderr: one line updated in place on a terminal, else a line per 10 % (None if quiet).
+
+    A log or a CI job is not a terminal: it gets ten lines, so a long run is seen to move without
+    filling the log.
+    """
+    if quiet:
         return None
+    terminal = sys.stderr.isatty()
+    step = 1 if terminal else 10
     last = [-1]
 
     def show(done: int, total: int) -> None:
-        percent = done * 100 // total
-        if percent != last[0]:
-            last[0] = percent
-            end = "\n" if done == total else ""
-            print(f"\r{label}: {done:,}/{total:,} rows ({percent}%)", end=end, file=sys.stderr, flush=True)
+        percent = done * 100 // total // step * step
+        if percent == last[0]:
+            return
+        last[0] = percent
+        text = f"{label}: {done:,}/{total:,} rows ({percent}%)"
+        if terminal:
+            print("\r" + text, end="\n" if done == total else "", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
     return show
 
@@ -141,7 +156,6 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     from .evaluation.evaluate import prepare
     from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
     from .exceptions import ConfigError
-    from .policy import ClassifierSpec
 
     if not 0.0 < args.target <= 1.0:
         raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
@@ -151,14 +165,16 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     override = classifier_spec(args.classifier, args.classifier_options)
     if args.models is not None:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
-        source: Any = models_policy(models, override or ClassifierSpec(), output_tokens=args.output_tokens)
+        source: Any = models_policy(models, override, output_tokens=args.output_tokens)
         override = None
     else:
         source = args.policy
     router, route = compile_for_evaluation(source, prices=prices, classifier=override)
     rows = load_rows(args.data)
     scores = _read_scores(args.scores) if args.scores else None
-    return prepare(rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}")), source
+    return prepare(
+        rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}", args.quiet)
+    ), source
 
 
 def _read_scores(path: str) -> dict[str, float]:
@@ -328,7 +344,7 @@ def _train(args: argparse.Namespace) -> int:
     summary: dict[str, Any] = {"rows": len(rows)}
     if args.folds:
         scores = out_of_fold_scores(
-            rows, options, folds=args.folds, seed=args.seed, progress=_progress("frugal train")
+            rows, options, folds=args.folds, seed=args.seed, progress=_progress("frugal train", args.quiet)
         )
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:

@@ -57,6 +57,12 @@ class HeuristicClassifier:
             return Classification(score, NO_STRONG_SIGNAL, self.name)
         return Classification(score, tuple(_reason(key, cues, request) for key in strong), self.name)
 
+    def suggested_thresholds(self, tiers: int) -> tuple[float, ...]:
+        """Evenly spaced from 0.35 to 0.65 (the default policy's pair for three tiers); 0.5 for two."""
+        if tiers == 2:
+            return (0.5,)
+        return tuple(round(0.35 + 0.3 * i / (tiers - 2), 4) for i in range(tiers - 1))
+
     def signals(self, request: RoutingRequest, cues: Cues | None = None) -> dict[str, float]:
         """Each signal's contribution to the logit (weight x signal), keyed by the option that weighs it.
 

@@ -39,7 +39,6 @@ def add_evaluation_commands(commands: Any) -> None:
     calibrate.add_argument(
         "--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)"
     )
-    calibrate.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     calibrate.add_argument("--out", metavar="POLICY.yaml", help="write the policy with the chosen thresholds")
     calibrate.set_defaults(run=_guarded(_calibrate))
 
@@ -76,7 +75,10 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--policy", help="a policy file: its tiers, thresholds and classifier")
     which.add_argument(
-        "--models", help="CHEAP,...,STRONG: one tier per model (names may exist only in the data)"
+        "--models",
+        action="append",
+        help="CHEAP,...,STRONG: one tier per model (names may exist only in the data); with --cv, repeat "
+        "it for data whose rows name other models (each row is evaluated with the first set it has)",
     )
     parser.add_argument(
         "--classifier",
@@ -97,6 +99,26 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=float, default=0.95, help="share of the strongest model's quality")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--cv",
+        metavar="sources|K",
+        help="cross-validate: 'sources' leaves each source out (train on the others, score it); "
+        "K: K random folds (in-domain)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME[=OPTIONS]",
+        help="with --cv: another classifier to judge the same way (OPTIONS: a JSON object; repeatable)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        help="with --cv: bootstrap resamples of the intervals (default 200)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of fold shuffles and resamples (default 0)")
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -124,7 +146,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def _progress(label: str, quiet: bool = False) -> Callable[[int, int], None] | None:
+def _progress(label: str, quiet: bool = False, unit: str = "rows") -> Callable[[int, int], None] | None:
     """Progress on stderr: one line updated in place on a terminal, else a line per 10 % (None if quiet).
 
     A log or a CI job is not a terminal: it gets ten lines, so a long run is seen to move without
@@ -141,7 +163,7 @@ def _progress(label: str, quiet: bool = False) -> Callable[[int, int], None] | N
         if percent == last[0]:
             return
         last[0] = percent
-        text = f"{label}: {done:,}/{total:,} rows ({percent}%)"
+        text = f"{label}: {done:,}/{total:,} {unit} ({percent}%)"
         if terminal:
             print("\r" + text, end="\n" if done == total else "", file=sys.stderr, flush=True)
         else:
@@ -157,15 +179,13 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
     from .exceptions import ConfigError
 
-    if not 0.0 < args.target <= 1.0:
-        raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
-    if args.output_tokens <= 0:
-        raise ConfigError(f"--output-tokens must be > 0, got {args.output_tokens}")
+    _check_routing_args(args)
     prices = dict(parse_price(p) for p in args.price)
     override = classifier_spec(args.classifier, args.classifier_options)
     if args.models is not None:
-        models = [m.strip() for m in args.models.split(",") if m.strip()]
-        source: Any = models_policy(models, override, output_tokens=args.output_tokens)
+        if len(args.models) > 1:
+            raise ConfigError("--models is given more than once: several model sets need --cv")
+        source: Any = models_policy(_model_list(args.models[0]), override, output_tokens=args.output_tokens)
         override = None
     else:
         source = args.policy
@@ -175,6 +195,99 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     return prepare(
         rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}", args.quiet)
     ), source
+
+
+def _model_list(text: str) -> list[str]:
+    return [m.strip() for m in text.split(",") if m.strip()]
+
+
+def _check_routing_args(args: argparse.Namespace) -> None:
+    from .exceptions import ConfigError
+
+    if not 0.0 < args.target <= 1.0:
+        raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
+    if args.output_tokens <= 0:
+        raise ConfigError(f"--output-tokens must be > 0, got {args.output_tokens}")
+    if args.compare and not args.cv:
+        raise ConfigError("--compare needs --cv (classifiers are compared cross-validated)")
+    if args.bootstrap < 0:
+        raise ConfigError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+
+
+def _main_candidate(args: argparse.Namespace) -> Any:
+    """The classifier judged first: the scores file, --classifier, the policy's, or the built-in's."""
+    from .evaluation.candidates import Candidate, label_of
+    from .evaluation.setup import builtin_classifier, classifier_spec
+    from .policy import load_policy
+
+    if args.scores:
+        return Candidate("scores file", scores=_read_scores(args.scores))
+    spec = classifier_spec(args.classifier, args.classifier_options)
+    if spec is None:
+        spec = load_policy(args.policy)[0].classifier if args.policy else builtin_classifier()
+    return Candidate(label_of(spec), spec)
+
+
+def _route_groups(args: argparse.Namespace, rows: Any) -> tuple[list[Prepared], int]:
+    """The rows routed once per model set (or by the policy), each row with the first set it has.
+
+    Scores are placeholders: the cross-validation puts each classifier's own in their place.
+    """
+    from .evaluation.evaluate import prepare
+    from .evaluation.setup import compile_for_evaluation, models_policy, parse_price
+    from .exceptions import DataError
+
+    prices = dict(parse_price(p) for p in args.price)
+    sources: list[Any] = (
+        [args.policy]
+        if args.policy
+        else [models_policy(_model_list(m), None, output_tokens=args.output_tokens) for m in args.models]
+    )
+    left = list(rows)
+    groups = []
+    for source in sources:
+        router, route = compile_for_evaluation(source, prices=prices)
+        models = {c.info.name for t in route.tiers for c in router.tiers[t].candidates}
+        mine = [row for row in left if models <= row.quality.keys()]
+        if not mine:
+            raise DataError(f"no row has the quality of every one of {', '.join(sorted(models))}")
+        left = [row for row in left if not models <= row.quality.keys()]
+        placeholder = dict.fromkeys((row.id for row in mine), 0.0)
+        groups.append(prepare(mine, router, route, scores=placeholder))
+    return groups, len(left)
+
+
+def _eval_cv(args: argparse.Namespace) -> int:
+    from .evaluation.candidates import parse_candidate, score_candidates
+    from .evaluation.crossval import by_source, cross_validate
+    from .evaluation.cv_report import format_cross_validation
+    from .evaluation.data import load_rows
+    from .evaluation.folds import folds_for, parse_cv
+
+    cv = parse_cv(args.cv)
+    candidates = [_main_candidate(args), *(parse_candidate(c) for c in args.compare)]
+    rows = load_rows(args.data)
+    folds = folds_for(rows, cv, args.seed)
+    groups, unmatched = _route_groups(args, rows)
+    scored = score_candidates(
+        rows, folds, candidates, progress=lambda label: _progress(f"frugal eval: {label}", args.quiet)
+    )
+    report = cross_validate(
+        by_source(groups, folds),
+        scored,
+        folds,
+        target=args.target,
+        resamples=args.bootstrap,
+        seed=args.seed,
+        progress=_progress("frugal eval: bootstrap", args.quiet, "sources"),
+    )
+    if args.json:
+        print(json.dumps({**report.to_dict(), "unmatched_rows": unmatched}, indent=2))
+    else:
+        print(format_cross_validation(report))
+        if unmatched:
+            print(f"\n{unmatched:,} rows have the quality of no --models set: used to train, not evaluated")
+    return 0
 
 
 def _read_scores(path: str) -> dict[str, float]:
@@ -205,6 +318,9 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluation.evaluate import evaluate
     from .evaluation.plot import write_plot
 
+    _check_routing_args(args)
+    if args.cv:
+        return _eval_cv(args)
     prepared, _ = _prepare(args)
     report = evaluate(prepared, args.target)
     if args.plot:

@@ -618,7 +618,7 @@ def test_progress_updates_a_terminal_in_place(monkeypatch: pytest.MonkeyPatch) -
     """On a terminal the progress line is rewritten once per percent and ends at 100 % with a newline."""
     import io
 
-    from frugal import _cli_eval
+    from frugal.evaluation.progress import progress_printer
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -626,7 +626,7 @@ def test_progress_updates_a_terminal_in_place(monkeypatch: pytest.MonkeyPatch) -
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    show = _cli_eval._progress("frugal eval")
+    show = progress_printer("frugal eval")
     assert show is not None
     for done in range(1, 401):
         show(done, 400)
@@ -639,12 +639,12 @@ def test_progress_off_a_terminal_is_a_line_per_ten_percent(monkeypatch: pytest.M
     """A log (stderr not a terminal) gets a line per 10 %; --quiet gets nothing at all."""
     import io
 
-    from frugal import _cli_eval
+    from frugal.evaluation.progress import progress_printer
 
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
-    assert _cli_eval._progress("x", quiet=True) is None
-    show = _cli_eval._progress("frugal train")
+    assert progress_printer("x", quiet=True) is None
+    show = progress_printer("frugal train")
     assert show is not None
     for done in range(1, 1001):
         show(done, 1000)

@@ -306,3 +306,75 @@ def test_cv_bad_options_are_one_clear_line(
     assert (code, out) == (1, "")
     assert message in err
     assert err.startswith("frugal eval: ")
+
+
+# -- calibrate across sources ----------------------------------------------------------------------
+
+
+class Oracle:
+    """Scores a planted prompt by whether it holds its source's word: a perfect classifier."""
+
+    name = "oracle"
+
+    def classify(self, request: Any) -> Any:
+        from frugal.classifiers.base import Classification
+
+        hard = request.prompt.split()[0] in SOURCES
+        return Classification(0.9 if hard else 0.1, (), self.name)
+
+
+def test_calibrate_across_sources_applies_thresholds_chosen_on_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each source gets thresholds chosen on the other sources; a perfect score reaches the target on all."""
+    data, out = planted_sources(tmp_path), tmp_path / "tuned.yaml"
+    code, stdout, err = run(
+        capsys,
+        "calibrate",
+        str(data),
+        "--models",
+        "cheap,strong",
+        "--classifier",
+        f"{__name__}:Oracle",
+        "--cv",
+        "sources",
+        "--out",
+        str(out),
+        "--json",
+        "--quiet",
+    )
+    assert code == 0, err
+    result = json.loads(stdout)
+    assert [s["source"] for s in result["sources"]] == list(SOURCES)
+    for source in result["sources"]:
+        assert 0.1 < source["threshold"][0] <= 0.9
+        assert source["reached"]
+        assert source["share_of_strongest"] == pytest.approx(1.0)
+        assert source["savings"] == pytest.approx(0.45)  # half the rows at a tenth of the strong price
+    assert result["reached_on"] == 3
+    assert f"thresholds: {result['threshold']}" in out.read_text(encoding="utf-8").replace(", ", ",")
+
+
+def test_pooled_sources_weigh_by_rows_not_by_their_prices(tmp_path: Path) -> None:
+    """Pooling rescales each source's costs to one call of its strongest model per row."""
+    from frugal.evaluation.calibrate_sources import pool
+
+    cheap_file = planted_sources(tmp_path, 10)
+    dear = tmp_path / "dear.jsonl"
+    rows = [json.loads(line) for line in cheap_file.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["cost_usd"] = {m: c * 1000 for m, c in row["cost_usd"].items()}
+        row["id"] += ".dear"
+    dear.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    parts = [routed(cheap_file, ("cheap", "strong")), routed(dear, ("cheap", "strong"))]
+    outcomes, goal = pool(parts, 0.9)
+    assert sum(outcomes.cost[1]) == pytest.approx(60.0)  # 60 rows, each one strong call
+    assert sum(outcomes.cost[0]) == pytest.approx(6.0)
+    assert goal == pytest.approx(0.9)
+
+
+def test_calibrate_cv_takes_only_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    """calibrate --cv K is refused with a pointer to --folds K (in-domain)."""
+    code, _, err = run(capsys, "calibrate", str(FIXTURE), "--models", "tiny,big", "--cv", "3")
+    assert code == 1
+    assert "calibrate --cv takes 'sources'; for in-domain k-fold use --folds K" in err

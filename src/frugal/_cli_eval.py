@@ -146,181 +146,41 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def _progress(label: str, quiet: bool = False, unit: str = "rows") -> Callable[[int, int], None] | None:
-    """Progress on stderr: one line updated in place on a terminal, else a line per 10 % (None if quiet).
-
-    A log or a CI job is not a terminal: it gets ten lines, so a long run is seen to move without
-    filling the log.
-    """
-    if quiet:
-        return None
-    terminal = sys.stderr.isatty()
-    step = 1 if terminal else 10
-    last = [-1]
-
-    def show(done: int, total: int) -> None:
-        percent = done * 100 // total // step * step
-        if percent == last[0]:
-            return
-        last[0] = percent
-        text = f"{label}: {done:,}/{total:,} {unit} ({percent}%)"
-        if terminal:
-            print("\r" + text, end="\n" if done == total else "", file=sys.stderr, flush=True)
-        else:
-            print(text, file=sys.stderr, flush=True)
-
-    return show
-
-
 def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     """Load the rows, compile the evaluation policy and route every row."""
-    from .evaluation.data import load_rows
+    from .evaluation.cv_commands import check_routing_args, model_list
+    from .evaluation.data import load_rows, load_scores
     from .evaluation.evaluate import prepare
+    from .evaluation.progress import progress_printer
     from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
     from .exceptions import ConfigError
 
-    _check_routing_args(args)
+    check_routing_args(args)
     prices = dict(parse_price(p) for p in args.price)
     override = classifier_spec(args.classifier, args.classifier_options)
     if args.models is not None:
         if len(args.models) > 1:
             raise ConfigError("--models is given more than once: several model sets need --cv")
-        source: Any = models_policy(_model_list(args.models[0]), override, output_tokens=args.output_tokens)
+        source: Any = models_policy(model_list(args.models[0]), override, output_tokens=args.output_tokens)
         override = None
     else:
         source = args.policy
     router, route = compile_for_evaluation(source, prices=prices, classifier=override)
     rows = load_rows(args.data)
-    scores = _read_scores(args.scores) if args.scores else None
+    scores = load_scores(args.scores) if args.scores else None
     return prepare(
-        rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}", args.quiet)
+        rows, router, route, scores=scores, progress=progress_printer(f"frugal {args.command}", args.quiet)
     ), source
 
 
-def _model_list(text: str) -> list[str]:
-    return [m.strip() for m in text.split(",") if m.strip()]
-
-
-def _check_routing_args(args: argparse.Namespace) -> None:
-    from .exceptions import ConfigError
-
-    if not 0.0 < args.target <= 1.0:
-        raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
-    if args.output_tokens <= 0:
-        raise ConfigError(f"--output-tokens must be > 0, got {args.output_tokens}")
-    if args.compare and not args.cv:
-        raise ConfigError("--compare needs --cv (classifiers are compared cross-validated)")
-    if args.bootstrap < 0:
-        raise ConfigError(f"--bootstrap must be >= 0, got {args.bootstrap}")
-
-
-def _main_candidate(args: argparse.Namespace) -> Any:
-    """The classifier judged first: the scores file, --classifier, the policy's, or the built-in's."""
-    from .evaluation.candidates import Candidate, label_of
-    from .evaluation.setup import builtin_classifier, classifier_spec
-    from .policy import load_policy
-
-    if args.scores:
-        return Candidate("scores file", scores=_read_scores(args.scores))
-    spec = classifier_spec(args.classifier, args.classifier_options)
-    if spec is None:
-        spec = load_policy(args.policy)[0].classifier if args.policy else builtin_classifier()
-    return Candidate(label_of(spec), spec)
-
-
-def _route_groups(args: argparse.Namespace, rows: Any) -> tuple[list[Prepared], int]:
-    """The rows routed once per model set (or by the policy), each row with the first set it has.
-
-    Scores are placeholders: the cross-validation puts each classifier's own in their place.
-    """
-    from .evaluation.evaluate import prepare
-    from .evaluation.setup import compile_for_evaluation, models_policy, parse_price
-    from .exceptions import DataError
-
-    prices = dict(parse_price(p) for p in args.price)
-    sources: list[Any] = (
-        [args.policy]
-        if args.policy
-        else [models_policy(_model_list(m), None, output_tokens=args.output_tokens) for m in args.models]
-    )
-    left = list(rows)
-    groups = []
-    for source in sources:
-        router, route = compile_for_evaluation(source, prices=prices)
-        models = {c.info.name for t in route.tiers for c in router.tiers[t].candidates}
-        mine = [row for row in left if models <= row.quality.keys()]
-        if not mine:
-            raise DataError(f"no row has the quality of every one of {', '.join(sorted(models))}")
-        left = [row for row in left if not models <= row.quality.keys()]
-        placeholder = dict.fromkeys((row.id for row in mine), 0.0)
-        groups.append(prepare(mine, router, route, scores=placeholder))
-    return groups, len(left)
-
-
-def _eval_cv(args: argparse.Namespace) -> int:
-    from .evaluation.candidates import parse_candidate, score_candidates
-    from .evaluation.crossval import by_source, cross_validate
-    from .evaluation.cv_report import format_cross_validation
-    from .evaluation.data import load_rows
-    from .evaluation.folds import folds_for, parse_cv
-
-    cv = parse_cv(args.cv)
-    candidates = [_main_candidate(args), *(parse_candidate(c) for c in args.compare)]
-    rows = load_rows(args.data)
-    folds = folds_for(rows, cv, args.seed)
-    groups, unmatched = _route_groups(args, rows)
-    scored = score_candidates(
-        rows, folds, candidates, progress=lambda label: _progress(f"frugal eval: {label}", args.quiet)
-    )
-    report = cross_validate(
-        by_source(groups, folds),
-        scored,
-        folds,
-        target=args.target,
-        resamples=args.bootstrap,
-        seed=args.seed,
-        progress=_progress("frugal eval: bootstrap", args.quiet, "sources"),
-    )
-    if args.json:
-        print(json.dumps({**report.to_dict(), "unmatched_rows": unmatched}, indent=2))
-    else:
-        print(format_cross_validation(report))
-        if unmatched:
-            print(f"\n{unmatched:,} rows have the quality of no --models set: used to train, not evaluated")
-    return 0
-
-
-def _read_scores(path: str) -> dict[str, float]:
-    from .exceptions import DataError
-
-    scores: dict[str, float] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the scores file: {getattr(exc, 'strerror', exc)}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        score = item.get("score") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or "id" not in item or not isinstance(score, (int, float)):
-            raise DataError(f'{path}:{number}: expected {{"id": ..., "score": number}}')
-        if not 0.0 <= score <= 1.0:
-            raise DataError(f"{path}:{number}: score must lie in [0, 1], got {score!r}")
-        scores[str(item["id"])] = float(score)
-    return scores
-
-
 def _eval(args: argparse.Namespace) -> int:
+    from .evaluation.cv_commands import check_routing_args, eval_cv
     from .evaluation.evaluate import evaluate
     from .evaluation.plot import write_plot
 
-    _check_routing_args(args)
+    check_routing_args(args)
     if args.cv:
-        return _eval_cv(args)
+        return eval_cv(args)
     prepared, _ = _prepare(args)
     report = evaluate(prepared, args.target)
     if args.plot:
@@ -397,6 +257,11 @@ def _calibrate(args: argparse.Namespace) -> int:
             "--classifier: with --policy the policy's own classifier is calibrated (the thresholds are "
             "written into that policy); set the classifier in the policy file"
         )
+    if args.cv:
+        from .evaluation.cv_commands import calibrate_cv, check_routing_args
+
+        check_routing_args(args)
+        return calibrate_cv(args)
     prepared, source = _prepare(args)
     result = calibrate(prepared, args.target, folds=args.folds, seed=args.seed)
     chosen = result.in_sample
@@ -439,6 +304,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from . import __version__
     from .evaluation.data import load_rows
+    from .evaluation.progress import progress_printer
     from .evaluation.train import TrainOptions, fit, out_of_fold_scores
     from .exceptions import ConfigError
 
@@ -460,7 +326,11 @@ def _train(args: argparse.Namespace) -> int:
     summary: dict[str, Any] = {"rows": len(rows)}
     if args.folds:
         scores = out_of_fold_scores(
-            rows, options, folds=args.folds, seed=args.seed, progress=_progress("frugal train", args.quiet)
+            rows,
+            options,
+            folds=args.folds,
+            seed=args.seed,
+            progress=progress_printer("frugal train", args.quiet),
         )
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:

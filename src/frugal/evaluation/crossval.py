@@ -22,9 +22,19 @@ from typing import Any
 from .bootstrap import Figures, Interval, figures, interval, mean, resample_weights
 from .evaluate import Prepared, evaluate
 from .folds import Folds
+from .metrics import savings
 from .sweep import Outcomes
 
-__all__ = ["ClassifierResult", "CrossValidation", "SourceResult", "SourceSetup", "cross_validate"]
+__all__ = [
+    "ClassifierResult",
+    "CrossValidation",
+    "SourceResult",
+    "SourceSetup",
+    "by_source",
+    "cross_validate",
+    "source_setup",
+    "with_scores",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +196,7 @@ def cross_validate(
         seed: the resamples' seed; every classifier is judged on the same resamples.
         progress: called with (work done, work in all).
     """
-    setups = tuple(_setup(source, prepared, target) for source, prepared in parts)
+    setups = tuple(source_setup(source, prepared, target) for source, prepared in parts)
     # The resamples, drawn once: every classifier is judged on the same ones.
     rng = random.Random(seed)
     draws = [[resample_weights(len(p.rows), rng) for _, p in parts] for _ in range(resamples)]
@@ -234,11 +244,10 @@ def _result(source: str, point: Figures, replicas: Sequence[Figures]) -> SourceR
     )
 
 
-def _setup(source: str, prepared: Prepared, target: float) -> SourceSetup:
+def source_setup(source: str, prepared: Prepared, target: float) -> SourceSetup:
+    """A source's rows, tiers and reference points (random mix and oracle savings at the target)."""
     report = evaluate(prepared, target)
     baseline = report.single[report.strongest].cost
-    from .metrics import savings
-
     return SourceSetup(
         source,
         len(prepared.rows),

@@ -330,6 +330,43 @@ def test_cli_eval_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str
     assert data["costs"] == {"recorded": 90, "estimated": 0}
 
 
+def test_cli_eval_models_use_the_builtin_policys_classifier(capsys: pytest.CaptureFixture[str]) -> None:
+    """--models without --classifier evaluates the built-in default policy's classifier, not the heuristic."""
+    from frugal.evaluation.setup import builtin_classifier
+
+    code, out, _ = run(capsys, "eval", str(FIXTURE), "--models", "tiny,big", "--json")
+    assert code == 0
+    assert json.loads(out)["classifier"] == builtin_classifier().name == "learned"
+
+
+def test_cli_eval_policy_thresholds_are_on_the_classifiers_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    """With --models, the "policy thresholds" row uses the classifier's own thresholds, not even spacing."""
+    args = ["--models", MODELS, "--classifier", "heuristic", "--json"]
+    code, out, _ = run(capsys, "eval", str(FIXTURE), *args)
+    assert code == 0
+    assert json.loads(out)["configured"]["threshold"] == [0.35, 0.65]
+
+
+class OddScale:
+    """A classifier suggesting thresholds no policy accepts."""
+
+    name = "odd"
+
+    def classify(self, request: RoutingRequest) -> Classification:
+        return Classification(0.5, (), self.name)
+
+    def suggested_thresholds(self, tiers: int) -> tuple[float, ...]:
+        return (0.7, 0.2)
+
+
+def test_cli_eval_refuses_a_classifiers_bad_suggested_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    """A classifier whose suggested thresholds are not increasing is one clear line, not a traceback."""
+    spec = f"{__name__}:OddScale"
+    code, _, err = run(capsys, "eval", str(FIXTURE), "--models", MODELS, "--classifier", spec)
+    assert code == 1
+    assert "suggests thresholds [0.7, 0.2] for 3 tiers: expected 2 strictly increasing" in err
+
+
 def test_cli_eval_text_and_plots(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The text report names every figure; --plot writes a self-contained HTML page or a PNG."""
     page = tmp_path / "curve.html"
@@ -577,27 +614,46 @@ def test_cli_scores_file_errors(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     )
 
 
-def test_progress_is_shown_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The progress line goes to stderr when it is a terminal, ends at 100 % with a newline, else nothing."""
+def test_progress_updates_a_terminal_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the progress line is rewritten once per percent and ends at 100 % with a newline."""
     import io
 
-    from frugal import _cli_eval
+    from frugal.evaluation.progress import progress_printer
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert _cli_eval._progress("x") is None
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    show = _cli_eval._progress("frugal eval")
+    show = progress_printer("frugal eval")
     assert show is not None
     for done in range(1, 401):
         show(done, 400)
     text = terminal.getvalue()
     assert text.endswith("\rfrugal eval: 400/400 rows (100%)\n")
     assert text.count("\r") == 101  # one update per percent (0 to 100), not one per row
+
+
+def test_progress_off_a_terminal_is_a_line_per_ten_percent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log (stderr not a terminal) gets a line per 10 %; --quiet gets nothing at all."""
+    import io
+
+    from frugal.evaluation.progress import progress_printer
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    assert progress_printer("x", quiet=True) is None
+    show = progress_printer("frugal train")
+    assert show is not None
+    for done in range(1, 1001):
+        show(done, 1000)
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "frugal train: 1/1,000 rows (0%)"
+    assert lines[1] == "frugal train: 100/1,000 rows (10%)"
+    assert lines[-1] == "frugal train: 1,000/1,000 rows (100%)"
+    assert len(lines) == 11
+    assert "\r" not in log.getvalue()
 
 
 def test_train_command_defaults_are_the_training_defaults() -> None:

@@ -127,6 +127,20 @@ def test_three_tier_grid_is_thinned_within_budget() -> None:
     assert all(a < b for s in swept for a, b in itertools.pairwise(s.thresholds))
 
 
+def test_empty_middle_tiers_get_short_thresholds() -> None:
+    """Equal neighbours in a setting become short decimals with nothing between them, never a float step."""
+    scores = (0.1, 0.2717, 0.3, 0.9)
+    quality = ((0.0, 1.0, 0.0, 1.0), (1.0, 0.0, 1.0, 0.0), (1.0, 1.0, 1.0, 1.0))
+    cost = tuple(tuple(float(t + 1) for _ in range(4)) for t in range(3))
+    table = Outcomes(scores, quality, cost)
+    swept = sweep(table)
+    empty_middle = [s for s in swept if s.shares[1] == 0.0 and 0 < s.shares[0] < 1]
+    assert empty_middle
+    for setting in swept:
+        assert all(len(repr(t)) <= 8 for t in setting.thresholds), setting.thresholds
+        assert apply(table, setting.thresholds).shares == setting.shares
+
+
 # -- invariants ------------------------------------------------------------------------------------
 
 _quality = st.floats(0, 1, allow_nan=False)

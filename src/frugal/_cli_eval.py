@@ -39,7 +39,6 @@ def add_evaluation_commands(commands: Any) -> None:
     calibrate.add_argument(
         "--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)"
     )
-    calibrate.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     calibrate.add_argument("--out", metavar="POLICY.yaml", help="write the policy with the chosen thresholds")
     calibrate.set_defaults(run=_guarded(_calibrate))
 
@@ -67,6 +66,7 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --folds)")
     train.add_argument("--json", action="store_true", help="print a summary as JSON")
+    train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.set_defaults(run=_guarded(_train))
 
 
@@ -75,9 +75,15 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--policy", help="a policy file: its tiers, thresholds and classifier")
     which.add_argument(
-        "--models", help="CHEAP,...,STRONG: one tier per model (names may exist only in the data)"
+        "--models",
+        action="append",
+        help="CHEAP,...,STRONG: one tier per model (names may exist only in the data); with --cv, repeat "
+        "it for data whose rows name other models (each row is evaluated with the first set it has)",
     )
-    parser.add_argument("--classifier", help="classifier to use instead of the policy's (default: heuristic)")
+    parser.add_argument(
+        "--classifier",
+        help="classifier to use instead of the policy's (with --models: the built-in default policy's)",
+    )
     parser.add_argument("--classifier-options", type=_json_object, help="its options, as a JSON object")
     parser.add_argument("--scores", metavar="FILE.jsonl", help="precomputed scores ({id, score} per line)")
     parser.add_argument(
@@ -92,6 +98,27 @@ def _routing_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--target", type=float, default=0.95, help="share of the strongest model's quality")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--cv",
+        metavar="sources|K",
+        help="cross-validate: 'sources' leaves each source out (train on the others, score it); "
+        "K: K random folds (in-domain)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME[=OPTIONS]",
+        help="with --cv: another classifier to judge the same way (OPTIONS: a JSON object; repeatable)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        help="with --cv: bootstrap resamples of the intervals (default 200)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of fold shuffles and resamples (default 0)")
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -119,76 +146,41 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
-    """A progress line on stderr when it is a terminal (nothing otherwise)."""
-    if not sys.stderr.isatty():
-        return None
-    last = [-1]
-
-    def show(done: int, total: int) -> None:
-        percent = done * 100 // total
-        if percent != last[0]:
-            last[0] = percent
-            end = "\n" if done == total else ""
-            print(f"\r{label}: {done:,}/{total:,} rows ({percent}%)", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
 def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     """Load the rows, compile the evaluation policy and route every row."""
-    from .evaluation.data import load_rows
+    from .evaluation.cv_commands import check_routing_args, model_list
+    from .evaluation.data import load_rows, load_scores
     from .evaluation.evaluate import prepare
+    from .evaluation.progress import progress_printer
     from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
     from .exceptions import ConfigError
-    from .policy import ClassifierSpec
 
-    if not 0.0 < args.target <= 1.0:
-        raise ConfigError(f"--target must lie in (0, 1], got {args.target}")
-    if args.output_tokens <= 0:
-        raise ConfigError(f"--output-tokens must be > 0, got {args.output_tokens}")
+    check_routing_args(args)
     prices = dict(parse_price(p) for p in args.price)
     override = classifier_spec(args.classifier, args.classifier_options)
     if args.models is not None:
-        models = [m.strip() for m in args.models.split(",") if m.strip()]
-        source: Any = models_policy(models, override or ClassifierSpec(), output_tokens=args.output_tokens)
+        if len(args.models) > 1:
+            raise ConfigError("--models is given more than once: several model sets need --cv")
+        source: Any = models_policy(model_list(args.models[0]), override, output_tokens=args.output_tokens)
         override = None
     else:
         source = args.policy
     router, route = compile_for_evaluation(source, prices=prices, classifier=override)
     rows = load_rows(args.data)
-    scores = _read_scores(args.scores) if args.scores else None
-    return prepare(rows, router, route, scores=scores, progress=_progress(f"frugal {args.command}")), source
-
-
-def _read_scores(path: str) -> dict[str, float]:
-    from .exceptions import DataError
-
-    scores: dict[str, float] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the scores file: {getattr(exc, 'strerror', exc)}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        score = item.get("score") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or "id" not in item or not isinstance(score, (int, float)):
-            raise DataError(f'{path}:{number}: expected {{"id": ..., "score": number}}')
-        if not 0.0 <= score <= 1.0:
-            raise DataError(f"{path}:{number}: score must lie in [0, 1], got {score!r}")
-        scores[str(item["id"])] = float(score)
-    return scores
+    scores = load_scores(args.scores) if args.scores else None
+    return prepare(
+        rows, router, route, scores=scores, progress=progress_printer(f"frugal {args.command}", args.quiet)
+    ), source
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from .evaluation.cv_commands import check_routing_args, eval_cv
     from .evaluation.evaluate import evaluate
     from .evaluation.plot import write_plot
 
+    check_routing_args(args)
+    if args.cv:
+        return eval_cv(args)
     prepared, _ = _prepare(args)
     report = evaluate(prepared, args.target)
     if args.plot:
@@ -265,6 +257,11 @@ def _calibrate(args: argparse.Namespace) -> int:
             "--classifier: with --policy the policy's own classifier is calibrated (the thresholds are "
             "written into that policy); set the classifier in the policy file"
         )
+    if args.cv:
+        from .evaluation.cv_commands import calibrate_cv, check_routing_args
+
+        check_routing_args(args)
+        return calibrate_cv(args)
     prepared, source = _prepare(args)
     result = calibrate(prepared, args.target, folds=args.folds, seed=args.seed)
     chosen = result.in_sample
@@ -307,6 +304,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from ._version import __version__
     from .evaluation.data import load_rows
+    from .evaluation.progress import progress_printer
     from .evaluation.train import TrainOptions, fit, out_of_fold_scores
     from .exceptions import ConfigError
 
@@ -328,7 +326,11 @@ def _train(args: argparse.Namespace) -> int:
     summary: dict[str, Any] = {"rows": len(rows)}
     if args.folds:
         scores = out_of_fold_scores(
-            rows, options, folds=args.folds, seed=args.seed, progress=_progress("frugal train")
+            rows,
+            options,
+            folds=args.folds,
+            seed=args.seed,
+            progress=progress_printer("frugal train", args.quiet),
         )
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:

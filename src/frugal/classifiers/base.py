@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..request import RoutingRequest
 
-__all__ = ["Classification", "Classifier"]
+__all__ = ["Classification", "Classifier", "HasScale", "suggested_thresholds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +49,37 @@ class Classifier(Protocol):
     def classify(self, request: RoutingRequest) -> Classification:
         """Score ``request``."""
         ...
+
+
+@runtime_checkable
+class HasScale(Protocol):
+    """A classifier that knows its own scale: where thresholds between ``tiers`` tiers belong.
+
+    Optional. ``frugal eval`` and ``calibrate`` with ``--models`` (a policy they write themselves) start
+    from these thresholds instead of evenly spaced ones.
+    """
+
+    def suggested_thresholds(self, tiers: int) -> tuple[float, ...]:
+        """``tiers - 1`` strictly increasing thresholds in (0, 1)."""
+        ...
+
+
+def suggested_thresholds(classifier: object, tiers: int) -> tuple[float, ...]:
+    """The classifier's own thresholds for ``tiers`` tiers, or evenly spaced ones when it has none.
+
+    Raises:
+        ValueError: the classifier suggests thresholds that a policy would refuse (wrong number, not
+            strictly increasing, or outside (0, 1)).
+    """
+    if not isinstance(classifier, HasScale):
+        return tuple(i / tiers for i in range(1, tiers))
+    values = tuple(float(t) for t in classifier.suggested_thresholds(tiers))
+    inside = all(0.0 < t < 1.0 for t in values)
+    increasing = all(a < b for a, b in itertools.pairwise(values))
+    if len(values) != tiers - 1 or not inside or not increasing:
+        name = getattr(classifier, "name", type(classifier).__name__)
+        raise ValueError(
+            f"classifier {name!r} suggests thresholds {list(values)} for {tiers} tiers: expected "
+            f"{tiers - 1} strictly increasing values in (0, 1)"
+        )
+    return values

@@ -42,17 +42,7 @@ from typing import Any, ClassVar
 from ..exceptions import ConfigError
 from ..request import RoutingRequest
 from .base import Classification
-from .heuristic import (
-    _NO_STRONG_SIGNAL,
-    HeuristicClassifier,
-    HeuristicOptions,
-    _classification,
-    _CueValues,
-    _few_shot_question,
-    _scan,
-    _strength,
-)
-from .heuristic import _REASONS as _HEURISTIC_REASONS
+from .cues import NO_STRONG_SIGNAL, REASONS, SHAPE_SIGNALS, Cues, few_shot_question, scan, shape_signals
 from .learned_options import LearnedOptions, validate_weights
 
 __all__ = [
@@ -110,8 +100,6 @@ DENSE_SIGNS: Mapping[str, int] = {
     "function_words": 0,
 }
 DENSE_FEATURES = tuple(DENSE_SIGNS)
-#: Signals of the request's shape, scored with the heuristic's code and the model's fixed weights.
-SHAPE_SIGNALS = ("context", "tools", "turns", "structured_output", "output_size", "images")
 
 _TYPICAL_LENGTH = 0.6  # the length feature of a ~250-character prompt
 _HEAD, _TAIL = 1500, 500  # characters of the question whose words are read
@@ -154,7 +142,7 @@ _FAMILIES = _NEGATION | _CAUSAL | _CONTRAST | _COMPARISON | _CONDITION | _LOOKUP
 
 def _question(prompt: str) -> str:
     """The text to judge: a few-shot prompt's final question without the lines it shares with the examples."""
-    question = _few_shot_question(prompt) if prompt[-200:].rstrip().endswith(":") else None
+    question = few_shot_question(prompt)
     if question is None:
         return prompt
     examples = prompt[: len(prompt) - len(question)]
@@ -172,10 +160,10 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
     return {k: v for k, v in dense.items() if v}, words
 
 
-def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float], list[bytes], _CueValues]:
+def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float], list[bytes], Cues]:
     """:func:`features` with the zero ones too (inference skips them while weighing), and the heuristic's
     cue values they were read from (the shape signals reuse them instead of scanning the prompt again)."""
-    cues = _scan(request.prompt, request.system, scan_chars)
+    cues = scan(request.prompt, request.system, scan_chars)
     text = _question(request.prompt)
     chars = len(text)
     if chars > _HEAD + _TAIL:
@@ -197,7 +185,7 @@ def _features(request: RoutingRequest, scan_chars: int) -> tuple[dict[str, float
     lines = raw.count(b"\n")
     per_word = letters / count - 3.0
     code, math_cues, numbers, reasoning, constraint, steps, open_ended, simple = cues[3:11]
-    entities, symbols, non_latin = cues[11:]
+    entities, symbols, non_latin = cues.entities, cues.symbols, cues.non_latin
     negation = len(found & _NEGATION) + folded.count(b" t ")
     causal = len(found & _CAUSAL)
     contrast = len(found & _CONTRAST)
@@ -350,8 +338,7 @@ def _parse(text: str, source: str) -> LearnedModel:
 _REASON_MIN = 0.1  # a contribution to the logit smaller than this is not worth a reason
 # The heuristic's names for the cues both read, so that a reason means the same from either classifier.
 _LABELS = {
-    **_HEURISTIC_REASONS,
-    "non_latin": _HEURISTIC_REASONS["multilingual"],
+    **REASONS,
     "wh_start": "starts with a question word",
     "word_length": "long words on average",
     "currency": "amounts or percentages",
@@ -397,56 +384,27 @@ class LearnedClassifier:
         self._dense = {key: weight for key, weight in self.model.dense.items() if weight}
         self._words = {word.encode("ascii", "ignore"): weight for word, weight in self.model.words.items()}
         self._vocabulary = frozenset(self._words)
-        shape = {k: 0.0 for k in HeuristicOptions.model_fields if k not in ("scan_chars", "bias")}
-        shape.update(self.model.shape)
-        self._shape = HeuristicClassifier(HeuristicOptions(**shape)) if self.model.shape else None
-        # Its scan window is the model's (the usual case): its signals can reuse the feature scan's cues.
-        self._shape_reuses_cues = (
-            self._shape is not None and self._shape.options.scan_chars == self.model.scan_chars
-        )
 
     def logit(self, request: RoutingRequest) -> tuple[float, dict[str, float]]:
         """The logit and each feature family's contribution to it (words summed as ``"words"``)."""
-        dense, words, cues = _features(request, self.model.scan_chars)
+        dense, words, _ = _features(request, self.model.scan_chars)
         weights = self._dense
         parts = {key: weights[key] * value for key, value in dense.items() if value and key in weights}
         if self._vocabulary:  # one C-level pass finds the known words; each counts once
-            parts["words"] = sum(map(self._words.__getitem__, self._vocabulary.intersection(words)))
-        if self._shape is not None and (
-            request.system
-            or request.history
-            or request.turns > 1
-            or request.needs_tools
-            or request.structured_output
-            or request.max_output_tokens
-            or request.images
-        ):
-            shape = self._shape
-            # The same cues as the shape classifier's own scan when their windows agree (the usual case):
-            # reuse them; its signals() order (strongest first) keeps the sum bit-for-bit the same.
-            if self._shape_reuses_cues:
-                signals = shape._signals(request, cues)
-                signals.sort(key=_strength, reverse=True)
-                for value, key in signals:
-                    if key in SHAPE_SIGNALS:
-                        parts[key] = value
-            else:
-                for key, value in shape.signals(request).items():
-                    if key in SHAPE_SIGNALS:
-                        parts[key] = value
+            parts["words"] = sum(self._words[word] for word in self._vocabulary.intersection(words))
+        shape = self.model.shape
+        for key, value in shape_signals(request):
+            if shape.get(key):
+                parts[key] = shape[key] * value
         return self.model.bias + sum(parts.values()), parts
 
     def classify(self, request: RoutingRequest) -> Classification:
         """Score ``request`` in [0, 1]; the reasons name the (at most three) families that moved it most."""
         logit, parts = self.logit(request)
-        # max(-50, min(50, logit)) as conditionals; the score, a logistic of a clamped logit, is always in
-        # [0, 1], so the Classification is built without its range check (as the heuristic's is).
-        logit = logit if logit < 50.0 else 50.0
-        score = 1.0 / (1.0 + math.exp(-(logit if logit > -50.0 else -50.0)))
-        strong = sorted([(abs(v), k, v) for k, v in parts.items() if v >= _REASON_MIN or v <= -_REASON_MIN])
-        strong.reverse()
-        reasons = tuple([_reason(key, value, request) for _, key, value in strong[:3]]) or _NO_STRONG_SIGNAL
-        return _classification(score, reasons, self.name)
+        score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        strong = sorted(((abs(v), k, v) for k, v in parts.items() if abs(v) >= _REASON_MIN), reverse=True)
+        reasons = tuple(_reason(key, value, request) for _, key, value in strong[:3]) or NO_STRONG_SIGNAL
+        return Classification(score, reasons, self.name)
 
 
 def _reason(key: str, value: float, request: RoutingRequest) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from ..exceptions import DataError
 from ..request import RoutingRequest
 
-__all__ = ["Row", "load_rows", "models_in"]
+__all__ = ["Row", "load_rows", "load_scores", "models_in"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,33 @@ def models_in(rows: Sequence[Row]) -> list[str]:
         for model in row.quality:
             found.setdefault(model)
     return list(found)
+
+
+def load_scores(path: str | os.PathLike[str]) -> dict[str, float]:
+    """Precomputed scores (``--scores``): one ``{"id": ..., "score": 0..1}`` object per line, by row id.
+
+    Raises:
+        DataError: the file cannot be read, or a line is not such an object (naming ``file:line``).
+    """
+    scores: dict[str, float] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the scores file: {getattr(exc, 'strerror', exc)}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        score = item.get("score") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or "id" not in item or not isinstance(score, (int, float)):
+            raise DataError(f'{path}:{number}: expected {{"id": ..., "score": number}}')
+        if not 0.0 <= score <= 1.0:
+            raise DataError(f"{path}:{number}: score must lie in [0, 1], got {score!r}")
+        scores[str(item["id"])] = float(score)
+    return scores
 
 
 def _row(text: str, name: str, number: int) -> Row:

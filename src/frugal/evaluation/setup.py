@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from ..catalog import ModelSpec, PricesSpec
+from ..classifiers.base import suggested_thresholds
 from ..classifiers.registry import load_classifier
 from ..exceptions import ConfigError
-from ..policy import ClassifierSpec, Policy, ProviderSpec, Tier, load_policy
+from ..policy import ClassifierSpec, Policy, ProviderSpec, Tier, load_policy, parse_policy
 from ..routing import RouteConfig, Router
 from ..routing.compile import compile_policy
 
-__all__ = ["EVAL_PROVIDER", "classifier_spec", "compile_for_evaluation", "models_policy", "parse_price"]
+__all__ = [
+    "EVAL_PROVIDER",
+    "builtin_classifier",
+    "classifier_spec",
+    "compile_for_evaluation",
+    "models_policy",
+    "parse_price",
+]
 
 #: The provider that serves the models of a ``--models`` evaluation (never called).
 EVAL_PROVIDER = "eval"
@@ -43,25 +52,45 @@ def parse_price(text: str) -> tuple[str, PricesSpec]:
     return model, PricesSpec(input=values[0], output=values[1])
 
 
+def builtin_classifier() -> ClassifierSpec:
+    """The classifier of frugal's built-in default policy (what a client without a policy file uses)."""
+    text = resources.files("frugal").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+    return parse_policy(text, "<built-in default policy>")[0].classifier
+
+
 def models_policy(
     models: Sequence[str],
-    classifier: ClassifierSpec,
+    classifier: ClassifierSpec | None = None,
     *,
     output_tokens: int = 400,
 ) -> Policy:
     """One tier per model, cheapest first, each model declared so that names known only to the data work.
 
+    Args:
+        models: the models, cheapest first: one tier each.
+        classifier: the classifier (default: the built-in default policy's).
+        output_tokens: each tier's expected output tokens (for cost estimates).
+
+    The thresholds are the classifier's own (:func:`~frugal.classifiers.base.suggested_thresholds`):
+    evenly spaced ones mean nothing on a scale such as the learned classifier's.
+
     Raises:
-        ConfigError: fewer than two models, or a model named twice.
+        ConfigError: fewer than two models, a model named twice, or a classifier that does not load.
     """
     if len(models) < 2:
         raise ConfigError("--models: name at least two models, cheapest first (one tier each)")
     repeated = sorted({m for m in models if models.count(m) > 1})
     if repeated:
         raise ConfigError(f"--models: each model once; repeated: {', '.join(repeated)}")
+    classifier = classifier or builtin_classifier()
+    try:
+        thresholds = suggested_thresholds(load_classifier(classifier.name, classifier.options), len(models))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return Policy(
         name="evaluation",
         classifier=classifier,
+        thresholds=list(thresholds),
         tiers=[Tier(name=model, models=[model], expected_output_tokens=output_tokens) for model in models],
         providers={EVAL_PROVIDER: ProviderSpec(kind="openai")},
         models={model: ModelSpec(provider=EVAL_PROVIDER) for model in models},

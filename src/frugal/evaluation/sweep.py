@@ -12,8 +12,9 @@ there, so written policies stay readable), plus one below all scores and one abo
 - Two tiers: every candidate, so every split of the rows by score is tried.
 - k tiers: the candidates thinned to an evenly spaced grid (by rank), every non-decreasing combination
   of k-1 of them, the grid as fine as ``max_settings`` combinations allow (about 200 values for three
-  tiers, 48 for four). Equal neighbours leave the tier between them empty (the second is nudged up by
-  one float step, so the thresholds stay strictly increasing as a policy requires).
+  tiers, 48 for four). Equal neighbours leave the tier between them empty (the second becomes the
+  shortest decimal above the first and at or below the next score, so the thresholds stay strictly
+  increasing, as a policy requires, and readable).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def sweep(outcomes: Outcomes, max_settings: int = 20_000) -> list[Setting]:
     rows = len(outcomes.scores)
     settings = []
     for chosen in itertools.combinations_with_replacement(range(len(candidates)), tiers - 1):
-        thresholds = _strictly_increasing([candidates[c] for c in chosen])
+        thresholds = _strictly_increasing([candidates[c] for c in chosen], ranked)
         bounds = [0, *(cuts[c] for c in chosen), len(ranked)]
         if thresholds != [candidates[c] for c in chosen]:
             bounds = [0, *(bisect.bisect_left(ranked, t) for t in thresholds), len(ranked)]
@@ -175,8 +176,19 @@ def _grid(candidates: list[float], slots: int, max_settings: int) -> list[float]
     return sorted({candidates[round(k * step)] for k in range(size)})
 
 
-def _strictly_increasing(values: list[float]) -> list[float]:
+def _strictly_increasing(values: list[float], ranked: Sequence[float]) -> list[float]:
+    """Equal neighbours made strictly increasing with an empty tier between them, as short decimals.
+
+    A repeated threshold becomes the shortest decimal above the previous one and at or below the next
+    score (so that no row falls between them): ``[0.27, 0.2701]``, never ``[0.27, 0.27000000000000005]``.
+    """
     out: list[float] = []
     for value in values:
-        out.append(math.nextafter(out[-1], 1.0) if out and value <= out[-1] else value)
+        if out and value <= out[-1]:
+            above = bisect.bisect_right(ranked, out[-1])
+            ceiling = ranked[above] if above < len(ranked) else 1.0
+            value = _between(out[-1], ceiling)
+            if not value < 1.0:  # nothing short fits below 1: the last float step does
+                value = math.nextafter(out[-1], 1.0)
+        out.append(value)
     return out

@@ -54,7 +54,17 @@ if TYPE_CHECKING:
 
     Vector = npt.NDArray[np.float64]
 
-__all__ = ["LABEL", "SIGNS", "Labels", "TrainOptions", "fit", "labels", "out_of_fold_scores"]
+__all__ = [
+    "LABEL",
+    "SIGNS",
+    "Labels",
+    "LearnedTrainer",
+    "TrainOptions",
+    "fit",
+    "labels",
+    "out_of_fold_scores",
+    "recipe_of",
+]
 
 LABEL = "q_strong x (1 - mean quality of the other models), strong = the file's most accurate model"
 
@@ -317,6 +327,32 @@ def out_of_fold_scores(
         for i in sorted(held_out):
             scores[rows[i].id] = classifier.classify(rows[i].request).score
     return scores
+
+
+def recipe_of(model: LearnedModel) -> TrainOptions:
+    """The options a model was trained with, as recorded in its file (defaults for any not recorded)."""
+    recorded = model.training.get("options")
+    known = set(TrainOptions.__dataclass_fields__)
+    given = {k: v for k, v in recorded.items() if k in known} if isinstance(recorded, dict) else {}
+    return TrainOptions(**given)
+
+
+class LearnedTrainer:
+    """Refits the ``learned`` classifier named by a policy's options with the recipe of its model file."""
+
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        classifier: LearnedClassifier,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.rows = rows
+        self.recipe = recipe_of(classifier.model)
+        self.table = _Features(rows, HeuristicOptions().scan_chars, progress)
+
+    def fit(self, indices: Sequence[int]) -> LearnedClassifier:
+        """A learned classifier fitted with the recipe on the given rows."""
+        return LearnedClassifier(model=fit(self.rows, self.recipe, _features=self.table, _indices=indices))
 
 
 def _round(value: float) -> float:

@@ -53,3 +53,55 @@ def test_import_frugal_loads_no_ledger_machinery() -> None:
     code = f"import sys, frugal; print(sorted(m for m in {names!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["[]"]
+
+
+def _imports() -> list[tuple[str, str, str]]:
+    """(importing module, imported module, name) of every ``from ... import`` in the package's source."""
+    import ast
+    from pathlib import Path
+
+    root = Path(frugal.__file__).parent
+    found = []
+    for path in root.rglob("*.py"):
+        parts = ("frugal", *path.relative_to(root).with_suffix("").parts)
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = module if parts[-1] == "__init__" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                source = node.module or ""
+            if source == "frugal" or source.startswith("frugal."):
+                found.extend((module, source, alias.name) for alias in node.names)
+    return found
+
+
+def test_no_module_imports_a_private_name_of_another_module() -> None:
+    """Privacy follows the layers: no module imports another module's ``_private`` name, nor a private
+    module of a package it is not part of (``frugal.providers._x`` from outside ``frugal.providers``)."""
+    wrong = []
+    for module, source, name in _imports():
+        if name.startswith("_") and not name.startswith("__"):
+            wrong.append(f"{module} imports {source}.{name}")
+        parts = source.split(".")
+        for depth, part in enumerate(parts[1:], start=1):
+            owner = ".".join(parts[:depth])
+            if part.startswith("_") and not (module == owner or module.startswith(owner + ".")):
+                wrong.append(f"{module} imports the private module {source}")
+    assert wrong == []
+
+
+def test_the_layers_import_downwards() -> None:
+    """Budgets know nothing of telemetry (both observe a call's account), and nothing below the CLI imports
+    the package root."""
+    wrong = []
+    for module, source, name in _imports():
+        if module.startswith("frugal.budgets") and source.startswith("frugal.telemetry"):
+            wrong.append(f"{module} imports {source}")
+        top = module == "frugal" or module.startswith("frugal.cli")
+        if source == "frugal" and name != "__version__" and not top:
+            wrong.append(f"{module} imports {name} from the package root")
+    assert wrong == []

@@ -30,7 +30,7 @@ def filled(stub: VendorStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     The calls run on a fixed clock and the report is made an hour later by the same clock, so the tests
     do not depend on the day they run (a run across midnight once failed them)."""
-    monkeypatch.setattr("frugal._cli_report._now", lambda: NOW + 3600)
+    monkeypatch.setattr("frugal.cli.report._now", lambda: NOW + 3600)
     url = f"sqlite:///{tmp_path}/ledger.db"
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(TIERS.format(mode="ceiling") + BUDGETS + f"ledger: {url}\n")
@@ -126,7 +126,7 @@ def test_a_budget_in_a_new_window_is_shown_at_nothing_spent(
 ) -> None:
     """The day after the calls the team budget has no spend in its window: one row for every team, $0."""
     url, policy_file = filled
-    monkeypatch.setattr("frugal._cli_report._now", lambda: NOW + 86_400)
+    monkeypatch.setattr("frugal.cli.report._now", lambda: NOW + 86_400)
     code, out, _ = run(capsys, "--ledger", url, "--policy", str(policy_file), "--json")
     assert code == 0
     report = json.loads(out)

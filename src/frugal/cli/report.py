@@ -36,16 +36,16 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; print it (tables or JSON) and/or write the HTML page."""
-    from .budgets import ledger_url
-    from .budgets.ledger import open_ledger
-    from .budgets.report import build_report, parse_period, render_terminal
-    from .budgets.rules import budget_status
-    from .cli import _router
-    from .exceptions import ConfigError
-    from .routing.compile import compile_budgets
+    from ..budgets import ledger_url
+    from ..budgets.ledger import open_ledger
+    from ..budgets.report import build_report, parse_period, render_terminal
+    from ..budgets.rules import budget_status
+    from ..exceptions import ConfigError
+    from ..routing.compile import compile_budgets
+    from .route import dry_run_router
 
     try:
-        router = _router(args.policy)
+        router = dry_run_router(args.policy)
         url = ledger_url(router.policy, args.ledger)
         if url is None or url.startswith("memory:"):
             print(
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         ledger.close()
     report = build_report(records, period, statuses=statuses, top=args.top, ledger=url)
     if args.html:
-        from .budgets.report_html import render_html
+        from ..budgets.report_html import render_html
 
         with open(args.html, "w", encoding="utf-8") as handle:
             handle.write(render_html(report))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .evaluation.evaluate import Evaluation, Prepared
+    from ..evaluation.evaluate import Evaluation, Prepared
 
 __all__ = ["add_evaluation_commands"]
 
@@ -135,7 +135,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     """Bad input (a policy, a data file, an option) is one line on stderr and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
-        from .exceptions import FrugalError
+        from ..exceptions import FrugalError
 
         try:
             return command(args)
@@ -148,12 +148,12 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     """Load the rows, compile the evaluation policy and route every row."""
-    from .evaluation.cv_commands import check_routing_args, model_list
-    from .evaluation.data import load_rows, load_scores
-    from .evaluation.evaluate import prepare
-    from .evaluation.progress import progress_printer
-    from .evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
-    from .exceptions import ConfigError
+    from ..evaluation.cv_commands import check_routing_args, model_list
+    from ..evaluation.data import load_rows, load_scores
+    from ..evaluation.evaluate import prepare
+    from ..evaluation.progress import progress_printer
+    from ..evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
+    from ..exceptions import ConfigError
 
     check_routing_args(args)
     prices = dict(parse_price(p) for p in args.price)
@@ -174,9 +174,9 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluation.cv_commands import check_routing_args, eval_cv
-    from .evaluation.evaluate import evaluate
-    from .evaluation.plot import write_plot
+    from ..evaluation.cv_commands import check_routing_args, eval_cv
+    from ..evaluation.evaluate import evaluate
+    from ..evaluation.plot import write_plot
 
     check_routing_args(args)
     if args.cv:
@@ -249,8 +249,8 @@ def _print_eval(report: Evaluation, args: argparse.Namespace) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .evaluation.calibrate import calibrate, models_policy_yaml, policy_with_thresholds
-    from .exceptions import ConfigError
+    from ..evaluation.calibrate import calibrate, models_policy_yaml, policy_with_thresholds
+    from ..exceptions import ConfigError
 
     if args.policy is not None and (args.classifier or args.classifier_options):
         raise ConfigError(
@@ -258,7 +258,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             "written into that policy); set the classifier in the policy file"
         )
     if args.cv:
-        from .evaluation.cv_commands import calibrate_cv, check_routing_args
+        from ..evaluation.cv_commands import calibrate_cv, check_routing_args
 
         check_routing_args(args)
         return calibrate_cv(args)
@@ -302,11 +302,11 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ._version import __version__
-    from .evaluation.data import load_rows
-    from .evaluation.progress import progress_printer
-    from .evaluation.train import TrainOptions, fit, out_of_fold_scores
-    from .exceptions import ConfigError
+    from .._version import __version__
+    from ..evaluation.data import load_rows
+    from ..evaluation.progress import progress_printer
+    from ..evaluation.train import TrainOptions, fit, out_of_fold_scores
+    from ..exceptions import ConfigError
 
     if not args.out and not args.scores:
         raise ConfigError("give --out MODEL.json, or --folds K --scores FILE.jsonl (or both)")
@@ -362,7 +362,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _train_command(args: argparse.Namespace, options: Any) -> str:
     """The command that made a model, with file names only: it reads the same on every machine."""
-    from .evaluation.train import TrainOptions
+    from ..evaluation.train import TrainOptions
 
     words = ["frugal", "train", *(Path(p).name for p in args.data), "--out", Path(args.out).name]
     defaults = TrainOptions()

@@ -19,7 +19,6 @@ import httpx2
 import openai
 import pytest
 
-from frugal.providers.anthropic import message_stream_manager as stream_manager
 from frugal.providers.calls import clean
 from frugal.providers.errors import as_caller_error
 from frugal.providers.streams import close_with, peek_async, peek_sync, rewrap
@@ -172,10 +171,10 @@ def test_anthropic_message_stream_manager_is_built_from_a_callable(
     """``MessageStreamManager(api_request, output_format=NOT_GIVEN)`` runs ``api_request`` on enter and
     accumulates its events: ``messages.stream`` is served this way over a routed raw stream."""
     stub.reply(CLAUDE, Reply(text="managed"))
-    manager = stream_manager(
-        lambda: an.messages.create(model=CLAUDE, max_tokens=5, messages=HI, stream=True), is_async=False
+    manager = anthropic.lib.streaming.MessageStreamManager(
+        lambda: an.messages.create(model=CLAUDE, max_tokens=5, messages=HI, stream=True),
+        output_format=anthropic.NOT_GIVEN,
     )
-    assert isinstance(manager, anthropic.lib.streaming.MessageStreamManager)
     with manager as stream:
         message = stream.get_final_message()
     assert message.content[0].type == "text"
@@ -187,13 +186,88 @@ async def test_anthropic_async_message_stream_manager_is_built_from_an_awaitable
 ) -> None:
     """``AsyncMessageStreamManager(awaitable)`` awaits it on enter."""
     stub.reply(CLAUDE, Reply(text="managed"))
-    manager = stream_manager(
-        aan.messages.create(model=CLAUDE, max_tokens=5, messages=HI, stream=True), is_async=True
+    manager = anthropic.lib.streaming.AsyncMessageStreamManager(
+        aan.messages.create(model=CLAUDE, max_tokens=5, messages=HI, stream=True),
+        output_format=anthropic.NOT_GIVEN,
     )
     async with manager as stream:
         message = await stream.get_final_message()
     assert message.content[0].type == "text"
     assert message.content[0].text == "managed"
+
+
+# -- resources -----------------------------------------------------------------------------------
+
+
+class _Recording(openai.resources.chat.Completions):
+    """A chat.completions resource that records what reaches its own ``create``."""
+
+    calls: list[dict[str, Any]]
+
+    def create(self, **params: Any) -> Any:  # type: ignore[override]
+        self.calls.append(params)
+        return super().create(**params)
+
+
+def test_openai_helpers_send_through_the_resources_own_create(stub: VendorStub, oa: openai.OpenAI) -> None:
+    """``chat.completions.stream``, ``with_raw_response`` and ``with_streaming_response`` call the
+    resource's own ``create`` (with the raw-response header for the wrappers): a resource subclass that
+    overrides ``create`` (frugal's) therefore serves them all."""
+    resource = _Recording(oa)
+    resource.calls = []
+    with resource.stream(model=GPT, messages=HI) as stream:
+        stream.get_final_completion()
+    resource.with_raw_response.create(model=GPT, messages=HI).parse()
+    with resource.with_streaming_response.create(model=GPT, messages=HI) as response:
+        response.parse()
+    assert [c.get("stream") for c in resource.calls] == [True, None, None]
+    headers = [c.get("extra_headers") or {} for c in resource.calls]
+    assert [h.get("X-Stainless-Raw-Response") for h in headers] == [None, "true", "stream"]
+
+
+def test_openai_responses_stream_sends_through_the_resources_own_create(
+    stub: VendorStub, oa: openai.OpenAI
+) -> None:
+    """``responses.stream`` calls the resource's own ``create(stream=True)``."""
+    calls: list[dict[str, Any]] = []
+
+    from openai.resources.responses import Responses
+
+    class Recording(Responses):
+        def create(self, **params: Any) -> Any:  # type: ignore[override]
+            calls.append(params)
+            return super().create(**params)
+
+    with Recording(oa).stream(model=GPT, input="hi") as stream:
+        stream.get_final_response()
+    assert [c.get("stream") for c in calls] == [True]
+
+
+def test_a_raw_response_caches_what_parse_returned(stub: VendorStub, oa: openai.OpenAI) -> None:
+    """A raw response keeps what ``parse()`` returned in ``_parsed_by_type`` and returns it again: frugal
+    reads the answer with ``parse()`` and puts an observed stream in its place."""
+    raw = oa.chat.completions.with_raw_response.create(model=GPT, messages=HI)
+    first = raw.parse()
+    assert first in raw._parsed_by_type.values()
+    replacement = object()
+    for key, value in list(raw._parsed_by_type.items()):
+        if value is first:
+            raw._parsed_by_type[key] = replacement
+    assert raw.parse() is replacement
+
+
+def test_anthropic_schemas_are_transformed_by_transform_schema() -> None:
+    """``anthropic.lib._parse._transform.transform_schema`` turns a pydantic JSON schema into the
+    ``output_config.format`` schema (how ``messages.stream(output_format=...)`` is sent)."""
+    from anthropic.lib._parse._transform import transform_schema
+    from pydantic import BaseModel, TypeAdapter
+
+    class City(BaseModel):
+        name: str
+
+    schema = transform_schema(TypeAdapter(City).json_schema())
+    assert schema["type"] == "object"
+    assert "name" in schema["properties"]
 
 
 # -- clients -------------------------------------------------------------------------------------

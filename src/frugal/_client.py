@@ -14,15 +14,14 @@ import os
 import time
 from collections.abc import Callable, Generator, Mapping
 from contextlib import AbstractContextManager
-from functools import partial
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ._context import with_context
-from ._resources import ChatNamespace, EmbeddingsNamespace, MessagesNamespace, ResponsesNamespace
 from ._util import NOT_GIVEN, NotGiven
 from .exceptions import ConfigError
-from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, Operation
+from .providers.calls import CHAT, DEFAULT_MAX_TOKENS, MESSAGES, RESPONSES, Operation
 
 if TYPE_CHECKING:
     import anthropic as anthropic_sdk
@@ -39,7 +38,10 @@ if TYPE_CHECKING:
     from .providers import Provider
     from .routing import Decision
 
-__all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "Client"]
+__all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "BaseClient", "Client"]
+
+#: SDK client options that ``with_options`` applies to every provider (the rest are per provider).
+_SHARED_OPTIONS = ("timeout", "default_headers", "default_query")
 
 
 class BaseClient:
@@ -142,7 +144,6 @@ class BaseClient:
             cascades=compile_cascades(loaded, located, router),
             honor=loaded.requested_model == "honor",
         )
-        self._bind_namespaces()
 
     @property
     def policy(self) -> Policy:
@@ -177,32 +178,62 @@ class BaseClient:
         """
         return with_context(**metadata)
 
-    def _bind_namespaces(self) -> None:
-        raise NotImplementedError
-
     def _call(self, op: Operation, params: dict[str, Any]) -> Any:
         """Carry out ``op``: the result on the sync client, an awaitable on the async one."""
         raise NotImplementedError
 
-    def _stream_manager(self, params: dict[str, Any]) -> Any:
-        """``messages.stream(...)``: the SDK's own stream manager over ``messages.create(stream=True)``.
+    def with_options(self, **options: Any) -> Self:
+        """A client like this one with other SDK client options, as ``openai.OpenAI().with_options``; it
+        shares the policy, budgets, ledger and telemetry (and each SDK client's connection pool).
 
-        So the helper gets routing, retries and fallback like every other call: the request is sent when
-        the manager is entered, as with the SDK. ``output_format`` (structured parsing of the stream) goes
-        to the SDK's own ``messages.stream`` on the placed model, without fallback.
+        ``max_retries`` sets frugal's own retries of one model; ``timeout``, ``default_headers`` and
+        ``default_query`` apply to every provider; any other option (``api_key``, ``base_url``, ...) needs
+        ``provider=`` naming the provider it is for.
+
+        Raises:
+            TypeError: a provider-specific option without ``provider=``, or an unknown provider.
         """
-        if "output_format" in params:
-            model = params.get("model")
-            if not isinstance(model, str):
-                raise TypeError(f"model must be a string naming a model, got {type(model).__name__}")
-            candidate = self._setup.router.place(model)
-            params["model"] = candidate.model
-            return MESSAGES_STREAM.native(self._providers[candidate.provider].call_sdk)(**params)
-        from .providers.anthropic import message_stream_manager
+        return self._derived(kind=None, options=options)
 
-        streaming = {**params, "stream": True}
-        run = self._call(MESSAGES, streaming) if self._is_async else partial(self._call, MESSAGES, streaming)
-        return message_stream_manager(run, is_async=self._is_async)
+    copy = with_options
+
+    def _derived(self, *, kind: str | None, options: Mapping[str, Any]) -> Self:
+        """A copy with options applied to the providers of ``kind`` (None: all); see :meth:`with_options`."""
+        import copy
+        from dataclasses import replace
+
+        options = dict(options)
+        provider = options.pop("provider", kind)
+        retries = options.pop("max_retries", None)
+        shared = {key: options.pop(key) for key in _SHARED_OPTIONS if key in options}
+        if options and provider is None:
+            named = ", ".join(sorted(options))
+            raise TypeError(f"with_options({named}=...) is for one provider: name it with provider=...")
+        if provider is not None and provider not in self._providers:
+            raise TypeError(f"with_options(provider={provider!r}): not a configured provider")
+        providers = dict(self._providers)
+        for name, current in providers.items():
+            changes = dict(shared) if kind is None or current.kind == kind else {}
+            if name == provider:
+                changes.update(options)
+            if changes:
+                providers[name] = current.with_options(**changes)
+        derived = copy.copy(self)
+        for name in ("chat", "responses", "embeddings", "messages"):  # bound to this client: made afresh
+            derived.__dict__.pop(name, None)
+        derived._providers = providers
+        backoff = self._setup.backoff if retries is None else replace(self._setup.backoff, retries=retries)
+        derived._setup = replace(self._setup, providers=providers, backoff=backoff)
+        return derived
+
+    def _resource_sdk(self, kind: str) -> Any:
+        """The SDK client the SDK-shaped namespaces of ``kind`` are built on (for the methods frugal does
+        not intercept, which send no model request): the provider of that name's, or, without credentials
+        for it, one with a placeholder key (such calls then fail with the vendor's 401)."""
+        try:
+            return self._vendor_client(kind)
+        except Exception:
+            return self._providers[kind].placeholder_sdk()
 
     def _vendor_client(self, provider: str) -> Any:
         """The vendor SDK client of a configured provider (built on first use)."""
@@ -241,17 +272,33 @@ class Client(BaseClient):
         ConfigError: the policy, a provider or a model mapping is not usable (with file:line for the policy).
     """
 
-    if TYPE_CHECKING:
-        chat: Chat
-        responses: Responses
-        embeddings: Embeddings
-        messages: Messages
+    @cached_property
+    def chat(self) -> Chat:
+        """``chat.completions``, as ``openai.OpenAI().chat`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalChat
 
-    def _bind_namespaces(self) -> None:
-        self.chat = cast("Chat", ChatNamespace(self))
-        self.responses = cast("Responses", ResponsesNamespace(self))
-        self.embeddings = cast("Embeddings", EmbeddingsNamespace(self))
-        self.messages = cast("Messages", MessagesNamespace(self))
+        return FrugalChat(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def responses(self) -> Responses:
+        """As ``openai.OpenAI().responses`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalResponses
+
+        return FrugalResponses(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        """As ``openai.OpenAI().embeddings`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalEmbeddings
+
+        return FrugalEmbeddings(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def messages(self) -> Messages:
+        """As ``anthropic.Anthropic().messages`` (built on first use; imports anthropic)."""
+        from .providers.anthropic_resources import FrugalMessages
+
+        return FrugalMessages(self._resource_sdk("anthropic"), self)
 
     def _call(self, op: Operation, params: dict[str, Any]) -> Any:
         from ._plan import CallPlan
@@ -306,6 +353,7 @@ class Client(BaseClient):
 def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
     """Do what a call plan asks, in this thread; its result."""
     from ._plan import LedgerIo, Send, Sleep
+    from .providers.raw_responses import read
 
     outcome: Any = None
     failure: BaseException | None = None
@@ -318,6 +366,8 @@ def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
         try:
             if isinstance(action, Send):
                 outcome = action.provider.send(action.operation, action.params, action.model)
+                if action.read:
+                    outcome = (outcome, read(outcome))
             elif isinstance(action, Sleep):
                 time.sleep(action.seconds)
             elif isinstance(action, LedgerIo):
@@ -331,17 +381,33 @@ class AsyncClient(BaseClient):
 
     _is_async = True
 
-    if TYPE_CHECKING:
-        chat: AsyncChat
-        responses: AsyncResponses
-        embeddings: AsyncEmbeddings
-        messages: AsyncMessages
+    @cached_property
+    def chat(self) -> AsyncChat:
+        """As ``openai.AsyncOpenAI().chat`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalAsyncChat
 
-    def _bind_namespaces(self) -> None:
-        self.chat = cast("AsyncChat", ChatNamespace(self))
-        self.responses = cast("AsyncResponses", ResponsesNamespace(self))
-        self.embeddings = cast("AsyncEmbeddings", EmbeddingsNamespace(self))
-        self.messages = cast("AsyncMessages", MessagesNamespace(self))
+        return FrugalAsyncChat(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def responses(self) -> AsyncResponses:
+        """As ``openai.AsyncOpenAI().responses`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalAsyncResponses
+
+        return FrugalAsyncResponses(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddings:
+        """As ``openai.AsyncOpenAI().embeddings`` (built on first use; imports openai)."""
+        from .providers.openai_resources import FrugalAsyncEmbeddings
+
+        return FrugalAsyncEmbeddings(self._resource_sdk("openai"), self)
+
+    @cached_property
+    def messages(self) -> AsyncMessages:
+        """As ``anthropic.AsyncAnthropic().messages`` (built on first use; imports anthropic)."""
+        from .providers.anthropic_resources import FrugalAsyncMessages
+
+        return FrugalAsyncMessages(self._resource_sdk("anthropic"), self)
 
     async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
         """Do what the call plan asks; requests and sleeps are awaited, a blocking ledger runs in a worker
@@ -349,6 +415,7 @@ class AsyncClient(BaseClient):
         import asyncio
 
         from ._plan import CallPlan, LedgerIo, Send, Sleep
+        from .providers.raw_responses import aread
 
         steps = CallPlan(self._setup, op, params).steps()
         outcome: Any = None
@@ -362,6 +429,8 @@ class AsyncClient(BaseClient):
             try:
                 if isinstance(action, Send):
                     outcome = await action.provider.asend(action.operation, action.params, action.model)
+                    if action.read:
+                        outcome = (outcome, await aread(outcome))
                 elif isinstance(action, Sleep):
                     await asyncio.sleep(action.seconds)
                 elif isinstance(action, LedgerIo):

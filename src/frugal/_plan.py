@@ -31,7 +31,8 @@ from ._util import log_once
 from .accounting import Attempt, CallAccount, CallObserver
 from .exceptions import UnsupportedFeature
 from .providers import SHAPES
-from .providers.calls import COUNT_TOKENS, Operation, check
+from .providers.calls import COUNT_TOKENS, Operation, check, response_wrapper
+from .providers.raw_responses import replace_parsed
 from .providers.streams import observe
 from .request import RoutingRequest
 from .routing import Candidate, Decision, Router, Routing
@@ -50,12 +51,15 @@ log = logging.getLogger("frugal")
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send one request: ``provider.send(operation, params, model)`` (or ``asend``)."""
+    """Send one request: ``provider.send(operation, params, model)`` (or ``asend``). With ``read``, the
+    result is a raw response (the SDKs' ``with_raw_response`` / ``with_streaming_response``): the outcome is
+    then ``(raw response, its parsed answer)``."""
 
     operation: Operation
     provider: Provider
     model: str
     params: Mapping[str, Any]
+    read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +242,10 @@ class CallPlan:
 
     def _cascade(self, routing: Routing | None, decision: Decision | None) -> CascadeRun | None:
         """The call's cascade, when its route has one (never for a stream)."""
-        if routing is None or decision is None or not self.setup.cascades or self.params.get("stream"):
+        params = self.params
+        if routing is None or decision is None or not self.setup.cascades or params.get("stream"):
+            return None
+        if response_wrapper(params) is not None:  # a raw response: its checks would read raw HTTP
             return None
         route = routing.route
         plan = self.setup.cascades.get(
@@ -351,12 +358,14 @@ class CallPlan:
             step=account.escalations,
         )
         self._tell(lambda o: o.attempt_started(account, attempt))
+        wrapped = response_wrapper(params) is not None
         try:
-            result = yield Send(op, provider, candidate.model, sent)
+            outcome = yield Send(op, provider, candidate.model, sent, read=wrapped)
         except Exception as exc:
             attempt.error = exc
             self._tell(lambda o: o.attempt_ended(account, attempt))
             raise
+        result, answer = outcome if wrapped else (outcome, outcome)
         if not self.observers:
             return result
         if sent.get("stream"):
@@ -365,8 +374,12 @@ class CallPlan:
             def ended(summary: AnswerSummary, error: BaseException | None, abandoned: bool) -> None:
                 self._stream_ended(attempt, summary, error, abandoned)
 
-            return observe(result, SHAPES[op.shape].stream_reader(hide_usage), ended)
-        self._charge(attempt, SHAPES[op.shape].summarize(result))
+            observed = observe(answer, SHAPES[op.shape].stream_reader(hide_usage), ended)
+            if not wrapped:
+                return observed
+            replace_parsed(result, answer, observed)  # the caller's parse() gets the observed stream
+            return result
+        self._charge(attempt, SHAPES[op.shape].summarize(answer))
         self._tell(lambda o: o.attempt_ended(account, attempt))
         return result
 

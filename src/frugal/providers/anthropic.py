@@ -2,19 +2,17 @@
 
 Builds the ``anthropic`` SDK client (imported here, on first use; its own OpenTelemetry spans off unless
 asked for, so tokens are never counted twice) and reads Anthropic-shaped answers: ``Message`` and the raw
-stream events. ``messages.stream(...)`` is served by the SDK's own stream manager over a routed raw stream
-(:func:`message_stream_manager`).
+stream events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from ..usage import TokenUsage
 from .base import AnswerSummary, Provider
 
-__all__ = ["AnthropicProvider", "message_stream_manager"]
+__all__ = ["AnthropicProvider"]
 
 _START_USAGE = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
@@ -25,13 +23,15 @@ class AnthropicProvider(Provider):
     kind: ClassVar[str] = "anthropic"
     key_variables: ClassVar[tuple[str, ...]] = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 
-    def build_sdk(self) -> Any:
+    def sdk_class(self) -> Any:
         import anthropic
 
+        return anthropic.AsyncAnthropic if self.is_async else anthropic.Anthropic
+
+    def sdk_options(self) -> dict[str, Any]:
         # anthropic 2.x emits its own spans under a global tracer provider; frugal's attempt spans carry
         # the same tokens plus the cost, so the SDK's are off unless asked for.
-        options = {"open_telemetry": False, **self.options}
-        return (anthropic.AsyncAnthropic if self.is_async else anthropic.Anthropic)(**options)
+        return {"open_telemetry": False, **self.options}
 
     @staticmethod
     def summarize(result: Any) -> AnswerSummary:
@@ -88,18 +88,3 @@ class AnthropicStreamReader:
 
     def summary(self) -> AnswerSummary:
         return self._summary
-
-
-def message_stream_manager(run: Callable[[], Any] | Awaitable[Any], *, is_async: bool) -> Any:
-    """The SDK's ``MessageStreamManager`` (``AsyncMessageStreamManager``) over a raw event stream.
-
-    Args:
-        run: for sync clients a callable that returns the raw stream; for async clients an awaitable.
-        is_async: which manager to build.
-    """
-    import anthropic
-    from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamManager
-
-    if is_async:
-        return AsyncMessageStreamManager(run)  # type: ignore[arg-type]
-    return MessageStreamManager(run, output_format=anthropic.NOT_GIVEN)  # type: ignore[arg-type]

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..usage import TokenUsage
-from .calls import DEFAULT_MAX_TOKENS, Operation
+from .calls import DEFAULT_MAX_TOKENS, Operation, response_wrapper
 from .streams import peek_async, peek_sync
 
 if TYPE_CHECKING:
     from .translate.sdk_calls import Translated
 
-__all__ = ["AnswerSummary", "Provider", "StreamReader"]
+__all__ = ["PLACEHOLDER_KEY", "AnswerSummary", "Provider", "StreamReader"]
+
+#: The key of SDK clients made for a provider without credentials (their requests fail with a 401).
+PLACEHOLDER_KEY = "frugal-without-key"
 
 
 @dataclass(slots=True)
@@ -101,9 +104,45 @@ class Provider:
 
     # -- the SDK client ------------------------------------------------------------------------------
 
-    def build_sdk(self) -> Any:
-        """A new vendor SDK client from :attr:`options` (subclasses import their SDK here)."""
+    def sdk_class(self) -> Any:
+        """The SDK client class (sync or async) of this kind (subclasses import their SDK here)."""
         raise NotImplementedError
+
+    def sdk_options(self) -> dict[str, Any]:
+        """The keyword arguments a new SDK client is built with."""
+        return dict(self.options)
+
+    def build_sdk(self) -> Any:
+        """A new vendor SDK client from :attr:`options`."""
+        return self.sdk_class()(**self.sdk_options())
+
+    def placeholder_sdk(self) -> Any:
+        """An SDK client like this provider's, with a placeholder key: what the SDK-shaped namespaces of a
+        client without credentials for this provider are built on (only methods frugal does not intercept
+        use it, and they then fail with the vendor's own 401)."""
+        return self.sdk_class()(**{**self.sdk_options(), "api_key": PLACEHOLDER_KEY})
+
+    def with_options(self, **options: Any) -> Provider:
+        """The same provider with other SDK client options (``timeout``, ``default_headers``, a
+        ``base_url``, ...), as the SDKs' ``with_options``: a ready-made client is copied with them, one
+        frugal builds is built with them. The SDK's own retries stay off."""
+        options = {**options, "max_retries": 0}
+        if self._sdk is not None:
+            return type(self)(
+                self.name,
+                is_async=self.is_async,
+                options={},
+                sdk=self._sdk.with_options(**options),
+                key_variable=self.key_variable,
+                default_max_tokens=self.default_max_tokens,
+            )
+        return type(self)(
+            self.name,
+            is_async=self.is_async,
+            options={**self.options, **options},
+            key_variable=self.key_variable,
+            default_max_tokens=self.default_max_tokens,
+        )
 
     @property
     def sdk(self) -> Any:
@@ -169,7 +208,8 @@ class Provider:
         """Send one request for ``model`` and return the caller-shaped answer.
 
         A stream's first item is read before returning (an error that arrives before anything reached the
-        caller is raised here, so the call can still be retried or fall back).
+        caller is raised here, so the call can still be retried or fall back); a raw response (a call made
+        through the SDK's ``with_raw_response`` / ``with_streaming_response``) is returned as it is.
 
         Raises:
             UnsupportedFeature: the call cannot be translated for this provider (nothing was sent).
@@ -180,7 +220,9 @@ class Provider:
             result = op.native(self.call_sdk)(**{**params, "model": model})
         else:
             result = self.translated(op, params, model).run_sync()
-        return peek_sync(result) if params.get("stream") else result
+        if not params.get("stream") or response_wrapper(params) is not None:
+            return result
+        return peek_sync(result)
 
     async def asend(self, op: Operation, params: Mapping[str, Any], model: str) -> Any:
         """The async twin of :meth:`send`."""
@@ -188,7 +230,9 @@ class Provider:
             result = await op.native(self.call_sdk)(**{**params, "model": model})
         else:
             result = await self.translated(op, params, model).run_async()
-        return await peek_async(result) if params.get("stream") else result
+        if not params.get("stream") or response_wrapper(params) is not None:
+            return result
+        return await peek_async(result)
 
     def translated(self, op: Operation, params: Mapping[str, Any], model: str) -> Translated:
         """``op`` (the other vendor's shape) prepared for this provider (imports both SDKs)."""

@@ -16,15 +16,19 @@ from ..exceptions import UnsupportedFeature
 
 __all__ = [
     "CHAT",
+    "CHAT_PARSE",
     "COUNT_TOKENS",
     "DEFAULT_MAX_TOKENS",
     "EMBEDDINGS",
     "MESSAGES",
-    "MESSAGES_STREAM",
+    "MESSAGES_PARSE",
+    "RAW_RESPONSE_HEADER",
     "RESPONSES",
+    "RESPONSES_PARSE",
     "Operation",
     "check",
     "clean",
+    "response_wrapper",
 ]
 
 _SENTINELS = frozenset({"NotGiven", "Omit"})
@@ -45,24 +49,46 @@ class Operation:
     """One method of the drop-in surface.
 
     Attributes:
-        name: a short name (``"chat"``, ``"messages"``, ...), also the GenAI operation family.
+        name: a short name (``"chat"``, ``"messages"``, ...), also the GenAI operation family and the shape
+            of the request view.
         shape: the provider kind whose SDK the caller is speaking (``"openai"`` or ``"anthropic"``).
         native: given a vendor SDK client of that kind, the bound SDK method to call.
         routed: whether the policy chooses the model (False: the model named is the model called).
+        same_vendor: only the caller's vendor can serve it (an SDK helper whose result cannot be built
+            from the other vendor's answer, such as ``parse``): routed among that vendor's models only.
     """
 
     name: str
     shape: str
     native: Callable[[Any], Callable[..., Any]]
     routed: bool = True
+    same_vendor: bool = False
 
 
 CHAT = Operation("chat", "openai", lambda sdk: sdk.chat.completions.create)
+CHAT_PARSE = Operation("chat", "openai", lambda sdk: sdk.chat.completions.parse, same_vendor=True)
 RESPONSES = Operation("responses", "openai", lambda sdk: sdk.responses.create)
+RESPONSES_PARSE = Operation("responses", "openai", lambda sdk: sdk.responses.parse, same_vendor=True)
 EMBEDDINGS = Operation("embeddings", "openai", lambda sdk: sdk.embeddings.create, routed=False)
 MESSAGES = Operation("messages", "anthropic", lambda sdk: sdk.messages.create)
-MESSAGES_STREAM = Operation("messages.stream", "anthropic", lambda sdk: sdk.messages.stream, routed=False)
+MESSAGES_PARSE = Operation("messages", "anthropic", lambda sdk: sdk.messages.parse, same_vendor=True)
 COUNT_TOKENS = Operation("count_tokens", "anthropic", lambda sdk: sdk.messages.count_tokens, routed=False)
+
+#: The header the SDKs' ``with_raw_response`` / ``with_streaming_response`` wrappers add to a call.
+RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
+
+
+def response_wrapper(params: Mapping[str, Any]) -> str | None:
+    """``"raw"`` when the call came through an SDK's ``with_raw_response`` (its result is a raw response
+    whose ``parse()`` is the answer), ``"stream"`` through ``with_streaming_response`` (the same, with the
+    body read lazily), None for a plain call."""
+    headers = params.get("extra_headers")
+    if not isinstance(headers, Mapping):
+        return None
+    value = headers.get(RAW_RESPONSE_HEADER)
+    if value is None or type(value).__name__ in _SENTINELS:
+        return None
+    return "stream" if value == "stream" else "raw"
 
 
 def clean(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,7 +168,12 @@ def check(op: Operation, kind: str, params: Mapping[str, Any]) -> None:
     Cheap and side-effect free: the router uses it to skip candidates. Plain calls are recognised in a
     few µs; anything else is settled by a trial translation (the same code that would translate it).
     """
-    if op.shape == kind or ((op is CHAT or op is MESSAGES) and _plainly_translatable(op, params)):
+    if op.shape == kind:
+        return
+    if op.same_vendor or response_wrapper(params) is not None:
+        what = "a raw HTTP response" if response_wrapper(params) else f"{op.shape}'s own {op.name} helper"
+        raise UnsupportedFeature(what, kind, "served by the caller's vendor only")
+    if (op is CHAT or op is MESSAGES) and _plainly_translatable(op, params):
         return
     from . import translate  # pure Python, no SDK; imported on the first cross-vendor question
 

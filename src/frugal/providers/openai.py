@@ -22,10 +22,10 @@ class OpenAIProvider(Provider):
     kind: ClassVar[str] = "openai"
     key_variables: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
 
-    def build_sdk(self) -> Any:
+    def sdk_class(self) -> Any:
         import openai
 
-        return (openai.AsyncOpenAI if self.is_async else openai.OpenAI)(**self.options)
+        return openai.AsyncOpenAI if self.is_async else openai.OpenAI
 
     @staticmethod
     def prepare_stream(op: Operation, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:

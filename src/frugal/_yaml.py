@@ -48,10 +48,22 @@ class Located:
         line, column = self.positions.get(key, (1, 1))
         return Location(self.source, line, column)
 
-    def error(self, path: Sequence[str | int], message: str) -> ConfigError:
-        """A ConfigError that says where, which key, and what is wrong."""
+    def where_key(self, path: Sequence[str | int]) -> Location:
+        """The location of the key that ends ``path`` (for an unknown key), else :meth:`where`."""
+        position = self.positions.get((*path, "__key__"))
+        return self.where(path) if position is None else Location(self.source, *position)
+
+    def error(self, path: Sequence[str | int], message: str, *, at_key: bool = False) -> ConfigError:
+        """A ConfigError that says where, which key, and what is wrong.
+
+        Args:
+            path: the key path of the problem.
+            message: what is wrong (and what was expected).
+            at_key: point at the key that ends ``path`` rather than at its value.
+        """
         dotted = ".".join(str(p) for p in path) or "(top level)"
-        return ConfigError(f"{self.where(path)}: {dotted}: {message}")
+        where = self.where_key(path) if at_key else self.where(path)
+        return ConfigError(f"{where}: {dotted}: {message}")
 
 
 def load_located(text: str, source: str) -> Located:

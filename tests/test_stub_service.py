@@ -233,7 +233,7 @@ def test_stub_process_says_why_the_child_failed(tmp_path: Path) -> None:
         ("replies:\n  gpt: {delay: -1}\n", "2:16", "delay: expected a finite number of seconds >= 0, got -1"),
         ("replies:\n  gpt: {tool_calls: [{arguments: {}}]}\n", "2:22", "missing required key 'name'"),
         (
-            'queues:\n  gpt:\n    - {fault: status, status: 500, headers: {x-a: "1\\r\\nset-cookie: a"}}\n',
+            'queues:\n  gpt:\n    - {fault: status, status: 500, headers: {x-a: "1\\nset-cookie: a"}}\n',
             "3:51",
             "headers.x-a: expected a header value (a string without line breaks)",
         ),

@@ -60,7 +60,9 @@ def config_error(exc: ValidationError, located: Located, schema: Mapping[str, An
             lines.append(f"{located.where_key(loc)}: {dotted}: unknown key{hint}")
             continue
         message = error["msg"]
-        if error["type"] in _NUMERIC_ERRORS:
+        if error["type"] == "value_error":
+            message = message.removeprefix("Value error, ")  # our validators' own words
+        elif error["type"] in _NUMERIC_ERRORS:
             expected = _bounds(schema_at(schema, loc, numeric=True))
             if expected is not None:
                 message = f"expected {expected}, got {_shown(error.get('input'))}"
@@ -119,7 +121,7 @@ def _branch(root: Mapping[str, Any], node: Mapping[str, Any] | None, fits: Any) 
             node = root.get("$defs", {}).get(ref.rsplit("/", 1)[1])
             continue
         branches = node.get("anyOf")
-        if isinstance(branches, list):
+        if isinstance(branches, list) and "type" not in node:  # alternatives, not a constraint on a type
             resolved = [_branch(root, branch, fits) for branch in branches]
             return next((branch for branch in resolved if branch is not None and fits(branch)), None)
         return node

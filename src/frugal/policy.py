@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +35,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from ._policy_errors import config_error
+from ._policy_extends import DEFAULT_SOURCE, builtin_default_text, resolve_extends
 from ._yaml import Located, load_located
 from .catalog import ModelSpec, PricesSpec
 from .exceptions import ConfigError
@@ -458,11 +458,30 @@ def _schema() -> dict[str, Any]:
             if branch.get("type") in ("integer", "number"):
                 branch.pop("exclusiveMinimum", None)
                 branch.update(minimum=low, maximum=high)
+    schema["properties"] = {
+        "extends": {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+            ],
+            "description": "Policies this one builds on: 'default' (the built-in one) or policy files (paths "
+            "relative to this file), merged in order under this file's settings. budgets and rules are "
+            "appended; models, providers, routes and fallback are merged key by key; anything else is "
+            "replaced.",
+            "title": "Extends",
+        },
+        **schema["properties"],
+    }
+    # `ledger: URL` is shorthand for `ledger: {url: URL}` (the field's before-validator).
+    schema["properties"]["ledger"]["anyOf"].insert(1, {"type": "string"})
+    # A file that extends another may leave the tiers to it.
+    schema.pop("required", None)
+    schema["anyOf"] = [{"required": ["tiers"]}, {"required": ["extends"]}]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": "frugal routing policy",
         **schema,
+        "title": "frugal routing policy",
     }
 
 
@@ -487,8 +506,7 @@ def find_policy_source(explicit: str | os.PathLike[str] | None = None) -> tuple[
     local = Path(LOCAL_FILE)
     if local.is_file():
         return str(local), local.read_text(encoding="utf-8")
-    text = resources.files("frugal").joinpath("policies/default.yaml").read_text(encoding="utf-8")
-    return "<built-in default policy>", text
+    return DEFAULT_SOURCE, builtin_default_text()
 
 
 def load_policy(source: str | os.PathLike[str] | Policy | None = None) -> tuple[Policy, Located | None]:
@@ -507,11 +525,27 @@ def load_policy(source: str | os.PathLike[str] | Policy | None = None) -> tuple[
     return parse_policy(text, name)
 
 
-def parse_policy(text: str, source: str = "<string>") -> tuple[Policy, Located]:
-    """Parse policy YAML text; see :func:`load_policy`."""
+def parse_policy(
+    text: str, source: str = "<string>", *, base_dir: str | os.PathLike[str] | None = None
+) -> tuple[Policy, Located]:
+    """Parse policy YAML text, with the policies it ``extends:`` merged in; see :func:`load_policy`.
+
+    Args:
+        text: the policy's YAML.
+        source: the file it came from (named by errors).
+        base_dir: the directory relative ``extends:`` paths are resolved against (default: the
+            directory of ``source``, which is the current one for a name that is not a path).
+
+    Returns:
+        The policy and its located data (the merged data when it extends others).
+
+    Raises:
+        ConfigError: with ``file:line:column``, the key and what was expected.
+    """
     located = load_located(text, source)
     if not isinstance(located.data, Mapping):
         raise located.error((), f"expected a mapping of policy settings, got {type(located.data).__name__}")
+    located = resolve_extends(located, Path(source).parent if base_dir is None else Path(base_dir))
     try:
         policy = Policy.model_validate(located.data)
     except ValidationError as exc:

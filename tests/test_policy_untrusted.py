@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from frugal import ConfigError
+from frugal._jsonschema import first_violation
 from frugal._yaml import MAX_DEPTH, MAX_VALUES, _Loader, load_located
 from frugal.policy import parse_policy, policy_json_schema
 
@@ -493,8 +494,8 @@ def _yaml_number(value: float) -> str:
 
 @pytest.mark.parametrize("setting", sorted(SETTING), ids=".".join)
 def test_the_loader_enforces_the_schemas_bounds(setting: tuple[str, str]) -> None:
-    """At its bounds a setting loads; past them (and at inf and nan) it is refused at its line, with the
-    bounds in the message."""
+    """At its bounds a setting loads and conforms to the schema; past them it breaks the schema and the
+    loader refuses it (inf and nan too) at its line, with the bounds in the message."""
     leaf = numeric_fields()[setting]
     integer = leaf["type"] == "integer"
     low = leaf.get("minimum", leaf.get("exclusiveMinimum"))
@@ -509,9 +510,15 @@ def test_the_loader_enforces_the_schemas_bounds(setting: tuple[str, str]) -> Non
     ]
     if not integer:
         outside += [math.inf, math.nan]
+    schema = policy_json_schema()
     for value in inside:
-        parse_policy(SETTING[setting].replace("V", _yaml_number(value)), "p.yaml")
+        text = SETTING[setting].replace("V", _yaml_number(value))
+        parse_policy(text, "p.yaml")
+        assert first_violation(load_located(text, "p.yaml").data, schema) is None
     for value in outside:
+        if math.isfinite(value):  # the schema, which editors check, refuses it too
+            text = SETTING[setting].replace("V", _yaml_number(value))
+            assert first_violation(load_located(text, "p.yaml").data, schema) is not None
         with pytest.raises(ConfigError) as info:
             parse_policy(SETTING[setting].replace("V", _yaml_number(value)), "p.yaml")
         message = str(info.value)

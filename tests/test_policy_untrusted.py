@@ -538,3 +538,13 @@ def test_absurd_values_of_the_issue_are_refused_with_their_bounds() -> None:
         "p.yaml:3:12: fallback.retries: expected an integer from 0 to 10, got 100000000000000000000",
         "p.yaml:4:16: fallback.max_backoff: expected a number from 0 to 600, got inf",
     ]
+
+
+def test_only_tab_and_newline_pass_among_control_characters() -> None:
+    """CRLF files load and tab and newline may stand in strings; a vertical tab or carriage return in a
+    string is refused at its line."""
+    text = 'name: "a\\tb\\nc"\r\ntiers:\r\n  - name: x\r\n    models: [m]\r\n'
+    assert parse_policy(text, "p.yaml")[0].name == "a\tb\nc"
+    for escape in ("\\v", "\\r"):
+        with pytest.raises(ConfigError, match=r"^p\.yaml:1:7: character U\+000[BD] in a string"):
+            parse_policy(text.replace("\\t", escape), "p.yaml")

@@ -28,6 +28,8 @@ __all__ = [
     "DEFAULT_SOURCE",
     "MAX_EXTENDS_DEPTH",
     "MERGED_BY_KEY",
+    "builtin_default_text",
+    "merge",
     "resolve_extends",
 ]
 

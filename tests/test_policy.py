@@ -58,7 +58,11 @@ def test_policy_objects_are_frozen() -> None:
             "p.yaml:6:5",
             "tiers.1.modles: unknown key",
         ),
-        (GOOD.replace("thresholds: [0.5]", "thresholds: [1.5]"), "p.yaml:7:13", "strictly between 0 and 1"),
+        (
+            GOOD.replace("thresholds: [0.5]", "thresholds: [1.5]"),
+            "p.yaml:7:14",
+            "strictly between 0 and 1, got 1.5",
+        ),
         (GOOD.replace("thresholds: [0.5]", "thresholds: [0.2, 0.4]"), "p.yaml:7:13", "expected 1 thresholds"),
         (GOOD.replace("gpt-4o-mini", "gpt-4o-mni"), "p.yaml:4:14", "did you mean 'gpt-4o-mini'"),
         (GOOD + "classifier: {name: heuristc}\n", "p.yaml:8:20", "heuristic"),

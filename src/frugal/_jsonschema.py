@@ -2,9 +2,10 @@
 
 The vendors' structured-output and tool schemas keep to a subset of JSON Schema (``type``,
 ``properties``, ``required``, ``additionalProperties``, ``items``, ``enum``, ``const``, ``anyOf``, numeric
-and length bounds, local ``$ref`` into ``$defs``). That subset is checked here; any other keyword is
-ignored (so an answer is never rejected for a keyword this module does not know). No dependency: a
-cascade check runs on every answer, and a full validator library would be a heavy import for it.
+bounds (exclusive ones too) and length bounds, local ``$ref`` into ``$defs``). That subset is checked
+here; any other keyword is ignored (so an answer is never rejected for a keyword this module does not
+know). No dependency: a cascade check runs on every answer, and a full validator library would be a
+heavy import for it. The policy tests use it too, to check the policy schema against real policies.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _check(value: Any, schema: Any, path: str, root: Mapping[str, Any], depth: i
     if isinstance(value, str):
         return _bounds(len(value), schema, path, "minLength", "maxLength")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _bounds(value, schema, path, "minimum", "maximum")
+        return _bounds(value, schema, path, "minimum", "maximum") or _exclusive_bounds(value, schema, path)
     return None
 
 
@@ -119,3 +120,12 @@ def _is_type(value: Any, expected: Any) -> bool:
         if isinstance(value, types):
             return True
     return not names
+
+
+def _exclusive_bounds(value: float, schema: Mapping[str, Any], path: str) -> str | None:
+    above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if isinstance(above, (int, float)) and not isinstance(above, bool) and value <= above:
+        return f"{path}: not above exclusiveMinimum {above}"
+    if isinstance(below, (int, float)) and not isinstance(below, bool) and value >= below:
+        return f"{path}: not below exclusiveMaximum {below}"
+    return None

@@ -13,19 +13,31 @@ line, column, key and what was expected, never mid-call.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import itertools
 import json
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
+from ._policy_errors import config_error
+from ._policy_extends import DEFAULT_SOURCE, builtin_default_text, resolve_extends
 from ._yaml import Located, load_located
-from .catalog import ModelSpec
+from .catalog import ModelSpec, PricesSpec
 from .exceptions import ConfigError
 
 __all__ = [
@@ -48,6 +60,31 @@ __all__ = [
 
 ENV_VAR = "FRUGAL_POLICY"
 LOCAL_FILE = "frugal.yaml"
+#: The policy schema's ``$id``: names the format (version 1 policies); it is not a URL to fetch.
+SCHEMA_ID = "urn:frugal-router:schema:policy:1"
+
+# Bounds of the numeric settings: generous for any real deployment, tight enough that a typo or a
+# hostile file (retries: 1e20, max_backoff: .inf) is refused when the policy is loaded. The JSON Schema
+# states them too.
+MAX_RETRIES = 10
+MAX_CANDIDATES = 20
+MAX_BACKOFF_SECONDS = 600.0
+MAX_LEDGER_RETRY_AFTER_SECONDS = 3600.0
+MAX_CASCADE_STEPS = 100
+MAX_INPUT_TOKENS = 100_000_000
+MAX_OUTPUT_TOKENS = 1_000_000
+MAX_LIMIT_USD = 1_000_000_000.0
+MAX_PRICE_USD_PER_MTOK = 10_000.0
+# The numeric fields of catalog.ModelSpec (a policy's `models:` entries), which the catalog bounds only
+# below: (path, low, high).
+_MODEL_SPEC_BOUNDS: tuple[tuple[tuple[str, ...], float, float], ...] = (
+    (("context_window",), 1, MAX_INPUT_TOKENS),
+    (("max_output_tokens",), 1, MAX_OUTPUT_TOKENS),
+    *((("prices", price), 0, MAX_PRICE_USD_PER_MTOK) for price in PricesSpec.model_fields),
+)
+
+#: A fraction strictly between 0 and 1 (thresholds).
+Fraction = Annotated[float, Field(gt=0, lt=1)]
 
 
 class _Frozen(BaseModel):
@@ -67,7 +104,10 @@ class Tier(_Frozen):
     name: str = Field(description="Tier name, used by thresholds, rules and routes.")
     models: list[str] = Field(min_length=1, description="Candidate models; the cheapest eligible is chosen.")
     expected_output_tokens: int = Field(
-        400, gt=0, description="Output tokens assumed by the pre-call estimate when max_tokens is larger."
+        400,
+        gt=0,
+        le=MAX_OUTPUT_TOKENS,
+        description="Output tokens assumed by the pre-call estimate when max_tokens is larger.",
     )
 
 
@@ -77,8 +117,8 @@ class WhenSpec(_Frozen):
     tools: bool | None = None
     images: bool | None = None
     structured_output: bool | None = None
-    min_input_tokens: int | None = Field(None, ge=0)
-    max_input_tokens: int | None = Field(None, ge=0)
+    min_input_tokens: int | None = Field(None, ge=0, le=MAX_INPUT_TOKENS)
+    max_input_tokens: int | None = Field(None, ge=0, le=MAX_INPUT_TOKENS)
     operation: Literal["chat", "messages", "responses"] | None = None
 
 
@@ -109,7 +149,9 @@ class JudgeSpec(_Frozen):
 
     model: str = Field(description="The judge model (called as named, never routed).")
     min_score: float = Field(0.7, ge=0, le=1, description="Lowest accepted rating, 0..1 (judges say 0-10).")
-    max_tokens: int = Field(16, gt=0, description="Output limit of the judge's reply (one number).")
+    max_tokens: int = Field(
+        16, gt=0, le=MAX_OUTPUT_TOKENS, description="Output limit of the judge's reply (one number)."
+    )
 
 
 CheckName = Literal["finish_reason", "refusal", "empty", "json", "tool_arguments"]
@@ -129,7 +171,9 @@ class CascadeSpec(_Frozen):
     start: Literal["cheapest", "classifier"] = Field(
         "cheapest", description="First tier: the route's cheapest, or the one the classifier picks."
     )
-    max_steps: int | None = Field(None, ge=1, description="Tiers tried at most (default: all allowed).")
+    max_steps: int | None = Field(
+        None, ge=1, le=MAX_CASCADE_STEPS, description="Tiers tried at most (default: all allowed)."
+    )
 
 
 Strategy = Literal["route", "cascade"]
@@ -139,7 +183,7 @@ class Route(_Frozen):
     """A named route, callable as ``model="<route name>"``."""
 
     tiers: list[str] | None = Field(None, description="Tiers this route may use (default: all).")
-    thresholds: list[float] | None = Field(None, description="Thresholds between this route's tiers.")
+    thresholds: list[Fraction] | None = Field(None, description="Thresholds between this route's tiers.")
     classifier: ClassifierSpec | None = None
     min_tier: str | None = None
     max_tier: str | None = None
@@ -177,22 +221,19 @@ class FallbackSpec(_Frozen):
     """Retries on the same model, then the next candidate of the decision's chain."""
 
     enabled: bool = True
-    max_candidates: int = Field(3, ge=1, description="Models tried per call, the chosen one included.")
-    retries: int = Field(2, ge=0, description="Retries of the same model on 429/5xx/timeouts/connection.")
-    initial_backoff: float = Field(0.5, ge=0)
-    max_backoff: float = Field(8.0, ge=0)
+    max_candidates: int = Field(
+        3, ge=1, le=MAX_CANDIDATES, description="Models tried per call, the chosen one included."
+    )
+    retries: int = Field(
+        2, ge=0, le=MAX_RETRIES, description="Retries of the same model on 429/5xx/timeouts/connection."
+    )
+    initial_backoff: float = Field(0.5, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
+    max_backoff: float = Field(8.0, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
     jitter: bool = True
     cross_provider: bool = Field(True, description="May the chain continue on another provider.")
 
 
 _LEDGER_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
-
-
-def _between_0_and_1(values: list[float], what: str) -> list[float]:
-    for value in values:
-        if not 0.0 < value < 1.0:
-            raise ValueError(f"{what} strictly between 0 and 1, got {value}")
-    return values
 
 
 class LedgerSpec(_Frozen):
@@ -211,7 +252,10 @@ class LedgerSpec(_Frozen):
         None, description="Directory for records that could not be written (default: a per-user cache dir)."
     )
     retry_after: float = Field(
-        1.0, ge=0, description="Seconds the store is left alone after a failure (calls fail open or closed)."
+        1.0,
+        ge=0,
+        le=MAX_LEDGER_RETRY_AFTER_SECONDS,
+        description="Seconds the store is left alone after a failure (calls fail open or closed).",
     )
     settle: Literal["auto", "background", "inline"] = Field(
         "auto",
@@ -255,7 +299,7 @@ class BudgetSpec(_Frozen):
     match: str | list[str] = Field(
         "*", description="Glob(s) on the scope's value; calls without a value are not counted."
     )
-    limit_usd: float = Field(gt=0, description="USD per window.")
+    limit_usd: float = Field(gt=0, le=MAX_LIMIT_USD, description="USD per window.")
     window: Literal["hour", "day", "week", "month"] = "day"
     rolling: bool = Field(False, description="A sliding window instead of the calendar one (UTC).")
     action: Literal["block", "downgrade", "warn"] = Field(
@@ -266,6 +310,7 @@ class BudgetSpec(_Frozen):
     downgrade_to: str | None = Field(None, description="Tier name or model that a downgraded call may use.")
     thresholds: list[float] = Field(
         default_factory=lambda: [0.8],
+        json_schema_extra={"items": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
         description="Soft thresholds (fractions of the limit): a span event and a log line.",
     )
     unpriced: Literal["allow", "block"] = Field(
@@ -277,7 +322,12 @@ class BudgetSpec(_Frozen):
     @field_validator("thresholds")
     @classmethod
     def _fractions(cls, value: list[float]) -> list[float]:
-        return sorted(_between_0_and_1(value, "thresholds are fractions of the limit"))
+        for fraction in value:
+            if not 0.0 < fraction < 1.0:
+                raise ValueError(
+                    f"thresholds are fractions of the limit, strictly between 0 and 1; got {fraction}"
+                )
+        return sorted(value)
 
     @model_validator(mode="after")
     def _downgrade_target(self) -> BudgetSpec:
@@ -296,6 +346,20 @@ class BudgetSpec(_Frozen):
         return f"{self.scope}={match}/{self.window}{'-rolling' if self.rolling else ''}"
 
 
+def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
+    """Refuse a ``models:`` entry whose numbers are out of bounds (the catalog bounds them only below)."""
+    for path, low, high in _MODEL_SPEC_BOUNDS:
+        value: Any = spec
+        for part in path:
+            value = getattr(value, part, None)
+        if value is not None and not low <= value <= high:
+            kind = "less_than_equal" if value > low else "greater_than_equal"
+            bound = {"le": high} if kind == "less_than_equal" else {"ge": low}
+            detail = InitErrorDetails(type=kind, loc=path, input=value, ctx=bound)
+            raise ValidationError.from_exception_data("ModelSpec", [detail])
+    return spec
+
+
 class Policy(_Frozen):
     """A routing policy, as written in YAML."""
 
@@ -303,7 +367,7 @@ class Policy(_Frozen):
     name: str = "default"
     classifier: ClassifierSpec = Field(default_factory=ClassifierSpec)
     tiers: list[Tier] = Field(min_length=1, description="Ordered from cheapest to strongest.")
-    thresholds: list[float] = Field(
+    thresholds: list[Fraction] = Field(
         default_factory=list, description="Scores between consecutive tiers, increasing, in (0, 1)."
     )
     default_tier: str | None = Field(
@@ -318,7 +382,9 @@ class Policy(_Frozen):
     routes: dict[str, Route] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
-    models: dict[str, ModelSpec] = Field(default_factory=dict, description="Price/capability overrides.")
+    models: dict[str, Annotated[ModelSpec, AfterValidator(_bounded_model_spec)]] = Field(
+        default_factory=dict, description="Price/capability overrides."
+    )
     fallback: FallbackSpec = Field(default_factory=FallbackSpec)
     budgets: list[BudgetSpec] = Field(default_factory=list, description="Limits on spend.")
     ledger: LedgerSpec | None = Field(
@@ -358,7 +424,6 @@ class Policy(_Frozen):
     @field_validator("thresholds")
     @classmethod
     def _increasing(cls, value: list[float]) -> list[float]:
-        _between_0_and_1(value, "thresholds must lie")
         if any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError("thresholds must be strictly increasing")
         return value
@@ -376,11 +441,48 @@ class Policy(_Frozen):
 
 
 def policy_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a policy file (for editors: ``# yaml-language-server: $schema=...``)."""
+    """The JSON Schema of a policy file (for editors: ``# yaml-language-server: $schema=...``).
+
+    It states every bound the loader enforces (every number has a lowest and a highest value).
+    """
+    return copy.deepcopy(_schema())
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
     schema = Policy.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "frugal routing policy"
-    return schema
+    for path, low, high in _MODEL_SPEC_BOUNDS:
+        *parents, name = path
+        model = "PricesSpec" if parents == ["prices"] else "ModelSpec"
+        for branch in schema["$defs"][model]["properties"][name].get("anyOf", []):
+            if branch.get("type") in ("integer", "number"):
+                branch.pop("exclusiveMinimum", None)
+                branch.update(minimum=low, maximum=high)
+    schema["properties"] = {
+        "extends": {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+            ],
+            "description": "Policies this one builds on: 'default' (the built-in one) or policy files (paths "
+            "relative to this file), merged in order under this file's settings. budgets and rules are "
+            "appended; models, providers, routes and fallback are merged key by key; anything else is "
+            "replaced.",
+            "title": "Extends",
+        },
+        **schema["properties"],
+    }
+    # `ledger: URL` is shorthand for `ledger: {url: URL}` (the field's before-validator).
+    schema["properties"]["ledger"]["anyOf"].insert(1, {"type": "string"})
+    # A file that extends another may leave the tiers to it.
+    schema.pop("required", None)
+    schema["anyOf"] = [{"required": ["tiers"]}, {"required": ["extends"]}]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+        "title": "frugal routing policy",
+    }
 
 
 def find_policy_source(explicit: str | os.PathLike[str] | None = None) -> tuple[str, str]:
@@ -404,8 +506,7 @@ def find_policy_source(explicit: str | os.PathLike[str] | None = None) -> tuple[
     local = Path(LOCAL_FILE)
     if local.is_file():
         return str(local), local.read_text(encoding="utf-8")
-    text = resources.files("frugal").joinpath("policies/default.yaml").read_text(encoding="utf-8")
-    return "<built-in default policy>", text
+    return DEFAULT_SOURCE, builtin_default_text()
 
 
 def load_policy(source: str | os.PathLike[str] | Policy | None = None) -> tuple[Policy, Located | None]:
@@ -424,58 +525,29 @@ def load_policy(source: str | os.PathLike[str] | Policy | None = None) -> tuple[
     return parse_policy(text, name)
 
 
-def parse_policy(text: str, source: str = "<string>") -> tuple[Policy, Located]:
-    """Parse policy YAML text; see :func:`load_policy`."""
+def parse_policy(
+    text: str, source: str = "<string>", *, base_dir: str | os.PathLike[str] | None = None
+) -> tuple[Policy, Located]:
+    """Parse policy YAML text, with the policies it ``extends:`` merged in; see :func:`load_policy`.
+
+    Args:
+        text: the policy's YAML.
+        source: the file it came from (named by errors).
+        base_dir: the directory relative ``extends:`` paths are resolved against (default: the
+            directory of ``source``, which is the current one for a name that is not a path).
+
+    Returns:
+        The policy and its located data (the merged data when it extends others).
+
+    Raises:
+        ConfigError: with ``file:line:column``, the key and what was expected.
+    """
     located = load_located(text, source)
     if not isinstance(located.data, Mapping):
         raise located.error((), f"expected a mapping of policy settings, got {type(located.data).__name__}")
+    located = resolve_extends(located, Path(source).parent if base_dir is None else Path(base_dir))
     try:
         policy = Policy.model_validate(located.data)
     except ValidationError as exc:
-        raise _config_error(exc, located) from None
+        raise config_error(exc, located, _schema()) from None
     return policy, located
-
-
-def _config_error(exc: ValidationError, located: Located) -> ConfigError:
-    lines = []
-    for error in exc.errors(include_url=False)[:5]:
-        loc = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            path = tuple(loc)
-            location = located.positions.get((*path, "__key__"))
-            where = f"{located.source}:{location[0]}:{location[1]}" if location else str(located.where(path))
-            allowed = _allowed_keys(loc[:-1])
-            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            lines.append(f"{where}: {'.'.join(map(str, loc))}: unknown key{hint}")
-            continue
-        lines.append(f"{located.where(loc)}: {'.'.join(map(str, loc)) or '(top level)'}: {message}")
-    more = len(exc.errors()) - 5
-    if more > 0:
-        lines.append(f"... and {more} more")
-    return ConfigError("\n".join(lines))
-
-
-def _allowed_keys(parent: list[Any]) -> list[str]:
-    """The keys a mapping at ``parent`` accepts, for 'unknown key' messages."""
-    model: type[BaseModel] | None = Policy
-    for part in parent:
-        if model is None or isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            continue  # a dict key (route name, provider name): stay on the value type
-        model = _model_of(field.annotation)
-    if model is None:
-        return []
-    return sorted(model.model_fields)
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None

@@ -4,7 +4,9 @@
   records (``RecordedRequest``).
 - :mod:`.openai_wire`, :mod:`.anthropic_wire`: pure functions from a scripted reply to each vendor's JSON
   bodies and SSE events.
-- :mod:`.server`: the HTTP server (``VendorStub``).
+- :mod:`.script_file`: reply-script files (YAML or JSON) mapped onto those values.
+- :mod:`.server`: the HTTP server (``VendorStub``); :mod:`.address`: where it may listen (loopback).
+- :mod:`.cli`: ``python -m frugal.testing``, the stub as a service.
 - :mod:`.guard`: ``deny_network()``.
 
 Nothing here imports a vendor SDK.

@@ -8,6 +8,7 @@ alive too (as the vendors' servers do, and as a benchmark needs to be realistic)
 from __future__ import annotations
 
 import json
+import os
 import socket
 import socketserver
 import struct
@@ -22,7 +23,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from . import anthropic_wire, openai_wire
+from .address import BindAddress, bind_address
 from .script import DEFAULT_REPLY, Fault, RecordedRequest, Reply, Vendor
+from .script_file import load_script
 from .sse import new_id
 
 __all__ = ["StubEndpoints", "VendorStub"]
@@ -74,7 +77,14 @@ class VendorStub(StubEndpoints):
 
     Args:
         models: when given, a request for any other model gets the vendor's 404 not-found error.
-        port: the port to bind on 127.0.0.1; 0 for a free one.
+        port: the port to bind; 0 for a free one.
+        host: the address to bind: an IP address or ``localhost``, loopback unless ``allow_remote``.
+        allow_remote: allow a ``host`` that is not a loopback address (the stub then answers anyone who
+            can reach it).
+
+    Raises:
+        ValueError: ``host`` is not an IP address or ``localhost``, or it is not loopback and
+            ``allow_remote`` is false.
 
     Attributes:
         models: the known models, or None for "any model".
@@ -82,10 +92,18 @@ class VendorStub(StubEndpoints):
             count (a quarter of the characters of the text in ``system``, ``messages`` and ``tools``).
     """
 
-    def __init__(self, models: Collection[str] | None = None, *, port: int = 0) -> None:
+    def __init__(
+        self,
+        models: Collection[str] | None = None,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        allow_remote: bool = False,
+    ) -> None:
         super().__init__("")
         self.models: frozenset[str] | None = None if models is None else frozenset(models)
         self.count_tokens_result: int | None = None
+        self._address = bind_address(host, allow_remote=allow_remote)
         self._port = port
         self._lock = threading.Lock()
         self._replies: dict[str | None, Reply] = {}
@@ -99,20 +117,21 @@ class VendorStub(StubEndpoints):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> VendorStub:
-        """Bind 127.0.0.1 and serve in a daemon thread.
+        """Bind the address (127.0.0.1 by default) and serve in a daemon thread.
 
         Returns:
             The stub itself.
 
         Raises:
             RuntimeError: the stub is already running.
+            OSError: the address cannot be bound (the port is taken, say).
         """
         if self._server is not None:
             raise RuntimeError("the stub is already running")
         self._stopping = threading.Event()
-        server = _Server(self, ("127.0.0.1", self._port))
+        server = _Server(self, self._address, self._port)
         self._server = server
-        self._url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._url = f"http://{self._address.url_host}:{server.server_address[1]}"
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -153,7 +172,7 @@ class VendorStub(StubEndpoints):
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``.
+        """``http://127.0.0.1:PORT`` (``http://[::1]:PORT`` on IPv6 loopback).
 
         Raises:
             RuntimeError: the stub is not started.
@@ -166,6 +185,11 @@ class VendorStub(StubEndpoints):
     def port(self) -> int:
         """The port the stub serves on."""
         return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def host(self) -> str:
+        """The IP address the stub binds (``127.0.0.1`` by default)."""
+        return self._address.ip
 
     # -- scripting -------------------------------------------------------------------------------
 
@@ -211,6 +235,18 @@ class VendorStub(StubEndpoints):
         """
         fault = Fault.status(status, retry_after=retry_after, message=message, headers=headers)
         self.queue(model, *[fault] * times)
+
+    def load_script(self, path: str | os.PathLike[str]) -> None:
+        """Add the replies, queues and settings of a reply-script file (see ``docs/testing.md``).
+
+        Args:
+            path: a YAML or JSON script.
+
+        Raises:
+            ConfigError: the file cannot be read or is not a valid script (file:line:column, the key,
+                what was expected); nothing is applied then.
+        """
+        load_script(path).apply(self)
 
     def pending(self, model: str | None) -> int:
         """How many queued items ``model``'s queue still holds (None: the shared queue)."""
@@ -273,14 +309,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, stub: VendorStub, address: tuple[str, int]) -> None:
+    def __init__(self, stub: VendorStub, address: BindAddress, port: int) -> None:
         self.stub = stub
-        super().__init__(address, _Handler)
+        self.address_family = address.family
+        super().__init__((address.ip, port), _Handler)
 
     def server_bind(self) -> None:
-        # HTTPServer.server_bind looks the host name up (socket.getfqdn): skip it, 127.0.0.1 is the name.
+        # HTTPServer.server_bind looks the host name up (socket.getfqdn): skip it, the IP is the name.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up (a timeout, an abandoned stream) is not an error; a bug in the stub is.

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from frugal import ConfigError, cli
-from frugal._compile import compile_policy
 from frugal._jsonschema import first_violation
 from frugal._policy_starter import SCHEMA_FILE, schema_text, write_starter_policy
 from frugal._yaml import load_located
 from frugal.policy import SCHEMA_ID, Policy, load_policy, parse_policy, policy_json_schema
+from frugal.routing.compile import compile_policy
 
 POLICIES = Path(__file__).parents[1] / "src" / "frugal" / "policies"
 KINDS = {"openai": "openai", "anthropic": "anthropic", "local": "openai"}

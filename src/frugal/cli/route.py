@@ -13,6 +13,22 @@ from typing import Any
 __all__ = ["add_parsers", "dry_run_router"]
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .._policy_starter import write_starter_policy
+
+    try:
+        policy, schema = write_starter_policy(args.directory, overwrite=args.force)
+    except FileExistsError as exc:
+        print(f"frugal init: {exc} (frugal init --force overwrites it)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"frugal init: cannot write to {args.directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {policy} (extends the built-in default; edit it) and {schema} (its JSON Schema)")
+    print(f"check it with: frugal validate {policy}")
+    return 0
+
+
 def add_parsers(commands: Any) -> None:
     """Register ``frugal route``, ``frugal validate`` and ``frugal schema``."""
     route = commands.add_parser("route", help="explain the routing decision for a prompt (no API key)")
@@ -33,6 +49,12 @@ def add_parsers(commands: Any) -> None:
     validate.set_defaults(run=_validate)
     schema = commands.add_parser("schema", help="print the policy JSON Schema")
     schema.set_defaults(run=_schema)
+    init = commands.add_parser(
+        "init", help="write a commented frugal.yaml (extending the built-in default) and its JSON Schema"
+    )
+    init.add_argument("directory", nargs="?", default=".", help="where to write them (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.set_defaults(run=_init)
 
 
 def dry_run_router(policy: str | None) -> Any:
@@ -112,7 +134,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from ..policy import policy_json_schema
+    from .._policy_starter import schema_text
 
-    print(json.dumps(policy_json_schema(), indent=2))
+    print(schema_text(), end="")
     return 0

@@ -221,7 +221,7 @@ def _from_responses(params: Mapping[str, Any], metadata: Mapping[str, str]) -> R
                 )
     tools = params.get("tools")
     text = params.get("text")
-    structured = (
+    structured = isinstance(params.get("text_format"), type) or (
         isinstance(text, Mapping)
         and isinstance(text.get("format"), Mapping)
         and (text["format"].get("type") in ("json_schema", "json_object"))
@@ -295,13 +295,17 @@ def _has_tool_blocks(content: object) -> bool:
 
 
 def _wants_structure(operation: str, params: Mapping[str, Any]) -> bool:
+    """Whether the caller asked for JSON: a JSON response format, or a type to parse the answer into (the
+    SDKs' ``parse`` helpers: ``response_format=Model``, ``output_format=Model``)."""
     if operation == "chat":
         fmt = params.get("response_format")
-        return (
-            fmt is not None and isinstance(fmt, Mapping) and fmt.get("type") in ("json_schema", "json_object")
-        )
+        if isinstance(fmt, type):
+            return True
+        return isinstance(fmt, Mapping) and fmt.get("type") in ("json_schema", "json_object")
+    if isinstance(params.get("output_format"), type):
+        return True
     config = params.get("output_config")
-    return config is not None and isinstance(config, Mapping) and config.get("format") is not None
+    return isinstance(config, Mapping) and config.get("format") is not None
 
 
 def _int_or_none(value: object) -> int | None:

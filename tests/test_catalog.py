@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from frugal import FrugalWarning
+from frugal import UnpricedModelWarning
 from frugal.catalog import Catalog, ModelSpec, TokenUsage
 
 MODELS = {
@@ -143,7 +143,7 @@ def test_unknown_price_is_none_with_one_warning() -> None:
         assert catalog.cost("my-private-model", TokenUsage(10, 10)) is None
         assert catalog.estimate("my-private-model", 10, 10) is None
         assert catalog.cost("my-private-model", TokenUsage(10, 10)) is None
-    assert [w.category for w in caught] == [FrugalWarning]
+    assert [w.category for w in caught] == [UnpricedModelWarning]
 
 
 def test_overrides_and_custom_models() -> None:

@@ -200,12 +200,13 @@ async def test_messages_with_raw_response_is_routed(routed: Any, stub: VendorStu
 
 
 def test_raw_responses_follow_the_policy_on_the_callers_vendor(stub: VendorStub, tmp_path: Any) -> None:
-    """With a Claude-only policy an OpenAI raw-response call cannot go to Claude (its raw response is
-    OpenAI's): the requested model, a ceiling, is the only candidate left, and the call is decided,
-    recorded and budgeted like any other (before, it went to OpenAI with no routing and no record)."""
+    """With a Claude-only policy that lets any vendor serve a call, an OpenAI raw-response call still
+    cannot go to Claude (its raw response is OpenAI's): the requested model, a ceiling, is the only
+    candidate left, and the call is decided, recorded and budgeted like any other (before, it went to
+    OpenAI with no routing and no record)."""
     policy = tmp_path / "claude.yaml"
     policy.write_text(
-        "tiers:\n  - name: all\n    models: [claude-haiku-4-5]\n"
+        "tiers:\n  - name: all\n    models: [claude-haiku-4-5]\nvendors: any\n"
         "budgets:\n  - {scope: global, limit_usd: 100, window: day, action: block}\n",
         encoding="utf-8",
     )

@@ -294,9 +294,11 @@ def test_provider_without_key_is_not_routed_to(stub: VendorStub, tmp_path: Any) 
     policy.write_text(text)
     client = frugal.Client(**vendor_options(stub, policy=policy))  # type: ignore[arg-type]
     with client.with_context(score=0.1):
-        decision = client.route(messages=HELLO)
-    assert decision.model == "small-vision"
-    assert "small-text" not in [c.model for c in decision.chain]
+        client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
+        dry = client.route(messages=HELLO)
+    assert [r.model for r in stub.requests] == ["small-vision"], "the call skipped the provider without a key"
+    assert dry.model == "small-text", "a dry run assumes every provider configured"
+    assert dry.reasons[-1] == "dry run: assumed local configured"
 
 
 def test_client_max_retries_overrides_the_policy(stub: VendorStub) -> None:
@@ -307,3 +309,71 @@ def test_client_max_retries_overrides_the_policy(stub: VendorStub) -> None:
         result = client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
     assert result.model == "small-text"
     assert [r.model for r in stub.requests] == ["small-text"] * 4
+
+
+# -- vendor choice and errors that say what to do ------------------------------------------------------
+
+
+def _default_client(stub: VendorStub, **extra: Any) -> frugal.Client:
+    """A client with the built-in default policy (or ``policy=`` given), against the stub."""
+    options = vendor_options(stub, **extra)
+    if "policy" not in extra:
+        del options["policy"]
+    return frugal.Client(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("vendors", "expected"), [("caller", {"anthropic"}), ("any", {"openai"})])
+def test_a_call_naming_a_model_stays_on_its_vendor_unless_the_policy_says_any(
+    stub: VendorStub, tmp_path: Any, vendors: str, expected: set[str]
+) -> None:
+    """By default a call naming a concrete model is served by that model's vendor (routed down within it);
+    ``vendors: any`` lets the cheapest adequate model of either vendor serve it."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"extends: default\nvendors: {vendors}\n", encoding="utf-8")
+    with _default_client(stub, policy=policy) as c:
+        c.messages.create(model="claude-opus-4-5", max_tokens=50, messages=HELLO)  # type: ignore[arg-type]
+        c.chat.completions.create(model="claude-opus-4-5", messages=HELLO)  # type: ignore[arg-type]
+    assert {r.vendor for r in stub.requests} == expected
+    assert all(r.model != "claude-opus-4-5" for r in stub.requests), "routed down all the same"
+
+
+def test_a_model_of_a_vendor_without_a_key_is_not_served_by_the_other(stub: VendorStub) -> None:
+    """With only an Anthropic key, ``model="gpt-4o"`` is not silently served by Claude: the openai SDK says
+    its key is missing, as docs/client.md promises."""
+    with (
+        frugal.Client(anthropic={"api_key": "k", "base_url": stub.anthropic_base_url}) as c,
+        pytest.raises(openai.OpenAIError, match="api_key"),
+    ):
+        c.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    assert stub.requests == []
+
+
+def test_a_likely_typo_warns_at_the_callers_line_or_is_refused(stub: VendorStub, tmp_path: Any) -> None:
+    """A name that fits a vendor's naming but is unknown gets a did-you-mean warning pointing at the
+    caller's own line; under ``strict_models: true`` it is refused before anything is sent."""
+    with _default_client(stub) as c, pytest.warns(frugal.UnpricedModelWarning) as caught:
+        c.chat.completions.create(model="gpt-4o-mni", messages=HELLO)  # type: ignore[arg-type]
+    (warning,) = caught
+    assert "did you mean 'gpt-4o-mini'" in str(warning.message)
+    assert warning.filename == __file__
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("extends: default\nstrict_models: true\n", encoding="utf-8")
+    with _default_client(stub, policy=strict) as c, pytest.raises(frugal.UnknownModelError) as refused:
+        c.chat.completions.create(model="gpt-4o-mnii", messages=HELLO)  # type: ignore[arg-type]
+    assert "gpt-4o-mini" in refused.value.suggestions
+    assert [r.model for r in stub.requests] == ["gpt-4o-mni"]
+
+
+def test_no_credentials_is_one_short_error_and_a_dry_run_needs_none() -> None:
+    """With no key at all, ``model="auto"`` raises one short RoutingError naming the variables to set;
+    ``client.route()`` still decides, assuming every provider configured, and says so."""
+    c = frugal.Client()
+    with pytest.raises(frugal.RoutingError) as error:
+        c.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
+    message = str(error.value)
+    assert "OPENAI_API_KEY" in message
+    assert "ANTHROPIC_API_KEY" in message
+    assert len(message) < 200
+    decision = c.route(messages=HELLO)
+    assert decision.model
+    assert decision.reasons[-1] == "dry run: assumed anthropic, openai configured"

@@ -18,6 +18,7 @@ from .exceptions import (
     LedgerUnavailable,
     RoutingError,
     UnknownModelError,
+    UnpricedModelWarning,
     UnsupportedFeature,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "LedgerUnavailable",
     "RoutingError",
     "UnknownModelError",
+    "UnpricedModelWarning",
     "UnsupportedFeature",
     "__version__",
     "with_context",

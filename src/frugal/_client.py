@@ -110,12 +110,11 @@ class BaseClient:
                     f"models[{model!r}] names provider {provider!r}, which is not configured "
                     f"(configured: {', '.join(sorted(self._providers))})"
                 )
-        available = frozenset(
-            name
-            for name, provider in self._providers.items()
-            if (loaded.providers[name].enabled if name in loaded.providers else True)
-            and provider.has_credentials()
+        # Providers the policy does not disable (a dry run assumes they all have credentials).
+        self._enabled = frozenset(
+            name for name in self._providers if name not in loaded.providers or loaded.providers[name].enabled
         )
+        available = frozenset(name for name in self._enabled if self._providers[name].has_credentials())
         router = compile_policy(
             loaded,
             located,
@@ -157,11 +156,15 @@ class BaseClient:
         return budgets.store.ledger if budgets is not None else None
 
     def route(self, **params: Any) -> Decision:
-        """Dry run: the routing decision for a call, without calling anything.
+        """Dry run: the routing decision for a call, without calling anything (no credentials needed).
 
         Takes the arguments of ``chat.completions.create`` (``messages=``, ``model=`` defaulting to
         ``"auto"``, ``tools=``, ...). With ``operation="messages"`` it takes those of ``messages.create``.
+        Every configured provider is assumed to have credentials; when some have none, the decision's
+        reasons say so.
         """
+        from dataclasses import replace
+
         from ._plan import dry_run
 
         operation = params.pop("operation", "chat")
@@ -169,7 +172,13 @@ class BaseClient:
         if op is None:
             raise ValueError(f"operation must be 'chat', 'messages' or 'responses', got {operation!r}")
         params.setdefault("model", "auto")
-        return dry_run(self._setup.router, op, params)
+        router = self._setup.router
+        everyone = self._enabled
+        if router.available_providers == everyone:
+            return dry_run(router, op, params)
+        decision = dry_run(replace(router, available_providers=everyone), op, params)
+        missing = ", ".join(sorted(everyone - router.available_providers))
+        return replace(decision, reasons=(*decision.reasons, f"dry run: assumed {missing} configured"))
 
     def with_context(self, **metadata: object) -> AbstractContextManager[Mapping[str, str]]:
         """Attach routing metadata (``user=``, ``team=``, ``feature=``, any key) to calls in a ``with`` block.

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from ._context import call_metadata
 from ._retry import Backoff, verdict
 from ._tokens import count_input_tokens
-from ._util import log_once
+from ._util import log_once, suggestions, warn_at_caller
 from .accounting import Attempt, CallAccount, CallObserver
-from .exceptions import UnsupportedFeature
+from .catalog import known_model_names
+from .exceptions import RoutingError, UnknownModelError, UnpricedModelWarning, UnsupportedFeature
 from .providers import SHAPES
 from .providers.calls import COUNT_TOKENS, Operation, check, response_wrapper
 from .providers.raw_responses import replace_parsed
@@ -150,6 +151,7 @@ def route_call(
         if value is not None and not isinstance(value, (list, tuple, str, dict)):
             params[key] = list(value)
     request = call_request(router, op, params)
+    check_known(router, model)
     if not op.routed:
         return request, None, None, router.place(model)
     routing = Routing.of(router, request, _translatable(op, params))
@@ -160,12 +162,47 @@ def route_call(
     return request, routing, decision, decision.chain[0]
 
 
+def check_known(router: Router, model: str) -> None:
+    """A concrete model named by a vendor's convention that frugal has no price for is a likely typo
+    (``gpt-4o-mni``): a warning at the caller's line with the closest known names, or an error under
+    ``strict_models: true``. Models of providers of your own are left alone.
+
+    Raises:
+        UnknownModelError: the name is unknown and the policy says ``strict_models: true`` (nothing sent).
+    """
+    if model == "auto" or model in router.routes or model in router.policy.models:
+        return
+    candidate = router.place(model)
+    if candidate.info.priced or candidate.provider != candidate.kind or candidate.model != model:
+        return  # priced, or a model of a provider of your own (its price is yours to declare)
+    known = [name for name in known_model_names(candidate.kind) if ":" not in name and "/" not in name]
+    close = suggestions(model, known, cutoff=0.8)
+    if router.policy.strict_models:
+        raise UnknownModelError(model, close)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "."
+    warn_at_caller(
+        f"unpriced:{model}",
+        f"no price known for model {model!r}{hint} It is sent as named and its cost is reported as None, "
+        "not 0 (declare it under 'models:' with its prices, or set strict_models: true to refuse such names)",
+        UnpricedModelWarning,
+    )
+
+
 def dry_run(router: Router, op: Operation, params: dict[str, Any]) -> Decision:
     """The decision a routed call would get, sending nothing (``client.route()``, ``frugal route``); a
     model the policy honours gets its own decision ("requested model honoured")."""
     _request, _routing, decision, _target = route_call(router, op, params, honor=False)
     assert decision is not None  # a routed operation always has one
     return decision
+
+
+def _no_credentials(providers: Any) -> str:
+    """The one-line error of a client none of whose providers can authenticate."""
+    names = sorted({name for provider in providers for name in provider.credential_names()})
+    return (
+        f"no provider has credentials: set {' or '.join(names)} (or pass api_key= for a provider to "
+        "frugal.Client); nothing was sent"
+    )
 
 
 def _event(observer: CallObserver, *, name: str, attributes: Mapping[str, Any]) -> None:
@@ -193,6 +230,8 @@ class CallPlan:
             Exception: the last vendor exception, unchanged, when every attempt failed.
         """
         setup, op, params = self.setup, self.op, self.params
+        if not setup.router.available_providers:
+            raise RoutingError(_no_credentials(setup.providers.values()))
         request, routing, decision, target = route_call(setup.router, op, params, honor=setup.honor)
         account = self.account = CallAccount(
             op.name,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
+import sys
 import warnings
 from collections.abc import Iterable
 
 from .exceptions import FrugalWarning
 
-__all__ = ["NOT_GIVEN", "NotGiven", "did_you_mean", "log_once", "suggestions", "warn_once"]
+__all__ = ["NOT_GIVEN", "NotGiven", "did_you_mean", "log_once", "suggestions", "warn_at_caller", "warn_once"]
 
 
 class NotGiven:
@@ -35,6 +37,7 @@ class NotGiven:
 NOT_GIVEN = NotGiven()
 
 _SHOWN: set[str] = set()
+_FRUGAL = os.path.dirname(__file__) + os.sep
 _MAX_KEYS = 10_000  # keys come from model names, error types, budget windows: bounded, but never trust it
 
 
@@ -60,6 +63,24 @@ def warn_once(
     """
     if _first_time(f"warn:{key}"):
         warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def warn_at_caller(key: str, message: str, category: type[Warning] = FrugalWarning) -> None:
+    """:func:`warn_once`, pointing at the first line of the caller's own code (outside frugal and the
+    vendor SDKs), whatever depth inside frugal it is raised from."""
+    # Frames of frugal itself and of the vendor SDKs (whose helpers call frugal's resources) are skipped.
+    internal = [_FRUGAL]
+    for name in ("openai", "anthropic"):
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            internal.append(os.path.dirname(path) + os.sep)
+    prefixes = tuple(internal)
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(prefixes):
+        frame = frame.f_back
+        level += 1
+    warn_once(key, message, category, stacklevel=level + 1)
 
 
 def log_once(logger: logging.Logger, key: str, message: str, *args: object) -> None:

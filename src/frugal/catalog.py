@@ -14,7 +14,6 @@ known price costs ``None`` (never 0), with one :class:`~frugal.exceptions.Frugal
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -23,7 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .exceptions import FrugalWarning
+from ._util import warn_at_caller
+from .exceptions import UnpricedModelWarning
 from .usage import TokenUsage
 
 __all__ = [
@@ -261,11 +261,10 @@ def _apply_prices(rates: tuple[Rates, ...], spec: PricesSpec) -> tuple[Rates, ..
 class Catalog:
     """Models resolved once; :meth:`cost` and :meth:`estimate` are plain arithmetic on the call path."""
 
-    __slots__ = ("_models", "_warned")
+    __slots__ = ("_models",)
 
     def __init__(self, models: Mapping[str, ModelInfo]) -> None:
         self._models = dict(models)
-        self._warned: set[str] = set()
 
     @classmethod
     def build(cls, models: Iterable[str], *, overrides: Mapping[str, ModelSpec] | None = None) -> Catalog:
@@ -309,14 +308,12 @@ class Catalog:
         return input_tokens * rates.input + output_tokens * rates.output
 
     def _warn_unpriced(self, name: str) -> None:
-        if name not in self._warned:
-            self._warned.add(name)
-            warnings.warn(
-                f"no price known for model {name!r}: its cost is reported as None, not 0 "
-                "(add prices under 'models:' in the policy)",
-                FrugalWarning,
-                stacklevel=3,
-            )
+        warn_at_caller(
+            f"unpriced:{name}",
+            f"no price known for model {name!r}: its cost is reported as None, not 0 "
+            "(add prices under 'models:' in the policy)",
+            UnpricedModelWarning,
+        )
 
 
 def price(info: ModelInfo, usage: TokenUsage) -> float | None:

@@ -15,6 +15,7 @@ things that are frugal's business, always before a request is sent::
      └── DataError                   an evaluation or training data file that cannot be used (file:line)
 
     FrugalWarning(UserWarning)       base of frugal's warnings
+     └── UnpricedModelWarning        a model without a known price (cost None), or a likely typo
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "LedgerUnavailable",
     "RoutingError",
     "UnknownModelError",
+    "UnpricedModelWarning",
     "UnsupportedFeature",
 ]
 
@@ -137,6 +139,11 @@ class LedgerUnavailable(FrugalError):
 
 class FrugalWarning(UserWarning):
     """Base class of frugal's warnings."""
+
+
+class UnpricedModelWarning(FrugalWarning):
+    """A model frugal has no price for: its cost is reported as None (never 0). A requested name that fits
+    a vendor's naming but is not a known model (a typo such as ``gpt-4o-mni``) says which names are close."""
 
 
 class DataError(FrugalError, ValueError):

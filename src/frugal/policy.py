@@ -377,6 +377,17 @@ class Policy(_Frozen):
         "ceiling",
         description="A concrete requested model is a ceiling (route down, never up), honoured, or ignored.",
     )
+    vendors: Literal["caller", "any"] = Field(
+        "caller",
+        description="Which vendors may serve a call that names a concrete model: only that model's vendor "
+        "('caller'; data-processing agreements differ per vendor), or any ('any'). Calls with 'auto' or a "
+        "route name may always be served by any vendor the policy lists.",
+    )
+    strict_models: bool = Field(
+        False,
+        description="A requested model that fits a vendor's naming but is unknown (no price, not declared "
+        "under models:) is an error instead of a warning with the closest known names.",
+    )
     strategy: Strategy = Field("route", description="The default route's strategy (see routes).")
     cascade: CascadeSpec | None = Field(None, description="The default route's cascade settings.")
     routes: dict[str, Route] = Field(default_factory=dict)

@@ -189,8 +189,12 @@ class Provider:
         environment variable (the policy's ``api_key_env``, else the SDK's own)."""
         if self.built or self.options.get("api_key") or self.options.get("auth_token"):
             return True
-        names = (self.key_variable,) if self.key_variable else self.key_variables
-        return any(os.environ.get(name) for name in names)
+        return any(os.environ.get(name) for name in self.credential_names())
+
+    def credential_names(self) -> tuple[str, ...]:
+        """The environment variables this provider reads its key from (the policy's ``api_key_env``, else
+        the SDK's own)."""
+        return (self.key_variable,) if self.key_variable else self.key_variables
 
     def close(self) -> None:
         """Close the SDK client if frugal built it (a ready-made client passed in stays open)."""

@@ -203,6 +203,11 @@ def _lacks(candidate: Candidate) -> int:
     )
 
 
+def _only(kinds: frozenset[str], translatable: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``translatable`` restricted to provider ``kinds``."""
+    return lambda kind: kind in kinds and translatable(kind)
+
+
 def _cost_key(item: tuple[float, Candidate]) -> float:
     return item[0]
 
@@ -297,6 +302,7 @@ class Router:
         min_tier: int | None = None,
         max_tier: int | None = None,
         pin: Candidate | None = None,
+        kinds: frozenset[str] | None = None,
     ) -> Decision:
         """Choose the model for ``request``.
 
@@ -311,6 +317,8 @@ class Router:
                 every cap (route, rules, ``max_tier``): it never lifts a call above one.
             max_tier: a cap on the tier (a budget's ``downgrade``), applied like a rule's ``max_tier``.
             pin: a model the call must use (a budget's ``downgrade`` to a model), like a rule's ``pin``.
+            kinds: the provider kinds that may serve the call (None: any); the policy's ``vendors: caller``
+                keeps a call naming a concrete model on that model's vendor.
 
         Raises:
             RoutingError: no candidate can serve the request (each exclusion reason is listed).
@@ -352,6 +360,8 @@ class Router:
 
         input_tokens = request.estimated_input_tokens
         needs = _needs(request)
+        if kinds is not None:
+            translatable = _only(kinds, translatable)
         verdicts: dict[str, bool] = {}  # translatable(kind), asked once per kind
         if pin is not None:
             output_tokens = self._output_tokens(request, self.tiers[tier_index])
@@ -422,10 +432,8 @@ class Router:
             if all(c.model != requested_candidate.model for _, c in chain):
                 chain.append((_INF, requested_candidate))
         if not chain:
-            details = "; ".join(
-                f"{m}: {why}"
-                for m, why in self._exclusions(order, request, translatable, deny, input_tokens).items()
-            )
+            exclusions = self._exclusions(order, request, translatable, deny, input_tokens, kinds)
+            details = "; ".join(f"{m}: {why}" for m, why in exclusions.items())
             raise RoutingError(
                 f"no model of route {route.name!r} can serve this request ({details or 'no candidates'})"
             )
@@ -506,10 +514,13 @@ class Router:
         deny: frozenset[str] | set[str],
         input_tokens: int,
         output_tokens: int,
+        kinds: frozenset[str] | None = None,
     ) -> str | None:
         """Why ``candidate`` cannot serve ``request``, or None when it can."""
         if candidate.model in deny:
             return "denied by a rule"
+        if kinds is not None and candidate.kind not in kinds:
+            return f"the call names a {'/'.join(sorted(kinds))} model and the policy says vendors: caller"
         if candidate.provider not in self.available_providers:
             return f"provider {candidate.provider} is not configured (no credentials or disabled)"
         caps = candidate.info.capabilities
@@ -534,6 +545,7 @@ class Router:
         translatable: Callable[[str], bool],
         deny: frozenset[str] | set[str],
         input_tokens: int,
+        kinds: frozenset[str] | None = None,
     ) -> dict[str, str]:
         """Why each candidate of the tiers in ``order`` cannot serve the request: the first reason per model.
 
@@ -545,7 +557,9 @@ class Router:
             tier = self.tiers[t]
             output_tokens = self._output_tokens(request, tier)
             for candidate in tier.candidates:
-                why = self._exclusion(candidate, request, translatable, deny, input_tokens, output_tokens)
+                why = self._exclusion(
+                    candidate, request, translatable, deny, input_tokens, output_tokens, kinds
+                )
                 if why is not None:
                     exclusions.setdefault(candidate.model, why)
         return exclusions
@@ -673,6 +687,8 @@ class Routing:
         classification: the classifier's verdict (None: it failed, or the requested model is honoured).
         classifier_failed: the classifier raised (the policy's default tier is used).
         translatable: whether a provider kind other than the call's shape can serve it.
+        kinds: the provider kinds that may serve it (None: any): the requested model's own, when the call
+            names a concrete model and the policy says ``vendors: caller``.
     """
 
     router: Router
@@ -682,6 +698,7 @@ class Routing:
     classification: Classification | None
     classifier_failed: bool
     translatable: Callable[[str], bool]
+    kinds: frozenset[str] | None = None
 
     @classmethod
     def of(cls, router: Router, request: RoutingRequest, translatable: Callable[[str], bool]) -> Routing:
@@ -691,10 +708,15 @@ class Routing:
             UnknownModelError: a concrete requested model cannot be placed (from :meth:`decide`).
         """
         route, concrete = router.route_for(request.requested_model)
+        kinds = None
+        if concrete is not None and router.policy.vendors == "caller":
+            kinds = frozenset({router.place(concrete).kind})
         if concrete is not None and router.policy.requested_model == "honor":
-            return cls(router, request, route, concrete, None, False, translatable)
+            return cls(router, request, route, concrete, None, False, translatable, kinds)
         classification = classify_safely(route.classifier, request)
-        return cls(router, request, route, concrete, classification, classification is None, translatable)
+        return cls(
+            router, request, route, concrete, classification, classification is None, translatable, kinds
+        )
 
     def decide(
         self, *, min_tier: int | None = None, max_tier: int | None = None, pin: Candidate | None = None
@@ -715,4 +737,5 @@ class Routing:
             min_tier=min_tier,
             max_tier=max_tier,
             pin=pin,
+            kinds=self.kinds,
         )

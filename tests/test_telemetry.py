@@ -450,3 +450,41 @@ def test_latest_semconv_opt_in_drops_the_old_cache_name(
     a = attempt.attributes or {}
     assert a["gen_ai.usage.cache_write.input_tokens"] == 100
     assert "gen_ai.usage.cache_creation.input_tokens" not in a
+
+
+@pytest.mark.parametrize(
+    ("conventions", "expected"),
+    [
+        (None, {"llm.cost.total", "llm.token_count.prompt", "gen_ai.usage.cost", "operation.cost"}),
+        ([], set()),
+        (["langfuse"], {"gen_ai.usage.cost"}),
+    ],
+)
+def test_span_conventions_other_backends_read(
+    stub: VendorStub,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    tmp_path: Any,
+    conventions: list[str] | None,
+    expected: set[str],
+) -> None:
+    """By default an attempt span also carries what Arize (OpenInference ``llm.*``), Langfuse/OpenLIT
+    (``gen_ai.usage.cost``) and Logfire (``operation.cost``) read, with the same cost; ``span_conventions``
+    narrows it. The GenAI and frugal attributes are always there."""
+    policy = tmp_path / "p.yaml"
+    text = HONOR_POLICY.read_text()
+    if conventions is not None:
+        text += f"span_conventions: [{', '.join(conventions)}]\n"
+    policy.write_text(text)
+    stub.reply("gpt-4o-mini", Reply(text="hi", usage=USAGE))
+    client = frugal.Client(**vendor_options(stub, policy=policy, tracer_provider=provider))  # type: ignore[arg-type]
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    _call, [attempt] = spans(exporter)
+    a = dict(attempt.attributes or {})
+    compat = {"llm.cost.total", "llm.token_count.prompt", "gen_ai.usage.cost", "operation.cost"}
+    assert compat & set(a) == expected
+    for name in expected & {"llm.cost.total", "gen_ai.usage.cost", "operation.cost"}:
+        assert a[name] == a["frugal.cost.usd"] == a["gen_ai.usage.cost.amount"]
+    if "llm.token_count.prompt" in expected:
+        assert a["llm.token_count.prompt"] == a["gen_ai.usage.input_tokens"]
+        assert a["openinference.span.kind"] == "LLM"

@@ -132,6 +132,7 @@ class BaseClient:
                 policy_id=router.policy_id,
                 hash_users=loaded.hash_user_ids,
                 capture_content=loaded.capture_content,
+                conventions=tuple(loaded.span_conventions),
                 version=__version__,
             ),
             budgets=budgets_from_policy(loaded, located, router, ledger=ledger, clock=clock)

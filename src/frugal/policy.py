@@ -360,6 +360,10 @@ def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+SpanConvention = Literal["openinference", "langfuse", "logfire"]
+_SPAN_CONVENTIONS: tuple[SpanConvention, ...] = ("openinference", "langfuse", "logfire")
+
+
 class Policy(_Frozen):
     """A routing policy, as written in YAML."""
 
@@ -406,6 +410,12 @@ class Policy(_Frozen):
         "bytes",
         description="How input tokens are counted before a call: 'bytes' (UTF-8 bytes / 4, free), "
         "'tiktoken' or 'tiktoken:ENCODING' (needs tiktoken), or 'package.module:function' (text -> int).",
+    )
+    span_conventions: list[SpanConvention] = Field(
+        default_factory=lambda: list(_SPAN_CONVENTIONS),
+        description="Span attributes besides the OpenTelemetry GenAI ones and frugal's own, named after "
+        "who reads them: 'openinference' (llm.token_count.*, llm.cost.total: Arize Phoenix and Arize), "
+        "'langfuse' (gen_ai.usage.cost: Langfuse, OpenLIT), 'logfire' (operation.cost: Pydantic Logfire).",
     )
     capture_content: bool = Field(
         False,

@@ -60,19 +60,30 @@ __all__ = [
     "GEN_AI_USAGE_CACHE_CREATION",
     "GEN_AI_USAGE_CACHE_READ",
     "GEN_AI_USAGE_CACHE_WRITE",
+    "GEN_AI_USAGE_COST",
     "GEN_AI_USAGE_COST_AMOUNT",
     "GEN_AI_USAGE_COST_CURRENCY",
     "GEN_AI_USAGE_COST_SOURCE",
     "GEN_AI_USAGE_INPUT_TOKENS",
     "GEN_AI_USAGE_OUTPUT_TOKENS",
     "GEN_AI_USAGE_REASONING",
+    "LLM_COST_TOTAL",
+    "LLM_MODEL_NAME",
+    "LLM_PROVIDER",
+    "LLM_TOKEN_COUNT_CACHE_READ",
+    "LLM_TOKEN_COUNT_COMPLETION",
+    "LLM_TOKEN_COUNT_PROMPT",
+    "LLM_TOKEN_COUNT_TOTAL",
     "METRIC_COST",
     "METRIC_OPERATION_DURATION",
     "METRIC_SAVINGS",
     "METRIC_TIME_TO_FIRST_CHUNK",
     "METRIC_TOKEN_USAGE",
+    "OPENINFERENCE_SPAN_KIND",
+    "OPERATION_COST",
     "SERVER_ADDRESS",
     "SERVER_PORT",
+    "SPAN_CONVENTIONS",
     "TOKEN_BUCKETS",
     "content_attributes",
     "error_type",
@@ -108,6 +119,20 @@ GEN_AI_USAGE_COST_SOURCE = "gen_ai.usage.cost.source"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
 ERROR_TYPE = "error.type"
+
+# -- what other backends read (policy ``span_conventions``) ---------------------------------------
+GEN_AI_USAGE_COST = "gen_ai.usage.cost"  # USD: Langfuse, OpenLIT (convention "langfuse")
+OPERATION_COST = "operation.cost"  # USD: Pydantic Logfire (convention "logfire")
+OPENINFERENCE_SPAN_KIND = "openinference.span.kind"  # OpenInference (Arize): convention "openinference"
+LLM_MODEL_NAME = "llm.model_name"
+LLM_PROVIDER = "llm.provider"
+LLM_TOKEN_COUNT_PROMPT = "llm.token_count.prompt"
+LLM_TOKEN_COUNT_COMPLETION = "llm.token_count.completion"
+LLM_TOKEN_COUNT_TOTAL = "llm.token_count.total"
+LLM_TOKEN_COUNT_CACHE_READ = "llm.token_count.prompt_details.cache_read"
+LLM_COST_TOTAL = "llm.cost.total"
+#: Span conventions besides GenAI v1.41 and frugal's own, each named after who reads it.
+SPAN_CONVENTIONS = ("openinference", "langfuse", "logfire")
 
 # -- frugal's own ---------------------------------------------------------------------------------
 FRUGAL_COST_USD = "frugal.cost.usd"

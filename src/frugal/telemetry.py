@@ -67,17 +67,28 @@ from .semconv import (
     GEN_AI_USAGE_CACHE_CREATION,
     GEN_AI_USAGE_CACHE_READ,
     GEN_AI_USAGE_CACHE_WRITE,
+    GEN_AI_USAGE_COST,
     GEN_AI_USAGE_COST_AMOUNT,
     GEN_AI_USAGE_COST_CURRENCY,
     GEN_AI_USAGE_COST_SOURCE,
     GEN_AI_USAGE_INPUT_TOKENS,
     GEN_AI_USAGE_OUTPUT_TOKENS,
     GEN_AI_USAGE_REASONING,
+    LLM_COST_TOTAL,
+    LLM_MODEL_NAME,
+    LLM_PROVIDER,
+    LLM_TOKEN_COUNT_CACHE_READ,
+    LLM_TOKEN_COUNT_COMPLETION,
+    LLM_TOKEN_COUNT_PROMPT,
+    LLM_TOKEN_COUNT_TOTAL,
     METRIC_COST,
     METRIC_OPERATION_DURATION,
     METRIC_SAVINGS,
     METRIC_TIME_TO_FIRST_CHUNK,
     METRIC_TOKEN_USAGE,
+    OPENINFERENCE_SPAN_KIND,
+    OPERATION_COST,
+    SPAN_CONVENTIONS,
     TOKEN_BUCKETS,
     content_attributes,
     error_type,
@@ -87,6 +98,7 @@ from .semconv import (
 if TYPE_CHECKING:
     from .accounting import Attempt, CallAccount
     from .routing import Decision
+    from .usage import TokenUsage
 
 __all__ = ["CallSpans", "Telemetry"]
 
@@ -132,6 +144,27 @@ class _Instruments:
         )
 
 
+def _compatible(conventions: frozenset[str], attempt: Attempt, usage: TokenUsage) -> dict[str, Any]:
+    """The attributes other backends read for an attempt's usage and cost (policy ``span_conventions``)."""
+    attributes: dict[str, Any] = {}
+    cost = attempt.cost
+    if "openinference" in conventions:
+        attributes[OPENINFERENCE_SPAN_KIND] = "LLM"
+        attributes[LLM_MODEL_NAME] = attempt.model
+        attributes[LLM_PROVIDER] = attempt.kind
+        attributes[LLM_TOKEN_COUNT_PROMPT] = usage.input_tokens
+        attributes[LLM_TOKEN_COUNT_COMPLETION] = usage.output_tokens
+        attributes[LLM_TOKEN_COUNT_TOTAL] = usage.input_tokens + usage.output_tokens
+        attributes[LLM_TOKEN_COUNT_CACHE_READ] = usage.cache_read_tokens
+        if cost is not None:
+            attributes[LLM_COST_TOTAL] = cost
+    if cost is not None and "langfuse" in conventions:
+        attributes[GEN_AI_USAGE_COST] = cost
+    if cost is not None and "logfire" in conventions:
+        attributes[OPERATION_COST] = cost
+    return attributes
+
+
 class Telemetry:
     """The spans and metrics of one client."""
 
@@ -143,6 +176,7 @@ class Telemetry:
         policy_id: str,
         hash_users: bool = False,
         capture_content: bool = False,
+        conventions: tuple[str, ...] = SPAN_CONVENTIONS,
         version: str = "",
     ) -> None:
         opted_in = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower()
@@ -166,6 +200,7 @@ class Telemetry:
             self._instruments = None
         self.policy_id = policy_id
         self.hash_users = hash_users
+        self.conventions = frozenset(conventions)
 
     def _metering(self) -> _Instruments | None:
         """The instruments, when a meter provider is in use (given, or a global SDK one); else None."""
@@ -315,6 +350,7 @@ class CallSpans:
                 attributes[GEN_AI_USAGE_COST_AMOUNT] = attempt.cost
                 attributes[GEN_AI_USAGE_COST_CURRENCY] = "USD"
                 attributes[GEN_AI_USAGE_COST_SOURCE] = "local"
+            attributes.update(_compatible(self._telemetry.conventions, attempt, usage))
         span.set_attributes(attributes)
 
     def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:

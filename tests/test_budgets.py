@@ -46,7 +46,10 @@ def call_spans(exporter: InMemorySpanExporter) -> list[Any]:
         ("  - {scope: team, limit_usd: 0}\n", "budgets.yaml:10:30", "greater than 0"),
         ("  - {scope: team, limit_usd: 1, window: year}\n", "budgets.yaml:10:41", "'hour', 'day'"),
         ("  - {scope: team, limit_usd: 1, thresholds: [80]}\n", "budgets.yaml:10:45", "fractions"),
-        ("  - {scope: team, limit: 1}\n", "budgets.yaml:10:5", "10:19: budgets.0.limit: unknown key"),
+        ("  - {scope: team, limit: 1}\n", "budgets.yaml:10:19", "budgets.0.limit: unknown key"),
+        ("  - {scope: team}\n", "budgets.yaml:10:5", "one limit: limit_usd .* or limit_calls"),
+        ("  - {limit_usd: 1, limit_calls: 5}\n", "budgets.yaml:10:5", "one limit"),
+        ("  - {limit_calls: 0}\n", "budgets.yaml:10:19", "limit_calls: expected an integer greater than 0"),
         ("  - {limit_usd: 1}\n  - {limit_usd: 2}\n", "budgets.yaml:10:3", "must be unique"),
     ],
 )

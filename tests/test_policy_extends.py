@@ -195,8 +195,8 @@ def test_errors_point_into_the_file_that_holds_them(tmp_path: Path) -> None:
         load_policy(path)
     assert str(info.value).splitlines() == [
         f"{path}:3:26: budgets.1.limit_usd: expected a number greater than 0 and at most 1000000000, got -1",
-        f"{path}:4:29: budgets.2.bogus: unknown key (expected one of: action, downgrade_to, limit_usd, "
-        "match, name, rolling, scope, thresholds, unpriced, window)",
+        f"{path}:4:29: budgets.2.bogus: unknown key (expected one of: action, downgrade_to, limit_calls, "
+        "limit_usd, match, name, rolling, scope, thresholds, unpriced, window)",
     ]
 
 

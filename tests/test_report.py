@@ -139,6 +139,9 @@ def test_a_budget_in_a_new_window_is_shown_at_nothing_spent(
             "action": "block",
             "limit_usd": 0.0009,
             "spent_usd": 0.0,
+            "limit_calls": None,
+            "calls": None,
+            "used_share": 0.0,
             "reset_at": "2026-12-03T00:00:00+00:00",
         }
     ]

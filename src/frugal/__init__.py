@@ -12,6 +12,7 @@ from ._context import with_context
 from ._version import __version__
 from .exceptions import (
     BudgetExceeded,
+    BudgetWarning,
     ConfigError,
     FrugalError,
     FrugalWarning,
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_MAX_TOKENS",
     "AsyncClient",
     "BudgetExceeded",
+    "BudgetWarning",
     "Client",
     "ConfigError",
     "FrugalError",

@@ -70,6 +70,7 @@ class BaseClient:
         from ._retry import Backoff
         from ._version import __version__
         from .budgets import budgets_from_policy
+        from .budgets.loops import LoopDetector
         from .policy import load_policy
         from .providers import provider_from_spec
         from .routing.compile import compile_cascades, compile_policy
@@ -143,6 +144,7 @@ class BaseClient:
             else None,
             cascades=compile_cascades(loaded, located, router),
             honor=loaded.requested_model == "honor",
+            loops=LoopDetector(loaded.loops) if loaded.loops is not None else None,
         )
 
     @property

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,14 @@ from ._tokens import count_input_tokens
 from ._util import log_once, suggestions, warn_at_caller
 from .accounting import Attempt, CallAccount, CallObserver
 from .catalog import known_model_names
-from .exceptions import RoutingError, UnknownModelError, UnpricedModelWarning, UnsupportedFeature
+from .exceptions import (
+    BudgetExceeded,
+    BudgetWarning,
+    RoutingError,
+    UnknownModelError,
+    UnpricedModelWarning,
+    UnsupportedFeature,
+)
 from .providers import SHAPES
 from .providers.calls import COUNT_TOKENS, Operation, check, response_wrapper
 from .providers.raw_responses import replace_parsed
@@ -39,9 +47,11 @@ from .request import RoutingRequest
 from .routing import Candidate, Decision, Router, Routing
 from .routing.cascade import CascadePlan, CascadeRun, start_cascade
 from .routing.compile import DEFAULT_ROUTE
+from .routing.governance import governed
 
 if TYPE_CHECKING:
     from .budgets.admission import Budgets
+    from .budgets.loops import LoopDetector
     from .providers.base import AnswerSummary, Provider
     from .telemetry import Telemetry
 
@@ -94,6 +104,7 @@ class Setup:
         budgets: the client's budgets and ledger (None: nothing is recorded).
         cascades: route name (``""`` for the default route) → cascade plan.
         honor: the policy honours a concrete requested model (``requested_model: honor``).
+        loops: the runaway-loop detector (None: the policy sets no ``loops:``).
     """
 
     router: Router
@@ -103,6 +114,7 @@ class Setup:
     budgets: Budgets | None = None
     cascades: Mapping[str, CascadePlan] = field(default_factory=dict)
     honor: bool = False
+    loops: LoopDetector | None = None
 
 
 def _translatable(op: Operation, params: Mapping[str, Any]) -> Callable[[str], bool]:
@@ -218,6 +230,7 @@ class CallPlan:
         self.params = params
         self.observers: list[CallObserver] = []
         self.account: CallAccount | None = None
+        self.routing: Routing | None = None
 
     # -- the plan --------------------------------------------------------------------------------------
 
@@ -233,6 +246,7 @@ class CallPlan:
         if not setup.router.available_providers:
             raise RoutingError(_no_credentials(setup.providers.values()))
         request, routing, decision, target = route_call(setup.router, op, params, honor=setup.honor)
+        self.routing = routing
         account = self.account = CallAccount(
             op.name,
             requested=request.requested_model,
@@ -243,6 +257,8 @@ class CallPlan:
         cascade = self._cascade(routing, decision)
         reserved = cascade.reservation if cascade is not None else decision
         events: list[tuple[str, dict[str, Any]]] = []
+        if setup.loops is not None:
+            yield from self._watch(setup.loops, request, account, decision, target, events)
         if setup.budgets is not None and op is not COUNT_TOKENS:  # counting tokens is free: nothing to limit
             estimate = (
                 reserved.estimated_cost_usd
@@ -278,6 +294,57 @@ class CallPlan:
         if not (params.get("stream") and self.observers):
             yield LedgerIo(partial(self.finish, None), settles_inline)
         return result
+
+    def _watch(
+        self,
+        loops: LoopDetector,
+        request: RoutingRequest,
+        account: CallAccount,
+        decision: Decision | None,
+        target: Candidate,
+        events: list[tuple[str, dict[str, Any]]],
+    ) -> Generator[Action, Any, None]:
+        """Count the request in its session; a loop is an event, a log line and a warning, or (``block``)
+        a refused call, recorded as blocked."""
+        spec = loops.spec
+        repeats = loops.see(account.metadata, request.fingerprint(), account.time)
+        if not loops.is_loop(repeats):
+            return
+        session = account.metadata[spec.scope]
+        what = f"the same request {repeats} times in {spec.window_seconds} s in {spec.scope} {session!r}"
+        events.append(
+            (
+                "frugal.loop.detected",
+                {
+                    "frugal.loop.scope": spec.scope,
+                    "frugal.loop.repeats": repeats,
+                    "frugal.loop.action": spec.action,
+                },
+            )
+        )
+        log.warning("frugal: a runaway loop? %s (loops.action: %s)", what, spec.action)
+        if spec.action == "warn":
+            warn_at_caller(f"loop:{spec.scope}:{session}", f"frugal: a runaway loop? {what}", BudgetWarning)
+            return
+        error = BudgetExceeded(
+            budget="loops",
+            scope=spec.scope,
+            value=session,
+            limit_usd=None,
+            spent_usd=None,
+            estimated_cost_usd=None,
+            reset_at=datetime.fromtimestamp(account.time + spec.window_seconds, timezone.utc),
+            reason=f"{what}: a runaway loop, refused (policy loops.action: block)",
+            limit_calls=spec.max_repeats,
+            calls=repeats,
+        )
+        budgets = self.setup.budgets
+        if budgets is not None:
+            yield LedgerIo(
+                partial(budgets.record_blocked, account, decision, target, error),
+                budgets.store.ledger.blocking,
+            )
+        raise error
 
     def _cascade(self, routing: Routing | None, decision: Decision | None) -> CascadeRun | None:
         """The call's cascade, when its route has one (never for a stream)."""
@@ -383,6 +450,7 @@ class CallPlan:
         account = self.account
         assert account is not None
         provider = self.setup.providers[candidate.provider]
+        params = self._governed(op, params, candidate)
         sent, hide_usage = dict(params), False
         if self.observers and params.get("stream"):
             sent, hide_usage = SHAPES[op.shape].prepare_stream(op, params)
@@ -422,10 +490,21 @@ class CallPlan:
         self._tell(lambda o: o.attempt_ended(account, attempt))
         return result
 
+    def _governed(self, op: Operation, params: dict[str, Any], candidate: Candidate) -> dict[str, Any]:
+        """``params`` with the output limit and reasoning effort the call's route or tier sets, where the
+        caller set none (a routed call of the caller's own; never a judge's)."""
+        routing, decision = self.routing, self.account.decision if self.account else None
+        if routing is None or decision is None or op.name != self.op.name or params is not self.params:
+            return params
+        tier_name = self.account.tier if self.account and self.account.tier else decision.tier
+        return governed(op.name, params, routing.route, self.setup.router.tier_named(tier_name), candidate)
+
     def _charge(self, attempt: Attempt, summary: AnswerSummary) -> None:
         account = self.account
         assert account is not None
         attempt.summary = summary
+        if summary.finish_reasons:
+            account.finish_reason = summary.finish_reasons[0]
         if summary.usage is not None:
             attempt.cost = account.charge(attempt.info, summary.usage)
 

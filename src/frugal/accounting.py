@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .catalog import ModelInfo, price
+from .catalog import ModelInfo, cache_savings, price
 from .usage import TokenUsage
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class CallAccount:
         tier: the tier of the last cascade step (None: the decision's tier stands).
         latency_s: seconds from the start of the call to its end (a stream's end), after close.
         trace_id: the call span's trace id, when spans are recorded.
+        finish_reason: how the last answer ended (its first finish or stop reason), when known.
+        cache_savings: USD prompt caching saved (reads at their discount, less writes' premium); None when
+            a price is unknown.
         closed: :meth:`close` ran.
     """
 
@@ -89,11 +92,13 @@ class CallAccount:
         "attempts",
         "baseline",
         "baseline_cost",
+        "cache_savings",
         "closed",
         "cost",
         "decision",
         "error_type",
         "escalations",
+        "finish_reason",
         "latency_s",
         "metadata",
         "model",
@@ -136,6 +141,8 @@ class CallAccount:
         self.tier: str | None = None
         self.latency_s = 0.0
         self.trace_id: str | None = None
+        self.finish_reason: str | None = None
+        self.cache_savings: float | None = 0.0
         self.closed = False
         self._started = time.perf_counter()
         self._priced: list[ModelInfo | None] = []
@@ -156,6 +163,11 @@ class CallAccount:
             self.cost = None
         elif self.cost is not None:
             self.cost += cost
+        saved = cache_savings(info, usage) if info is not None else None
+        if saved is None:
+            self.cache_savings = None
+        elif self.cache_savings is not None:
+            self.cache_savings += saved
         return cost
 
     def close(self, error: BaseException | None = None, *, abandoned: bool = False) -> None:

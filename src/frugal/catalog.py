@@ -35,6 +35,7 @@ __all__ = [
     "PricesSpec",
     "Rates",
     "TokenUsage",
+    "cache_savings",
     "known_model_names",
     "price",
     "resolve_model",
@@ -330,6 +331,21 @@ def price(info: ModelInfo, usage: TokenUsage) -> float | None:
         + usage.cache_write_tokens * rates.cache_write_5m
         + usage.cache_write_1h_tokens * rates.cache_write_1h
         + usage.output_tokens * rates.output
+    )
+
+
+def cache_savings(info: ModelInfo, usage: TokenUsage) -> float | None:
+    """USD prompt caching saved on ``usage``: cache reads at the input rate less what they cost, minus the
+    premium cache writes paid over the input rate (negative when writes were never read back). None when
+    the price is unknown."""
+    brackets = info.rates
+    if not brackets:
+        return None
+    rates = brackets[0] if len(brackets) == 1 else info.rates_for(usage.input_tokens)
+    return (
+        usage.cache_read_tokens * (rates.input - rates.cache_read)
+        - usage.cache_write_tokens * (rates.cache_write_5m - rates.input)
+        - usage.cache_write_1h_tokens * (rates.cache_write_1h - rates.input)
     )
 
 

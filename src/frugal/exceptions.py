@@ -15,6 +15,7 @@ things that are frugal's business, always before a request is sent::
      └── DataError                   an evaluation or training data file that cannot be used (file:line)
 
     FrugalWarning(UserWarning)       base of frugal's warnings
+     ├── BudgetWarning               a budget over its limit that only warns, a runaway loop
      └── UnpricedModelWarning        a model without a known price (cost None), or a likely typo
 """
 
@@ -25,6 +26,7 @@ from datetime import datetime
 
 __all__ = [
     "BudgetExceeded",
+    "BudgetWarning",
     "ConfigError",
     "DataError",
     "FrugalError",
@@ -96,10 +98,13 @@ class BudgetExceeded(FrugalError):
         scope: what the budget is counted by (``"team"``, ``"user"``, ``"global"``, a metadata key).
         value: the scope's value for this call (``"search"``; a hashed id for users when
             ``hash_user_ids`` is on; ``None`` for ``global``).
-        limit_usd: the budget's limit for its window.
-        spent_usd: spend counted in the current window, reservations of calls in flight included.
+        limit_usd: the budget's limit for its window (``None`` for a budget that counts calls).
+        spent_usd: spend counted in the current window, reservations of calls in flight included
+            (``None`` for a budget that counts calls).
         estimated_cost_usd: what this call was expected to cost (``None`` when its price is unknown).
         reset_at: when the window ends (calendar) or its oldest spend starts rolling off (rolling), UTC.
+        limit_calls: a call budget's limit (``None`` for a dollar budget).
+        calls: calls counted in the current window by a call budget.
     """
 
     def __init__(
@@ -108,11 +113,13 @@ class BudgetExceeded(FrugalError):
         budget: str,
         scope: str,
         value: str | None,
-        limit_usd: float,
-        spent_usd: float,
+        limit_usd: float | None,
+        spent_usd: float | None,
         estimated_cost_usd: float | None,
         reset_at: datetime,
         reason: str = "",
+        limit_calls: int | None = None,
+        calls: int | None = None,
     ) -> None:
         self.budget = budget
         self.scope = scope
@@ -121,12 +128,18 @@ class BudgetExceeded(FrugalError):
         self.spent_usd = spent_usd
         self.estimated_cost_usd = estimated_cost_usd
         self.reset_at = reset_at
+        self.limit_calls = limit_calls
+        self.calls = calls
         who = scope if value is None else f"{scope} {value!r}"
-        estimate = "unknown" if estimated_cost_usd is None else f"${estimated_cost_usd:.6f}"
-        why = reason or f"this call (estimated {estimate}) would exceed it"
+        if limit_calls is not None:
+            spent = f"{calls or 0} of {limit_calls} calls made"
+            why = reason or "this call would exceed it"
+        else:
+            spent = f"${spent_usd or 0.0:.6f} of ${limit_usd or 0.0:.6f} spent"
+            estimate = "unknown" if estimated_cost_usd is None else f"${estimated_cost_usd:.6f}"
+            why = reason or f"this call (estimated {estimate}) would exceed it"
         super().__init__(
-            f"budget {budget!r} for {who}: ${spent_usd:.6f} of ${limit_usd:.6f} spent; {why}; "
-            f"resets at {reset_at.isoformat(timespec='seconds')}"
+            f"budget {budget!r} for {who}: {spent}; {why}; resets at {reset_at.isoformat(timespec='seconds')}"
         )
 
 
@@ -139,6 +152,11 @@ class LedgerUnavailable(FrugalError):
 
 class FrugalWarning(UserWarning):
     """Base class of frugal's warnings."""
+
+
+class BudgetWarning(FrugalWarning):
+    """A budget or a loop cap says something is wrong, but the call goes on: a ``warn`` budget over its
+    limit, a ``downgrade`` budget capping calls, a runaway loop with ``loops.action: warn``."""
 
 
 class UnpricedModelWarning(FrugalWarning):

@@ -75,6 +75,11 @@ MAX_INPUT_TOKENS = 100_000_000
 MAX_OUTPUT_TOKENS = 1_000_000
 MAX_LIMIT_USD = 1_000_000_000.0
 MAX_PRICE_USD_PER_MTOK = 10_000.0
+MAX_CALLS = 1_000_000_000
+MAX_LOOP_REPEATS = 100_000
+MAX_LOOP_WINDOW_SECONDS = 86_400
+
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 # The numeric fields of catalog.ModelSpec (a policy's `models:` entries), which the catalog bounds only
 # below: (path, low, high).
 _MODEL_SPEC_BOUNDS: tuple[tuple[tuple[str, ...], float, float], ...] = (
@@ -108,6 +113,17 @@ class Tier(_Frozen):
         gt=0,
         le=MAX_OUTPUT_TOKENS,
         description="Output tokens assumed by the pre-call estimate when max_tokens is larger.",
+    )
+    max_output_tokens: int | None = Field(
+        None,
+        gt=0,
+        le=MAX_OUTPUT_TOKENS,
+        description="Output limit sent when the caller set none (max_completion_tokens / max_output_tokens);"
+        " caps what a runaway answer can cost. Off when unset.",
+    )
+    reasoning_effort: ReasoningEffort | None = Field(
+        None,
+        description="Reasoning effort sent to reasoning models when the caller set none. Off when unset.",
     )
 
 
@@ -193,6 +209,12 @@ class Route(_Frozen):
         "escalate while the answer fails its checks.",
     )
     cascade: CascadeSpec | None = Field(None, description="Cascade settings (strategy: cascade).")
+    max_output_tokens: int | None = Field(
+        None, gt=0, le=MAX_OUTPUT_TOKENS, description="As a tier's, for this route's calls (it wins)."
+    )
+    reasoning_effort: ReasoningEffort | None = Field(
+        None, description="As a tier's, for this route's calls (it wins)."
+    )
     description: str = ""
 
     @model_validator(mode="after")
@@ -299,8 +321,14 @@ class BudgetSpec(_Frozen):
     match: str | list[str] = Field(
         "*", description="Glob(s) on the scope's value; calls without a value are not counted."
     )
-    limit_usd: float = Field(gt=0, le=MAX_LIMIT_USD, description="USD per window.")
-    window: Literal["hour", "day", "week", "month"] = "day"
+    limit_usd: float | None = Field(None, gt=0, le=MAX_LIMIT_USD, description="USD per window.")
+    limit_calls: int | None = Field(
+        None,
+        gt=0,
+        le=MAX_CALLS,
+        description="Calls per window (a runaway agent loop: scope: session, window: minute or hour).",
+    )
+    window: Literal["minute", "hour", "day", "week", "month"] = "day"
     rolling: bool = Field(False, description="A sliding window instead of the calendar one (UTC).")
     action: Literal["block", "downgrade", "warn"] = Field(
         "block",
@@ -330,6 +358,12 @@ class BudgetSpec(_Frozen):
         return sorted(value)
 
     @model_validator(mode="after")
+    def _one_limit(self) -> BudgetSpec:
+        if (self.limit_usd is None) == (self.limit_calls is None):
+            raise ValueError("a budget has one limit: limit_usd (dollars) or limit_calls (calls)")
+        return self
+
+    @model_validator(mode="after")
     def _downgrade_target(self) -> BudgetSpec:
         if self.action == "downgrade" and not self.downgrade_to:
             raise ValueError("action 'downgrade' needs downgrade_to (a tier name or a model)")
@@ -343,7 +377,8 @@ class BudgetSpec(_Frozen):
         if self.name:
             return self.name
         match = self.match if isinstance(self.match, str) else ",".join(self.match)
-        return f"{self.scope}={match}/{self.window}{'-rolling' if self.rolling else ''}"
+        calls = "/calls" if self.limit_calls is not None else ""
+        return f"{self.scope}={match}/{self.window}{'-rolling' if self.rolling else ''}{calls}"
 
 
 def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
@@ -358,6 +393,30 @@ def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
             detail = InitErrorDetails(type=kind, loc=path, input=value, ctx=bound)
             raise ValidationError.from_exception_data("ModelSpec", [detail])
     return spec
+
+
+class LoopSpec(_Frozen):
+    """A runaway-loop detector: the same request, again and again, in one session."""
+
+    scope: str = Field(
+        "session",
+        description="The metadata key whose value is one run (with_context(session=...)); calls without it "
+        "are not watched.",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
+    )
+    max_repeats: int = Field(
+        10,
+        gt=1,
+        le=MAX_LOOP_REPEATS,
+        description="How many identical requests (same system prompt, messages and tools) in one session "
+        "within the window make a loop.",
+    )
+    window_seconds: int = Field(300, gt=0, le=MAX_LOOP_WINDOW_SECONDS, description="The window, in seconds.")
+    action: Literal["warn", "block"] = Field(
+        "warn",
+        description="warn: a span event, a log line and a warning; block: raise frugal.BudgetExceeded "
+        "before the call (nothing sent).",
+    )
 
 
 SpanConvention = Literal["openinference", "langfuse", "logfire"]
@@ -404,6 +463,9 @@ class Policy(_Frozen):
     budgets: list[BudgetSpec] = Field(default_factory=list, description="Limits on spend.")
     ledger: LedgerSpec | None = Field(
         None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
+    )
+    loops: LoopSpec | None = Field(
+        None, description="Detect runaway loops (the same request repeated in one session); off when unset."
     )
     hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
     token_counter: str = Field(

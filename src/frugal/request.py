@@ -95,6 +95,23 @@ class RoutingRequest:
             counted = tokens_of_size(text_size(self.prompt, self.system, self.history) + self.tool_chars)
         return counted + self.images * _IMAGE_TOKENS
 
+    def fingerprint(self) -> str:
+        """A short hash of what the model reads: system text, conversation, the number and size of tool
+        definitions (two identical requests have the same fingerprint). Never the text itself."""
+        import hashlib
+
+        digest = hashlib.blake2b(digest_size=8)
+        for part in (
+            self.operation,
+            self.system,
+            self.history,
+            self.prompt,
+            f"{self.tools}:{self.tool_chars}",
+        ):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
     @property
     def needs_tools(self) -> bool:
         """Whether only a model that supports tool use can serve the call."""

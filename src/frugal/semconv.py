@@ -17,6 +17,7 @@ __all__ = [
     "DURATION_BUCKETS",
     "ERROR_TYPE",
     "FRUGAL_ATTEMPTS",
+    "FRUGAL_CACHE_SAVINGS_USD",
     "FRUGAL_CASCADE_ESCALATED",
     "FRUGAL_CASCADE_ESCALATIONS",
     "FRUGAL_CASCADE_FROM_MODEL",
@@ -136,6 +137,7 @@ SPAN_CONVENTIONS = ("openinference", "langfuse", "logfire")
 
 # -- frugal's own ---------------------------------------------------------------------------------
 FRUGAL_COST_USD = "frugal.cost.usd"
+FRUGAL_CACHE_SAVINGS_USD = "frugal.cache.savings.usd"  # what prompt caching saved (the call span)
 FRUGAL_COST_BASELINE_USD = "frugal.cost.baseline_usd"
 FRUGAL_SAVINGS_USD = "frugal.savings.usd"
 FRUGAL_ATTEMPTS = "frugal.attempts"
@@ -186,6 +188,7 @@ CALL_ATTRIBUTES = (
     FRUGAL_COST_USD,
     FRUGAL_COST_BASELINE_USD,
     FRUGAL_SAVINGS_USD,
+    FRUGAL_CACHE_SAVINGS_USD,
     FRUGAL_USER,
     FRUGAL_TEAM,
     FRUGAL_FEATURE,

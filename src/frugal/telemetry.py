@@ -35,6 +35,7 @@ from .semconv import (
     DURATION_BUCKETS,
     ERROR_TYPE,
     FRUGAL_ATTEMPTS,
+    FRUGAL_CACHE_SAVINGS_USD,
     FRUGAL_CASCADE_ESCALATED,
     FRUGAL_CASCADE_ESCALATIONS,
     FRUGAL_CASCADE_FROM_MODEL,
@@ -382,6 +383,8 @@ class CallSpans:
                 attributes[FRUGAL_COST_BASELINE_USD] = account.baseline_cost
             if account.savings is not None:
                 attributes[FRUGAL_SAVINGS_USD] = account.savings
+            if account.cache_savings:
+                attributes[FRUGAL_CACHE_SAVINGS_USD] = account.cache_savings
             if error is not None:
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 attributes[ERROR_TYPE] = type(error).__name__

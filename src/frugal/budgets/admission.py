@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .._context import hash_user
-from .._util import log_once, warn_once
-from ..exceptions import BudgetExceeded
+from .._util import log_once, warn_at_caller
+from ..exceptions import BudgetExceeded, BudgetWarning
 from .ledger import NANO, Admission, Check, Hold, from_nano
 from .rules import Budget
 from .settlement import RecordMaker, Settlement, blocked_record
@@ -94,6 +94,16 @@ class Budgets:
 
     # -- before the call -----------------------------------------------------------------------------
 
+    def record_blocked(
+        self, account: CallAccount, decision: Decision | None, target: Candidate, error: BaseException
+    ) -> None:
+        """Record a call refused before its budgets were asked (a runaway loop): outcome ``blocked``."""
+        user = account.metadata.get("user")
+        admitted = Admitted(decision, target, None, hash_user(user) if user and self.hash_users else user)
+        account.close(error)
+        hold, record = blocked_record(self.records, account, admitted)
+        self.store.settle(hold, 0, record)
+
     def admit(
         self,
         account: CallAccount,
@@ -134,12 +144,14 @@ class Budgets:
             checks = self._checks(matched, now, applied, user)
             amount = self._amount(account, admitted, matched, now)
             admission = self.store.reserve(checks, amount)
+            # What is settled after the call: the dollar counters (a call counter stays as it is).
+            held = tuple((c.current, c.ttl) for c in checks if c.amount is None)
             if admission is None:  # the store is unreachable and the policy fails open
                 admitted.events.append((_EVENT_UNAVAILABLE, {"frugal.ledger.url": self.store.ledger.url}))
-                admitted.hold = Hold(tuple((c.current, c.ttl) for c in checks), 0)
+                admitted.hold = Hold(held, 0)
                 return settlement
             if admission.refused is None:
-                admitted.hold = Hold(tuple((c.current, c.ttl) for c in checks), amount)
+                admitted.hold = Hold(held, amount)
                 self._observe(admitted, matched, admission, amount, now)
                 return settlement
             budget, value = matched[admission.refused]
@@ -207,6 +219,7 @@ class Budgets:
                     limit=budget.limit_nano,
                     refuse=refuse,
                     ttl=window.ttl(now),
+                    amount=1 if budget.counts_calls else None,
                 )
             )
         return checks
@@ -220,7 +233,7 @@ class Budgets:
             return math.ceil(admitted.estimate * NANO)
         model = admitted.target.model
         for budget, value in matched:
-            if budget.unpriced == "block":
+            if budget.unpriced == "block" and not budget.counts_calls:
                 raise self._blocked(
                     account, admitted, budget, value, None, now, reason=f"the price of {model} is unknown"
                 )
@@ -243,7 +256,7 @@ class Budgets:
         """Soft thresholds and limits that this reservation crossed: span events and log lines."""
         user = admitted.user
         for (budget, value), before in zip(matched, admission.totals, strict=True):
-            after = before + amount
+            after = before + (1 if budget.counts_calls else amount)
             for fraction, mark in budget.marks:
                 # A settled call gives back what its estimate over-reserved, so the next reservation can
                 # cross the same mark again: each is reported once per process and window.
@@ -259,24 +272,25 @@ class Budgets:
                 attributes["frugal.budget.threshold"] = fraction
                 admitted.events.append((_EVENT_THRESHOLD, attributes))
                 log.warning(
-                    "frugal budget %r for %s: %.0f%% of $%.6f reached ($%.6f)",
+                    "frugal budget %r for %s: %.0f%% of %s reached (%s)",
                     budget.name,
                     _who(budget, value, user),
                     fraction * 100,
-                    budget.limit_usd,
-                    from_nano(after),
+                    budget.describe(budget.limit_nano),
+                    budget.describe(after),
                 )
             if after > budget.limit_nano and budget.action != "block":
                 admitted.events.append((_EVENT_OVER, self._attributes(budget, value, user, after)))
+                who = _who(budget, value, user)
                 message = (
-                    f"frugal budget {budget.name!r} for {_who(budget, value, user)}: ${from_nano(after):.6f} "
-                    f"of ${budget.limit_usd:.6f} (over the limit; action {budget.action})"
+                    f"frugal budget {budget.name!r} for {who}: {budget.describe(after)} "
+                    f"of {budget.describe(budget.limit_nano)} (over the limit; action {budget.action})"
                 )
                 log.warning(message)
-                warn_once(
+                warn_at_caller(
                     f"budget-over:{budget.name}|{value}|{budget.window.current(now)}",
                     message + "; shown once per window",
-                    stacklevel=5,
+                    BudgetWarning,
                 )
 
     @staticmethod
@@ -285,8 +299,13 @@ class Budgets:
             "frugal.budget.name": budget.name,
             "frugal.budget.scope": budget.scope,
             "frugal.budget.value": user if budget.scope == "user" and user is not None else value,
-            "frugal.budget.limit_usd": budget.limit_usd,
         }
+        if budget.counts_calls:
+            attributes["frugal.budget.limit_calls"] = budget.limit_calls
+            if spent is not None:
+                attributes["frugal.budget.calls"] = spent
+            return attributes
+        attributes["frugal.budget.limit_usd"] = budget.limit_usd
         if spent is not None:
             attributes["frugal.budget.spent_usd"] = from_nano(spent)
         return attributes
@@ -305,15 +324,18 @@ class Budgets:
         """The error of a blocked call, once the call is recorded (outcome ``blocked``)."""
         user = admitted.user
         shown = None if budget.scope == "global" else (user if budget.scope == "user" else value)
+        calls = budget.counts_calls
         error = BudgetExceeded(
             budget=budget.name,
             scope=budget.scope,
             value=shown,
-            limit_usd=budget.limit_usd,
-            spent_usd=from_nano(spent or 0),
+            limit_usd=None if calls else budget.limit_usd,
+            spent_usd=None if calls else from_nano(spent or 0),
             estimated_cost_usd=admitted.estimate,
             reset_at=datetime.fromtimestamp(budget.window.reset_at(now), timezone.utc),
             reason=reason,
+            limit_calls=budget.limit_calls,
+            calls=spent if calls else None,
         )
         log.warning("%s", error)
         account.close(error)

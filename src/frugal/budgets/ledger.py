@@ -79,6 +79,10 @@ class LedgerRecord(NamedTuple):
         trace_id: the call span's trace id, when spans are recorded.
         downgraded: the budget that capped the call (action ``downgrade``), or None.
         escalations: how many tiers a cascade route moved the call up (its answers failed their checks).
+        finish_reason: how the answer ended, in its vendor's words (``length`` / ``max_tokens``: cut by the
+            output limit), or None.
+        cache_savings_usd: what prompt caching saved on this call (cache reads at their discount, less the
+            cost of cache writes), or None when a price is unknown.
     """
 
     id: str
@@ -110,6 +114,8 @@ class LedgerRecord(NamedTuple):
     trace_id: str | None = None
     downgraded: str | None = None
     escalations: int = 0
+    finish_reason: str | None = None
+    cache_savings_usd: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -134,6 +140,8 @@ class Check(NamedTuple):
         refuse: refuse the reservation when it would cross the limit (``block``, and ``downgrade``
             before the call is capped); otherwise only count it.
         ttl: seconds the current counter must live.
+        amount: what this check's counter gets, when not the reservation's amount (1 for a budget that
+            counts calls); such a counter is not settled afterwards.
     """
 
     keys: tuple[str, ...]
@@ -141,6 +149,7 @@ class Check(NamedTuple):
     limit: int
     refuse: bool
     ttl: int
+    amount: int | None = None
 
 
 class Hold(NamedTuple):
@@ -183,7 +192,8 @@ class Ledger(Protocol):
     blocking: bool
 
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
-        """Atomically: if no refusing check would go over its limit, add ``amount`` to each current key."""
+        """Atomically: if no refusing check would go over its limit, add ``amount`` (or the check's own
+        ``amount``) to each current key."""
         ...
 
     def settle(self, hold: Hold, actual: int, record: LedgerRecord) -> None:

@@ -30,7 +30,15 @@ DEFAULT_MAX_RECORDS = 100_000
 
 log = logging.getLogger("frugal.ledger")
 
-_NUMBERS = {"time", "cost_usd", "baseline_cost_usd", "savings_usd", "estimated_cost_usd", "latency_s"}
+_NUMBERS = {
+    "time",
+    "cost_usd",
+    "baseline_cost_usd",
+    "savings_usd",
+    "estimated_cost_usd",
+    "latency_s",
+    "cache_savings_usd",
+}
 _COUNTS = {
     "input_tokens",
     "output_tokens",
@@ -171,13 +179,14 @@ class MemoryLedger:
         with self._lock:
             counters = self._counters
             totals = tuple(sum(counters.get(key, 0) for key in check.keys) for check in checks)
+            adds = [amount if check.amount is None else check.amount for check in checks]
             for index, check in enumerate(checks):
-                if check.refuse and totals[index] + amount > check.limit:
+                if check.refuse and totals[index] + adds[index] > check.limit:
                     return Admission(index, totals)
-            for check in checks:
+            for check, add in zip(checks, adds, strict=True):
                 if check.current not in counters:
                     self._expiring(check.current, check.ttl)
-                counters[check.current] = counters.get(check.current, 0) + amount
+                counters[check.current] = counters.get(check.current, 0) + add
             return Admission(None, totals)
 
     def _expiring(self, key: str, ttl: int) -> None:

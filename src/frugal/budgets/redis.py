@@ -36,16 +36,15 @@ _RECORDS = PREFIX + "records"
 _TIMES = PREFIX + "times"
 _COUNTER = PREFIX + "c:"
 
-# KEYS: every check's keys, one check after the other. ARGV: amount, number of checks, then per check
-# (number of keys, limit, refuse 0/1, ttl). Returns {refused check (0-based) or -1, totals...}.
+# KEYS: every check's keys, one check after the other. ARGV: number of checks, then per check
+# (number of keys, limit, refuse 0/1, ttl, amount). Returns {refused check (0-based) or -1, totals...}.
 _RESERVE = """
-local amount = ARGV[1]
-local n = tonumber(ARGV[2])
-local totals, current, ttls = {}, {}, {}
+local n = tonumber(ARGV[1])
+local totals, current, ttls, amounts = {}, {}, {}, {}
 local refused = -1
 local pos = 1
 for c = 1, n do
-  local base = 2 + (c - 1) * 4
+  local base = 1 + (c - 1) * 5
   local count = tonumber(ARGV[base + 1])
   local total = 0
   for _, value in ipairs(redis.call('MGET', unpack(KEYS, pos, pos + count - 1))) do
@@ -54,14 +53,15 @@ for c = 1, n do
   totals[c] = total
   current[c] = KEYS[pos + count - 1]
   ttls[c] = ARGV[base + 4]
-  if refused < 0 and ARGV[base + 3] == '1' and total + tonumber(amount) > tonumber(ARGV[base + 2]) then
+  amounts[c] = ARGV[base + 5]
+  if refused < 0 and ARGV[base + 3] == '1' and total + tonumber(amounts[c]) > tonumber(ARGV[base + 2]) then
     refused = c - 1
   end
   pos = pos + count
 end
 if refused < 0 then
   for c = 1, n do
-    redis.call('INCRBY', current[c], amount)
+    redis.call('INCRBY', current[c], amounts[c])
     redis.call('EXPIRE', current[c], ttls[c])
   end
 end
@@ -120,10 +120,11 @@ class RedisLedger:
 
     def reserve(self, checks: Sequence[Check], amount: int) -> Admission:
         keys: list[str] = []
-        args: list[str | int] = [amount, len(checks)]
+        args: list[str | int] = [len(checks)]
         for check in checks:
             keys.extend([_COUNTER + key for key in check.keys])
-            args.extend((len(check.keys), check.limit, 1 if check.refuse else 0, check.ttl))
+            add = amount if check.amount is None else check.amount
+            args.extend((len(check.keys), check.limit, 1 if check.refuse else 0, check.ttl, add))
         [reply] = self._run([(_RESERVE, [len(keys), *keys, *args])])
         refused = int(reply[0])
         return Admission(None if refused < 0 else refused, tuple([int(total) for total in reply[1:]]))

@@ -74,6 +74,10 @@ def parse_period(
     return Period(end - 30 * 86_400, end)
 
 
+#: Finish reasons of an answer cut by its output limit, in either vendor's words.
+_CUT_SHORT = frozenset({"length", "max_tokens", "max_output_tokens", "incomplete"})
+
+
 def _sum(values: Iterable[float | None]) -> float:
     return math.fsum(v for v in values if v is not None)
 
@@ -152,6 +156,9 @@ def build_report(
             "savings_share": savings / baseline if baseline else None,
             "input_tokens": sum(r.input_tokens for r in served),
             "output_tokens": sum(r.output_tokens for r in served),
+            "cache_read_tokens": sum(r.cache_read_tokens for r in served),
+            "cache_savings_usd": _sum(r.cache_savings_usd for r in served),
+            "cut_short": sum(r.finish_reason in _CUT_SHORT for r in served),
         },
         "by_team": _group(served, "team"),
         "by_user": _group(served, "user"),
@@ -193,6 +200,17 @@ def usd(value: float | None) -> str:
     return f"${value:.6f}" if value else "$0"
 
 
+def spent_of(status: dict[str, Any]) -> str:
+    """A budget status's spend: dollars, or calls for a budget that counts calls."""
+    return f"{status['calls']:,} calls" if status.get("limit_calls") is not None else usd(status["spent_usd"])
+
+
+def limit_of(status: dict[str, Any]) -> str:
+    """A budget status's limit: dollars, or calls."""
+    limit = status.get("limit_calls")
+    return f"{limit:,} calls" if limit is not None else usd(status["limit_usd"])
+
+
 def render_terminal(report: dict[str, Any], console: Any = None) -> None:
     """Print the report as rich tables (to ``console``, default: standard output)."""
     from rich.console import Console
@@ -209,6 +227,12 @@ def render_terminal(report: dict[str, Any], console: Any = None) -> None:
         f"spent [bold]{usd(totals['cost_usd'])}[/bold]   without frugal {usd(totals['baseline_usd'])}   "
         f"saved [bold green]{usd(totals['savings_usd'])}[/bold green]"
         + (f" ({share:.0%})" if share is not None else "")
+        + (
+            f"   prompt caching saved {usd(totals['cache_savings_usd'])}"
+            if totals["cache_read_tokens"]
+            else ""
+        )
+        + (f"   {totals['cut_short']} answers cut by their output limit" if totals["cut_short"] else "")
     )
     for key, title in (
         ("by_team", "Team"),
@@ -256,15 +280,15 @@ def render_terminal(report: dict[str, Any], console: Any = None) -> None:
         for column in ("Budget", "Scope", "Value", "Action", "Spent", "Limit", "Used", "Resets"):
             table.add_column(column, justify="right" if column in ("Spent", "Limit", "Used") else "left")
         for status in report["budgets"]:
-            used = status["spent_usd"] / status["limit_usd"]
+            used = status["used_share"]
             colour = "red" if used >= 1 else "yellow" if used >= 0.8 else "green"
             table.add_row(
                 status["budget"],
                 status["scope"],
                 status["value"],
                 status["action"],
-                usd(status["spent_usd"]),
-                usd(status["limit_usd"]),
+                spent_of(status),
+                limit_of(status),
                 f"[{colour}]{used:.0%}[/{colour}]",
                 status["reset_at"].replace("T", " ")[:16],
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .report import usd
+from .report import limit_of, spent_of, usd
 
 __all__ = ["render_html"]
 
@@ -167,7 +167,7 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     budget_rows = []
     for status in report["budgets"]:
-        used = status["spent_usd"] / status["limit_usd"]
+        used = status["used_share"]
         colour = "#dc2626" if used >= 1 else "#d97706" if used >= 0.8 else _SAVED
         fill = f'<i style="width:{min(used, 1) * 100:.0f}%;background:{colour}"></i>'
         meter = f'<span class="bar">{fill}</span> {used:.0%}'
@@ -176,8 +176,8 @@ def render_html(report: dict[str, Any]) -> str:
                 escape(status["budget"]),
                 escape(f"{status['scope']} = {status['value']}"),
                 escape(status["action"]),
-                usd(status["spent_usd"]),
-                usd(status["limit_usd"]),
+                spent_of(status),
+                limit_of(status),
                 meter,
                 escape(status["reset_at"].replace("T", " ")[:16]) + " UTC",
             ]

@@ -25,15 +25,16 @@ class Budget:
     name: str
     scope: str
     pattern: re.Pattern[str] | None
-    limit_usd: float
+    limit_usd: float | None
     window: Window
     action: str
     max_tier: int | None = None
     pin: Candidate | None = None
     thresholds: tuple[float, ...] = (0.8,)
     unpriced: str = "allow"
+    limit_calls: int | None = None
     limit_nano: int = field(init=False)
-    """The limit in nano-dollars (what the store compares)."""
+    """The limit in the counter's unit, what the store compares: nano-dollars, or calls."""
     marks: tuple[tuple[float, float], ...] = field(init=False)
     """Each soft threshold and its mark in nano-dollars."""
     quiet_below: float = field(init=False)
@@ -42,13 +43,22 @@ class Budget:
 
     def __post_init__(self) -> None:
         # Worked out once here rather than on every call.
-        limit = to_nano(self.limit_usd)
+        limit = self.limit_calls if self.limit_calls is not None else to_nano(self.limit_usd or 0.0)
         object.__setattr__(self, "limit_nano", limit)
         object.__setattr__(self, "marks", tuple((fraction, limit * fraction) for fraction in self.thresholds))
         quiet = [mark for _fraction, mark in self.marks]
         if self.action != "block":
             quiet.append(limit + 1)
         object.__setattr__(self, "quiet_below", min(quiet, default=float("inf")))
+
+    @property
+    def counts_calls(self) -> bool:
+        """Whether the budget counts calls (``limit_calls``) rather than dollars."""
+        return self.limit_calls is not None
+
+    def describe(self, amount: int | float) -> str:
+        """``amount`` of the budget's counter unit as words: ``$0.012000`` or ``12 calls``."""
+        return f"{int(amount)} calls" if self.counts_calls else f"${from_nano(int(amount)):.6f}"
 
     def value_for(self, context: Mapping[str, str], route: str | None) -> str | None:
         """The call's value for this budget's scope, or None when the budget does not count the call."""
@@ -72,9 +82,18 @@ class BudgetStatus:
     scope: str
     value: str
     action: str
-    limit_usd: float
-    spent_usd: float
+    limit_usd: float | None
+    spent_usd: float | None
     reset_at: datetime
+    limit_calls: int | None = None
+    calls: int | None = None
+
+    @property
+    def used_share(self) -> float:
+        """Spent as a share of the limit (calls of a call budget)."""
+        if self.limit_calls is not None:
+            return (self.calls or 0) / self.limit_calls
+        return (self.spent_usd or 0.0) / (self.limit_usd or 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +103,9 @@ class BudgetStatus:
             "action": self.action,
             "limit_usd": self.limit_usd,
             "spent_usd": self.spent_usd,
+            "limit_calls": self.limit_calls,
+            "calls": self.calls,
+            "used_share": self.used_share,
             "reset_at": self.reset_at.isoformat(timespec="seconds"),
         }
 
@@ -106,9 +128,21 @@ def budget_status(budgets: Sequence[Budget], ledger: Ledger, now: float) -> list
         reset = datetime.fromtimestamp(window.reset_at(now), timezone.utc)
         for value, nano in sorted(spent.items()):
             shown = value.replace("%7C", "|").replace("%25", "%")
-            found.append(
-                BudgetStatus(
+            if budget.counts_calls:
+                status = BudgetStatus(
+                    budget.name,
+                    budget.scope,
+                    shown,
+                    budget.action,
+                    None,
+                    None,
+                    reset,
+                    budget.limit_calls,
+                    nano,
+                )
+            else:
+                status = BudgetStatus(
                     budget.name, budget.scope, shown, budget.action, budget.limit_usd, from_nano(nano), reset
                 )
-            )
+            found.append(status)
     return found

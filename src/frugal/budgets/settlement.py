@@ -79,6 +79,8 @@ class RecordMaker:
             trace_id=account.trace_id,
             downgraded=admitted.downgraded,
             escalations=account.escalations,
+            finish_reason=account.finish_reason,
+            cache_savings_usd=account.cache_savings,
         )
 
 

@@ -100,12 +100,16 @@ class SQLiteLedger:
                     marks = ",".join("?" * len(chunk))
                     found.update(db.execute(f"SELECT key, nano FROM counters WHERE key IN ({marks})", chunk))
                 totals = tuple(sum(found.get(key, 0) for key in check.keys) for check in checks)
+                adds = [amount if check.amount is None else check.amount for check in checks]
                 for index, check in enumerate(checks):
-                    if check.refuse and totals[index] + amount > check.limit:
+                    if check.refuse and totals[index] + adds[index] > check.limit:
                         db.execute("ROLLBACK")
                         return Admission(index, totals)
                 now = time.time()
-                db.executemany(_ADD, [(check.current, amount, now + check.ttl) for check in checks])
+                db.executemany(
+                    _ADD,
+                    [(check.current, add, now + check.ttl) for check, add in zip(checks, adds, strict=True)],
+                )
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:

@@ -1,9 +1,10 @@
 """Budget windows: which counters a call's spend goes to, which ones it is checked against, and when the
 window resets.
 
-Calendar windows (UTC) are one counter each: ``hour``, ``day``, ``week`` (ISO, from Monday) and
-``month``; the counter's key names the window (``d20261201``), so a new window starts from zero without
-anyone resetting anything. Rolling windows are the last hour, day, week or 30 days, kept as
+Calendar windows (UTC) are one counter each: ``minute``, ``hour``, ``day``, ``week`` (ISO, from
+Monday) and ``month``; the counter's key names the window (``d20261201``), so a new window starts from
+zero without anyone resetting anything. Rolling windows are the last minute, hour, day, week or 30 days,
+kept as
 :data:`BUCKETS` buckets of 1/60 of the window each (a minute for an hour, 24 minutes for a day): a call
 is checked against the sum of the buckets that overlap the window and counted in the current bucket, so
 spend rolls off one bucket at a time, exact to within one bucket's width. Time comes from an injected
@@ -18,13 +19,13 @@ from typing import Literal
 
 __all__ = ["BUCKETS", "Unit", "Window"]
 
-Unit = Literal["hour", "day", "week", "month"]
+Unit = Literal["minute", "hour", "day", "week", "month"]
 
 #: Buckets per rolling window.
 BUCKETS = 60
 
-_SPAN = {"hour": 3600, "day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
-_FORMAT = {"hour": "h%Y%m%d%H", "day": "d%Y%m%d", "week": "w%G%V", "month": "m%Y%m"}
+_SPAN = {"minute": 60, "hour": 3600, "day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
+_FORMAT = {"minute": "n%Y%m%d%H%M", "hour": "h%Y%m%d%H", "day": "d%Y%m%d", "week": "w%G%V", "month": "m%Y%m"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class Window:
     """A budget's window.
 
     Attributes:
-        unit: hour, day, week or month.
+        unit: minute, hour, day, week or month.
         rolling: a sliding window (the last ``unit``) instead of the calendar one.
     """
 
@@ -67,7 +68,9 @@ class Window:
         if self.rolling:
             return (int(now // self.width) - BUCKETS + 1) * self.width
         moment = datetime.fromtimestamp(now, timezone.utc)
-        if self.unit == "hour":
+        if self.unit == "minute":
+            begin = moment.replace(second=0, microsecond=0)
+        elif self.unit == "hour":
             begin = moment.replace(minute=0, second=0, microsecond=0)
         else:
             begin = moment.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -93,7 +96,9 @@ class Window:
         if self.rolling:
             return (int(now // self.width) + 1) * self.width
         begin = datetime.fromtimestamp(self.start(now), timezone.utc)
-        if self.unit == "hour":
+        if self.unit == "minute":
+            end = begin + timedelta(minutes=1)
+        elif self.unit == "hour":
             end = begin + timedelta(hours=1)
         elif self.unit == "day":
             end = begin + timedelta(days=1)

@@ -142,7 +142,14 @@ def compile_policy(
     if duplicates:
         raise error(("tiers",), f"tier names must be unique; repeated: {', '.join(sorted(duplicates))}")
     tiers = tuple(
-        TierConfig(tier.name, i, tuple(candidate(m) for m in tier.models), tier.expected_output_tokens)
+        TierConfig(
+            tier.name,
+            i,
+            tuple(candidate(m) for m in tier.models),
+            tier.expected_output_tokens,
+            tier.max_output_tokens,
+            tier.reasoning_effort,
+        )
         for i, tier in enumerate(policy.tiers)
     )
 
@@ -183,6 +190,8 @@ def compile_policy(
             else default_classifier,
             tier_index(spec.min_tier, (*base, "min_tier")) if spec.min_tier else 0,
             tier_index(spec.max_tier, (*base, "max_tier")) if spec.max_tier else len(tiers) - 1,
+            spec.max_output_tokens,
+            spec.reasoning_effort,
         )
 
     rules = []
@@ -351,6 +360,7 @@ def compile_budgets(policy: Policy, located: Located | None, router: Router) -> 
                 scope=spec.scope,
                 pattern=None if patterns == ["*"] else compile_glob(patterns),
                 limit_usd=spec.limit_usd,
+                limit_calls=spec.limit_calls,
                 window=Window(spec.window, spec.rolling),
                 action=spec.action,
                 max_tier=max_tier,

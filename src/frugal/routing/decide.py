@@ -58,12 +58,15 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class TierConfig:
-    """A compiled tier."""
+    """A compiled tier (``max_output_tokens`` and ``reasoning_effort``: defaults sent when the caller set
+    none; None: nothing is added)."""
 
     name: str
     index: int
     candidates: tuple[Candidate, ...]
     expected_output_tokens: int
+    max_output_tokens: int | None = None
+    reasoning_effort: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ class RouteConfig:
     classifier: Classifier
     min_tier: int = 0
     max_tier: int = 1 << 30
+    max_output_tokens: int | None = None
+    reasoning_effort: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +285,10 @@ class Router:
         else:
             output_tokens = request.max_output_tokens or UNROUTED_OUTPUT_TOKENS
         return self.catalog.estimate(candidate.info, request.estimated_input_tokens, output_tokens)
+
+    def tier_named(self, name: str) -> TierConfig | None:
+        """The tier of that name (None: ``"requested"``, a model honoured outside the tiers)."""
+        return next((tier for tier in self.tiers if tier.name == name), None)
 
     def route_for(self, requested: str | None) -> tuple[RouteConfig, str | None]:
         """(route, concrete requested model or None) for the ``model=`` the caller gave."""

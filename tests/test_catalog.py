@@ -201,3 +201,30 @@ def test_cost_is_monotonic_in_tokens(model: str, base: int, extra: int, kind: st
     assert low is not None
     assert high is not None
     assert high >= low
+
+
+def test_prices_are_cached_for_the_day_without_changing_one(tmp_path: Any, monkeypatch: Any) -> None:
+    """What genai-prices says of a model is written to the day's cache file; a later catalog reads it from
+    there (genai-prices not consulted) and prices exactly the same; a broken cache file is ignored."""
+    import frugal._price_cache as price_cache
+    import frugal.catalog as catalog_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(price_cache.PriceCache, "_loaded", {})
+    first = Catalog.build(["gpt-4o-mini", "claude-haiku-4-5", "house-model"])
+    [path] = (tmp_path / "frugal").glob("prices-*.json")
+    assert "openai/gpt-4o-mini" in path.read_text()
+    monkeypatch.setattr(price_cache.PriceCache, "_loaded", {})
+
+    def not_consulted(name: str, provider: str | None) -> Any:
+        raise AssertionError(f"genai-prices consulted for {name}")
+
+    monkeypatch.setattr(catalog_module, "_genai_model", not_consulted)
+    second = Catalog.build(["gpt-4o-mini", "claude-haiku-4-5", "house-model"])
+    for name in ("gpt-4o-mini", "claude-haiku-4-5", "house-model"):
+        assert second.get(name) == first.get(name)
+    path.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(price_cache.PriceCache, "_loaded", {})
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Catalog.build(["gpt-4o-mini"]).get("gpt-4o-mini") == first.get("gpt-4o-mini")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -269,12 +269,12 @@ class Catalog:
 
     @classmethod
     def build(cls, models: Iterable[str], *, overrides: Mapping[str, ModelSpec] | None = None) -> Catalog:
-        """Resolve every model once: genai-prices, the capability table, then the overrides."""
+        """Resolve every model once: genai-prices (through the day's price cache, see
+        :mod:`frugal._price_cache`), the capability table, then the overrides."""
         overrides = overrides or {}
-        resolved: dict[str, ModelInfo] = {}
-        for name in dict.fromkeys([*models, *overrides]):
-            resolved[name] = resolve_model(name, overrides.get(name))
-        return cls(resolved)
+        names = list(dict.fromkeys([*models, *overrides]))
+        known = _genai_facts(names)
+        return cls({name: resolve_model(name, overrides.get(name), known.get(name)) for name in names})
 
     def get(self, name: str) -> ModelInfo | None:
         """The model's info, or None when it was not resolved."""
@@ -361,19 +361,62 @@ def known_model_names(provider: str | None = None) -> list[str]:
     ]
 
 
-def resolve_model(name: str, spec: ModelSpec | None = None) -> ModelInfo:
-    """One model's info from genai-prices, the capability table and an optional override."""
+def _genai_facts(names: Iterable[str]) -> dict[str, tuple[tuple[Rates, ...], int | None] | None]:
+    """What genai-prices says of each model (its rates and context window; None: nothing), from the day's
+    cache when it has them, else from genai-prices (written back to the cache)."""
+    from ._price_cache import PriceCache
+
+    cache = PriceCache()
+    entries = cache.entries()
+    facts: dict[str, tuple[tuple[Rates, ...], int | None] | None] = {}
+    new: dict[str, Any] = {}
+    for name in names:
+        provider = _provider_of(name)
+        if provider is None:
+            # Only the vendor's own price list: a name on some other host (a local server, a reseller) is
+            # not priced by guessing which of genai-prices' providers it is.
+            facts[name] = None
+            continue
+        key = f"{provider}/{name}"
+        if key not in entries:
+            genai = _genai_model(name, provider)
+            new[key] = (
+                None
+                if genai is None
+                else {
+                    "rates": [list(astuple(r)) for r in _rates_from_genai(genai)],
+                    "window": genai.context_window,
+                }
+            )
+        entry = new[key] if key in new else entries[key]
+        facts[name] = None if entry is None else (tuple(Rates(*r) for r in entry["rates"]), entry["window"])
+    if new:
+        cache.add(new)
+    return facts
+
+
+def resolve_model(
+    name: str,
+    spec: ModelSpec | None = None,
+    facts: tuple[tuple[Rates, ...], int | None] | object | None = ...,
+) -> ModelInfo:
+    """One model's info from genai-prices, the capability table and an optional override.
+
+    Args:
+        name: the model name.
+        spec: the policy's override or declaration of it.
+        facts: what genai-prices says of it, when already looked up (by :meth:`Catalog.build`).
+    """
     provider = _provider_of(name)
     caps, window, output = _known(name)
-    # Only the vendor's own price list: a name on some other host (a local server, a reseller) is not
-    # priced by guessing which of genai-prices' providers it is.
-    genai = _genai_model(name, provider) if provider is not None else None
+    if facts is ...:
+        facts = _genai_facts([name])[name]
     rates: tuple[Rates, ...] = ()
     source = "unknown"
-    if genai is not None:
-        rates = _rates_from_genai(genai)
+    if isinstance(facts, tuple):
+        rates, genai_window = facts
         source = "genai-prices" if rates else "unknown"
-        window = genai.context_window or window
+        window = genai_window or window
     if spec is not None:
         provider = spec.provider or provider
         if spec.capabilities is not None:

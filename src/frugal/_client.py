@@ -104,6 +104,14 @@ class BaseClient:
             )
             for name, spec in specs.items()
         }
+        from .providers.caching import CacheSettings, PromptCache
+
+        cache_spec = loaded.prompt_cache
+        prompt_cache = PromptCache(
+            CacheSettings(cache_spec.anthropic, cache_spec.openai, cache_spec.ttl, cache_spec.min_tokens)
+        )
+        for provider_object in self._providers.values():
+            provider_object.prompt_cache = prompt_cache
         models_map = dict(models or {})
         for model, provider in models_map.items():
             if provider not in self._providers:

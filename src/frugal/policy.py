@@ -395,6 +395,26 @@ def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+class PromptCacheSpec(_Frozen):
+    """Provider prompt caching used automatically (off by default: it changes what is sent)."""
+
+    anthropic: bool = Field(
+        False,
+        description="Put cache breakpoints on the stable prefix (tools, system, conversation) of Anthropic "
+        "requests whose caller set none, while that prefix's reuse pays for its writes.",
+    )
+    openai: bool = Field(
+        False, description="Set prompt_cache_key from the prefix on OpenAI requests whose caller set none."
+    )
+    ttl: Literal["5m", "1h"] = Field("5m", description="The Anthropic cache lifetime asked for.")
+    min_tokens: int | None = Field(
+        None,
+        gt=0,
+        le=MAX_INPUT_TOKENS,
+        description="The shortest prefix worth marking (default: the model's documented minimum).",
+    )
+
+
 class LoopSpec(_Frozen):
     """A runaway-loop detector: the same request, again and again, in one session."""
 
@@ -463,6 +483,11 @@ class Policy(_Frozen):
     budgets: list[BudgetSpec] = Field(default_factory=list, description="Limits on spend.")
     ledger: LedgerSpec | None = Field(
         None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
+    )
+    prompt_cache: PromptCacheSpec = Field(
+        default_factory=PromptCacheSpec,
+        description="Provider prompt caching (breakpoints for Claude, cache keys for OpenAI); what caching "
+        "saved is measured either way.",
     )
     loops: LoopSpec | None = Field(
         None, description="Detect runaway loops (the same request repeated in one session); off when unset."

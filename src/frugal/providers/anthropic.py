@@ -33,6 +33,13 @@ class AnthropicProvider(Provider):
         # the same tokens plus the cost, so the SDK's are off unless asked for.
         return {"open_telemetry": False, **self.options}
 
+    def cached(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``messages`` arguments with prompt-cache breakpoints, when the client's policy asks for them."""
+        cache = self.prompt_cache
+        if cache is None or operation != "messages":
+            return kwargs
+        return cache.anthropic(kwargs, str(kwargs.get("model", "")))
+
     @staticmethod
     def summarize(result: Any) -> AnswerSummary:
         """Id, model, stop reason, usage and text of a ``Message`` (a token count has no usage)."""

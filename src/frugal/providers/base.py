@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..usage import TokenUsage
@@ -22,6 +23,7 @@ from .calls import DEFAULT_MAX_TOKENS, Operation, response_wrapper
 from .streams import peek_async, peek_sync
 
 if TYPE_CHECKING:
+    from .caching import PromptCache
     from .translate.sdk_calls import Translated
 
 __all__ = ["PLACEHOLDER_KEY", "AnswerSummary", "Provider", "StreamReader"]
@@ -101,6 +103,8 @@ class Provider:
         self._server_read = False
         self.owned = sdk is None
         self.key_variable = key_variable
+        #: Marks requests for the vendor's prompt cache (set by the client; None: nothing is marked).
+        self.prompt_cache: PromptCache | None = None
 
     # -- the SDK client ------------------------------------------------------------------------------
 
@@ -128,7 +132,7 @@ class Provider:
         frugal builds is built with them. The SDK's own retries stay off."""
         options = {**options, "max_retries": 0}
         if self._sdk is not None:
-            return type(self)(
+            derived = type(self)(
                 self.name,
                 is_async=self.is_async,
                 options={},
@@ -136,13 +140,16 @@ class Provider:
                 key_variable=self.key_variable,
                 default_max_tokens=self.default_max_tokens,
             )
-        return type(self)(
-            self.name,
-            is_async=self.is_async,
-            options={**self.options, **options},
-            key_variable=self.key_variable,
-            default_max_tokens=self.default_max_tokens,
-        )
+        else:
+            derived = type(self)(
+                self.name,
+                is_async=self.is_async,
+                options={**self.options, **options},
+                key_variable=self.key_variable,
+                default_max_tokens=self.default_max_tokens,
+            )
+        derived.prompt_cache = self.prompt_cache
+        return derived
 
     @property
     def sdk(self) -> Any:
@@ -221,7 +228,7 @@ class Provider:
                 instance of the caller's SDK's matching class).
         """
         if op.shape == self.kind:
-            result = op.native(self.call_sdk)(**{**params, "model": model})
+            result = op.native(self.call_sdk)(**self.cached(op.name, {**params, "model": model}))
         else:
             result = self.translated(op, params, model).run_sync()
         if not params.get("stream") or response_wrapper(params) is not None:
@@ -231,7 +238,7 @@ class Provider:
     async def asend(self, op: Operation, params: Mapping[str, Any], model: str) -> Any:
         """The async twin of :meth:`send`."""
         if op.shape == self.kind:
-            result = await op.native(self.call_sdk)(**{**params, "model": model})
+            result = await op.native(self.call_sdk)(**self.cached(op.name, {**params, "model": model}))
         else:
             result = await self.translated(op, params, model).run_async()
         if not params.get("stream") or response_wrapper(params) is not None:
@@ -249,7 +256,13 @@ class Provider:
             model,
             is_async=self.is_async,
             default_max_tokens=self.default_max_tokens,
+            finalize=partial(self.cached, "messages" if self.kind == "anthropic" else "chat"),
         )
+
+    def cached(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of a request in this provider's own shape (``operation``: ``chat``, ``messages``,
+        ``responses``, ...), marked for its prompt cache (the default: unchanged)."""
+        return kwargs
 
     @staticmethod
     def prepare_stream(op: Operation, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:

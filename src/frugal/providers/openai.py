@@ -27,6 +27,13 @@ class OpenAIProvider(Provider):
 
         return openai.AsyncOpenAI if self.is_async else openai.OpenAI
 
+    def cached(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Chat or Responses arguments with a ``prompt_cache_key``, when the client's policy asks for one."""
+        cache = self.prompt_cache
+        if cache is None or operation not in ("chat", "responses"):
+            return kwargs
+        return cache.openai(kwargs)
+
     @staticmethod
     def prepare_stream(op: Operation, params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
         """A chat stream reports its usage only when asked (``stream_options.include_usage``): frugal asks,

@@ -64,25 +64,37 @@ def prepare(
     *,
     is_async: bool,
     default_max_tokens: int,
+    finalize: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Translated:
     """Prepare ``op`` (an OpenAI- or Anthropic-shaped call) to be served by the other vendor's ``sdk``.
+
+    ``finalize`` is given the translated request (in the serving vendor's shape) before it is sent: the
+    serving provider marks it for its prompt cache.
 
     Raises:
         UnsupportedFeature: the request cannot be translated faithfully; nothing was sent.
     """
     cleaned = clean(params)
+    last = finalize or (lambda kwargs: kwargs)
     if op is CHAT:
-        return _chat_via_anthropic(sdk, cleaned, model, is_async, default_max_tokens)
+        return _chat_via_anthropic(sdk, cleaned, model, is_async, default_max_tokens, last)
     if op is MESSAGES:
-        return _messages_via_openai(sdk, cleaned, model, is_async)
+        return _messages_via_openai(sdk, cleaned, model, is_async, last)
     check(op, "anthropic" if op.shape == "openai" else "openai", cleaned)  # vendor-only operations raise
     raise AssertionError(f"no translation for {op.name}")  # pragma: no cover
 
 
 def _chat_via_anthropic(
-    sdk: Any, params: dict[str, Any], model: str, is_async: bool, default_max_tokens: int
+    sdk: Any,
+    params: dict[str, Any],
+    model: str,
+    is_async: bool,
+    default_max_tokens: int,
+    finalize: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Translated:
-    target = translate.chat_request_to_messages(params, model=model, default_max_tokens=default_max_tokens)
+    target = finalize(
+        translate.chat_request_to_messages(params, model=model, default_max_tokens=default_max_tokens)
+    )
     convert = partial(as_caller_error, caller_sdk=openai)
     invoke = partial(sdk.messages.create, **target)
     if not params.get("stream"):
@@ -106,8 +118,14 @@ def _chat_completion(message: Any, *, model: str) -> ChatCompletion:
     return ChatCompletion.model_validate(translate.messages_response_to_chat(data, model=model))
 
 
-def _messages_via_openai(sdk: Any, params: dict[str, Any], model: str, is_async: bool) -> Translated:
-    target = translate.messages_request_to_chat(params, model=model)
+def _messages_via_openai(
+    sdk: Any,
+    params: dict[str, Any],
+    model: str,
+    is_async: bool,
+    finalize: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Translated:
+    target = finalize(translate.messages_request_to_chat(params, model=model))
     convert = partial(as_caller_error, caller_sdk=anthropic)
     invoke = partial(sdk.chat.completions.create, **target)
     if not params.get("stream"):

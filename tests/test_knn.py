@@ -361,3 +361,23 @@ def test_train_knn_cv_reports_each_source(capsys: pytest.CaptureFixture[str], tm
     assert "leave one source out (3 sources" in out
     assert "calib. error" in out
     assert len(scores.read_text(encoding="utf-8").splitlines()) == 120
+
+
+def test_bind_client_reaches_the_endpoint_embedder_and_refuses_async_clients() -> None:
+    """base.bind_client hands the client to a knn classifier's embedder; an async client is refused."""
+    from frugal.classifiers.base import bind_client
+
+    embedder = EndpointEmbedder()
+    classifier = KnnClassifier(index=axis_index(), embedder=embedder)
+    fake = type("Client", (), {"embeddings": FakeEmbeddings()})()
+    bind_client(classifier, fake)
+    assert embedder._client is fake
+    bind_client(HashingEmbedder(), fake)  # nothing to bind: nothing happens
+
+    class AsyncEmbeddings:
+        async def create(self, **params: Any) -> Any:
+            raise AssertionError("never awaited")
+
+    bind_client(classifier, type("AsyncClient", (), {"embeddings": AsyncEmbeddings()})())
+    with pytest.raises(TypeError, match=r"needs a synchronous frugal\.Client"):
+        embedder.embed(["x"])

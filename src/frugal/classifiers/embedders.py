@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import itertools
 import math
 import re
@@ -223,6 +224,14 @@ class EndpointEmbedder:
             if self.dimensions is not None:
                 params["dimensions"] = self.dimensions
             response = self._client.embeddings.create(**params)
+            if inspect.isawaitable(response):
+                close = getattr(response, "close", None)
+                if callable(close):
+                    close()  # never awaited: close it rather than leave a warning behind
+                raise TypeError(
+                    "the 'endpoint' embedder was bound to an async client: a classifier runs synchronously, "
+                    "so it needs a synchronous frugal.Client (made with the same configuration)"
+                )
             for key, item in zip(missing, response.data, strict=True):
                 self._cache[key] = [float(x) for x in item.embedding]
         vectors = []

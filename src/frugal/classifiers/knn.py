@@ -184,8 +184,8 @@ class _Search:
             # order by (similarity, row) as the pure-Python path does.
             cut = similarity[candidates].min()
             tied = np.flatnonzero(similarity >= cut)
-            order = sorted(tied.tolist(), key=lambda i: (-similarity[i], i))
-            return order[:k]
+            order = tied[np.lexsort((tied, -similarity[tied]))]  # by similarity, then row
+            return [int(i) for i in order[:k]]
         values = [float(s) for s in query]
         similarity = [sum(map(operator.mul, row, values)) for row in self._rows]
         return heapq.nsmallest(k, range(len(similarity)), key=lambda i: (-similarity[i], i))

@@ -15,7 +15,7 @@ from typing import Any
 
 from .data import Row
 
-__all__ = ["SourceFit", "format_fits", "source_fits"]
+__all__ = ["SourceFit", "auc", "format_fits", "source_fits"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,11 @@ def _fit(source: str, pairs: list[tuple[float, float]]) -> SourceFit:
         statistics.fmean(scores),
         statistics.fmean(labels),
         error,
-        _auc(scores, [y > median for y in labels]),
+        auc(scores, [y > median for y in labels]),
     )
 
 
-def _auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
+def auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
     """P(a positive row scores above a negative one), ties counting half (Mann-Whitney)."""
     npos = sum(positive)
     nneg = len(positive) - npos

@@ -101,6 +101,36 @@ def label_table(data: Path) -> None:
         )
 
 
+def feature_table(data: Path) -> None:
+    """Per feature of the learned classifier: its AUC for "the pair's strong model wins" on each source.
+
+    A feature that carried across sources would sit on the same side of 0.5 on most of them.
+    """
+    from frugal.classifiers.learned_features import DENSE_FEATURES, read
+    from frugal.evaluation.data import load_rows
+    from frugal.evaluation.train_report import auc
+
+    rows = load_rows([data / f for f in FILES])
+    pair_of = {}
+    for row in rows:
+        pair_of[row.id] = next(p for p in PAIRS if set(p) <= row.quality.keys())
+    wins = [r.quality[pair_of[r.id][1]] * (1 - r.quality[pair_of[r.id][0]]) > 0.5 for r in rows]
+    values = [read(r.request).dense for r in rows]
+    sources = list(dict.fromkeys(r.source for r in rows))
+    print("\n| feature | mean AUC − 0.5 | sources above 0.5 | sources below 0.5 |")
+    print("|---|---|---|---|")
+    for name in DENSE_FEATURES:
+        aucs = []
+        for source in sources:
+            mine = [i for i, r in enumerate(rows) if r.source == source]
+            found = auc([values[i][name] for i in mine], [wins[i] for i in mine])
+            if found is not None:
+                aucs.append(found)
+        above = sum(a > 0.5 for a in aucs)
+        below = sum(a < 0.5 for a in aucs)
+        print(f"| {name} | {statistics.fmean(aucs) - 0.5:+.3f} | {above} | {below} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help=f"data directory (default: {DATA})")
@@ -119,8 +149,9 @@ def main() -> None:
     # 3. The shipped recipe's scores out of source against its label: calibration and ranking.
     excluded = [arg for s in NON_COMMERCIAL for arg in ("--exclude-source", s)]
     frugal("train", *(str(args.data / f) for f in FILES), "--no-words", *excluded, "--cv", "sources")
-    # 4. Which label transfers across model pairs.
+    # 4. Which label transfers across model pairs; whether any feature carries across sources.
     label_table(args.data)
+    feature_table(args.data)
     # 5. In-domain, for contrast (every source on both sides of each split): what labels of your own buy.
     frugal("eval", *routing, "--cv", "5", "--compare", "knn", "--compare", 'learned={"model": "v1"}')
 

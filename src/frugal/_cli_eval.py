@@ -1,10 +1,13 @@
 """The evaluation commands of ``frugal``: ``eval``, ``calibrate`` and ``train`` (see docs/evaluation.md).
 
 - ``frugal eval DATA.jsonl (--policy FILE | --models CHEAP,...,STRONG)``: what a policy would have cost
-  and scored on labelled rows, against single models, the random-mix hull and the oracle.
+  and scored on labelled rows, against single models, the random-mix hull and the oracle; with
+  ``--cv sources``, each source judged by a classifier refitted without it
+  (:mod:`frugal.evaluation.cv_commands`).
 - ``frugal calibrate DATA.jsonl ... --out POLICY.yaml``: thresholds for a quality target, with the
-  k-fold out-of-sample figure next to the in-sample one.
-- ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier.
+  k-fold out-of-sample figure next to the in-sample one, or (``--cv sources``) chosen on other sources.
+- ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier (``--classifier knn``:
+  a knn index); ``--cv sources|K`` scores every row out of fold.
 
 Nothing is sent anywhere. Imports are deferred to the command that needs them.
 """

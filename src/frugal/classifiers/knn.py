@@ -179,13 +179,13 @@ class _Search:
             np = self._numpy
             similarity = self._matrix @ np.asarray(query, dtype=np.float64)
             k = min(k, len(similarity))
-            candidates = np.argpartition(-similarity, k - 1)[:k] if k < len(similarity) else np.arange(k)
-            # The k-th similarity may be shared by rows left out of the partition: take every tie, then
-            # order by (similarity, row) as the pure-Python path does.
-            cut = similarity[candidates].min()
-            tied = np.flatnonzero(similarity >= cut)
-            order = tied[np.lexsort((tied, -similarity[tied]))]  # by similarity, then row
-            return [int(i) for i in order[:k]]
+            cut = np.partition(similarity, len(similarity) - k)[len(similarity) - k]  # the k-th largest
+            # Every row above the k-th similarity is in; of the rows at it, the earliest fill the rest,
+            # as the pure-Python order (similarity, then row) has it.
+            above = np.flatnonzero(similarity > cut)
+            above = above[np.lexsort((above, -similarity[above]))]
+            at = np.flatnonzero(similarity == cut)[: k - len(above)]
+            return [int(i) for i in above] + [int(i) for i in at]
         values = [float(s) for s in query]
         similarity = [sum(map(operator.mul, row, values)) for row in self._rows]
         return heapq.nsmallest(k, range(len(similarity)), key=lambda i: (-similarity[i], i))

@@ -2,239 +2,158 @@
 
     python -m benchmarks.evaluation [--data ../shared/data] [--work /tmp/frugal-evaluation] [--quick]
 
-Each step is a ``frugal eval`` / ``calibrate`` / ``train`` command, printed before it runs (copy any of
-them to check a single number); the tables at the end are what docs/evaluation.md shows. Takes about
-five minutes on a 2-core machine (``--quick``: the main tables only, about a minute).
+Each step is a ``frugal`` command, printed before it runs and its output shown as it is (copy any of them
+to check a single number); the label table is computed in-process from :mod:`frugal.evaluation.labels`.
+About 30 minutes on a quiet 2-core machine (``--quick``: the leave-one-source-out table only).
 
-Set-ups (chosen before any router was evaluated):
+The protocol (docs/evaluation.md): every source of the three shared files is left out in turn; trained
+classifiers are refitted on every other source with their own recipe; each left-out source is judged
+with one model pair per file, fixed before any router was run:
 
-- **routerbench**: mixtral-8x7b (cheap) vs gpt-4-1106-preview (strong), RouteLLM's pair; real per-call
-  costs from the rows. Also three tiers: mistral-7b, Yi-34B, gpt-4.
-- **dcrouter**: llama-3.1-8b-instruct vs llama-3.1-nemotron-51b-instruct (a distilled 70B), same family;
-  the rows have no cost, so prices are assumed: $0.18 and $0.60 per million tokens in and out (typical
-  hosted prices for 8B and ~50B models), on local token estimates with 400 output tokens.
-
-Learned classifier, in the shipped configuration (``--no-words``, every other option at its default),
-judged out of sample four ways: 5-fold cross-validation within the file; 5-fold cross-validation over
-both files pooled (how the shipped model is trained, one fold held out); trained on the *other* file
-only; and, for the record, the shipped model in sample. Then the training choices, each judged the same
-ways (in the file and across files), and the spread of a router whose scores are noise.
+- routerbench: mixtral-8x7b → gpt-4-1106-preview (RouteLLM's pair), the rows' recorded costs;
+- dcrouter: llama-3.1-8b-instruct → llama-3.1-nemotron-51b-instruct, prices assumed ($0.18 and $0.60 per
+  million tokens in and out, typical hosted prices for 8B and ~50B models);
+- difficulty: Mistral-7B-v0.1 (its weakest base model) → dolphin-2.9-llama3-8b (its most accurate),
+  prices assumed ($0.10 and $0.30: the models are of one size, only the ratio matters for savings).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import random
+import itertools
 import shlex
 import statistics
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-RB, DC = "routerbench-train.jsonl", "dcrouter-train.jsonl"
-SETUPS = {
-    "routerbench": (RB, ["--models", "mistralai/mixtral-8x7b-chat,gpt-4-1106-preview"]),
-    "dcrouter": (
-        DC,
-        [
-            "--models",
-            "llama-3.1-8b-instruct,llama-3.1-nemotron-51b-instruct",
-            "--price",
-            "llama-3.1-8b-instruct=0.18/0.18",
-            "--price",
-            "llama-3.1-nemotron-51b-instruct=0.6/0.6",
-        ],
-    ),
-    "routerbench, 3 tiers": (
-        RB,
-        ["--models", "mistralai/mistral-7b-chat,zero-one-ai/Yi-34B-Chat,gpt-4-1106-preview"],
-    ),
-}
-OTHER = {RB: DC, DC: RB}
-SHIPPED = ["--no-words"]  # how the shipped model is trained (see docs/evaluation.md)
-# The training choices compared (both 2-tier set-ups, in the file and across files).
-VARIANTS = {
-    "shipped: signs, no words, l2-dense 3e-4": SHIPPED,
-    "l2-dense 1e-2": [*SHIPPED, "--l2-dense", "1e-2"],
-    "l2-dense 1e-3": [*SHIPPED, "--l2-dense", "1e-3"],
-    "l2-dense 1e-4": [*SHIPPED, "--l2-dense", "1e-4"],
-    "l2-dense 3e-5": [*SHIPPED, "--l2-dense", "3e-5"],
-    "words (frugal train's default), l2-words 0.1": ["--l2-words", "0.1"],
-    "words (frugal train's default), l2-words 0.03": [],
-    "no signs, no words": [*SHIPPED, "--no-signs"],
-    "no signs, words, l2-dense 0.01 (the previous model's options)": ["--no-signs", "--l2-dense", "0.01"],
-}
-NOISE_SEEDS = 20
+FILES = ("routerbench-train.jsonl", "dcrouter-train.jsonl", "difficulty-train.jsonl")
+PAIRS = (
+    ("mistralai/mixtral-8x7b-chat", "gpt-4-1106-preview"),
+    ("llama-3.1-8b-instruct", "llama-3.1-nemotron-51b-instruct"),
+    ("mistralai/Mistral-7B-v0.1", "cognitivecomputations/dolphin-2.9-llama3-8b"),
+)
+PRICES = (
+    "llama-3.1-8b-instruct=0.18/0.18",
+    "llama-3.1-nemotron-51b-instruct=0.6/0.6",
+    "mistralai/Mistral-7B-v0.1=0.1/0.1",
+    "cognitivecomputations/dolphin-2.9-llama3-8b=0.3/0.3",
+)
+#: The two non-commercial sources of difficulty-train.jsonl: evaluated, never trained on for a model that
+#: ships (see shared/data/README.md).
+NON_COMMERCIAL = ("cmmlu", "ceval")
+COMPARE = ('learned={"model": "v1"}', "heuristic", "knn")
 
 
-def frugal(*args: str) -> Any:
-    """Run ``frugal ARGS --json`` (printed first) and return its JSON."""
-    print("$ frugal " + shlex.join(args), file=sys.stderr, flush=True)
-    out = subprocess.run(
-        [sys.executable, "-m", "frugal.cli", *args, "--json"], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out)
+def routing_args(data: Path) -> list[str]:
+    """The data files, one --models per file, and the assumed prices."""
+    args = [str(data / f) for f in FILES]
+    for cheap, strong in PAIRS:
+        args += ["--models", f"{cheap},{strong}"]
+    for price in PRICES:
+        args += ["--price", price]
+    return args
 
 
-def _figures(report: dict[str, Any]) -> tuple[str, str]:
-    at = report["at_target"]
-    return (f"{at['savings']:.1%}" if at["reached"] else "not reached"), f"{report['apgr']:.3f}"
+def frugal(*args: str) -> None:
+    """Run ``frugal ARGS`` (printed first), its output shown as it is."""
+    print(f"\n$ frugal {shlex.join(args)}", flush=True)
+    subprocess.run([sys.executable, "-m", "frugal.cli", *args, "--quiet"], check=False)
 
 
-def main_tables(path: dict[str, str], work: Path) -> None:
-    """Single models, zero router, oracle, heuristic and the learned classifier judged four ways."""
-    for name in (RB, DC):
-        frugal("train", path[name], *SHIPPED, "--folds", "5", "--scores", str(work / f"cv-{name}"))
-        frugal("train", path[name], *SHIPPED, "--out", str(work / f"model-{Path(name).stem}.json"))
-    frugal("train", path[RB], path[DC], *SHIPPED, "--folds", "5", "--scores", str(work / "cv-pooled.jsonl"))
+def label_table(data: Path) -> None:
+    """For each label: used as a perfect score, the AUC of the rows where a pair's stronger model wins.
 
-    rows = []
-    for setup, (name, models) in SETUPS.items():
-        base = [path[name], *models]
-        heuristic = frugal("eval", *base)
-        learned = {
-            "5-fold CV in the file": frugal("eval", *base, "--scores", str(work / f"cv-{name}")),
-            "5-fold CV, both files pooled": frugal("eval", *base, "--scores", str(work / "cv-pooled.jsonl")),
-            f"trained on {OTHER[name].split('-')[0]} only": frugal(
-                "eval",
-                *base,
-                "--classifier",
-                "learned",
-                "--classifier-options",
-                json.dumps({"model": str(work / f"model-{Path(OTHER[name]).stem}.json")}),
-            ),
-            "shipped model (in sample)": frugal("eval", *base, "--classifier", "learned"),
-        }
-        calibrated = {
-            "heuristic": frugal("calibrate", *base),
-            "learned, 5-fold CV scores": frugal("calibrate", *base, "--scores", str(work / f"cv-{name}")),
-        }
-        rows.append((setup, heuristic, learned, calibrated))
-
-    for setup, heuristic, learned, calibrated in rows:
-        strong, zero, oracle = heuristic["strongest"], heuristic["zero_router"], heuristic["oracle"]
-        print(f"\n### {setup} ({heuristic['rows']:,} rows)\n")
-        print("| | quality | cost | savings vs strongest at 95 % | APGR |")
-        print("|---|---|---|---|---|")
-        for model in heuristic["models"]:
-            print(f"| {model['model']} | {model['quality']:.3f} | ${model['cost_usd']:.2f} | | |")
-        print(
-            f"| strongest: {strong['model']} | {strong['quality']:.3f} | ${strong['cost_usd']:.2f} | 0 % | |"
-        )
-        print(
-            f"| zero router (random-mix hull) | {zero['quality']:.3f} | ${zero['cost_usd']:.2f} | "
-            f"{zero['savings']:.1%} | {zero['apgr']:.3f} |"
-        )
-        print(
-            f"| oracle | {oracle['quality']:.3f} | ${oracle['cost_usd']:.2f} | ({oracle['savings']:.1%}) | |"
-        )
-        for label, report in [("heuristic", heuristic), *((f"learned: {k}", v) for k, v in learned.items())]:
-            at = report["at_target"]
-            if at["reached"]:
-                figures = f"{at['quality']:.3f} | ${at['cost_usd']:.2f} | **{at['savings']:.1%}**"
-            else:
-                figures = "- | - | target not reached"
-            print(f"| {label} | {figures} | **{report['apgr']:.3f}** |")
-        print("\n| calibration at 95 % | thresholds | in sample: quality, savings | 5-fold out of sample |")
-        print("|---|---|---|---|")
-        for label, result in calibrated.items():
-            inside, outside = result["in_sample"], result["out_of_sample"]
-            print(
-                f"| {label} | {result['threshold']} | "
-                f"{inside['share_of_strongest']:.1%}, {inside['savings']:.1%} | "
-                f"{outside['share_of_strongest']:.1%}, {outside['savings']:.1%} |"
-            )
-
-
-def variants_table(path: dict[str, str], work: Path) -> None:
-    """Each training choice in the file (5-fold CV) and across files, on both 2-tier set-ups."""
-    results = {}
-    for number, (label, options) in enumerate(VARIANTS.items()):
-        tag = str(number)
-        cells = []
-        for name in (RB, DC):
-            scores = work / f"variant-{tag}-cv-{name}"
-            frugal("train", path[name], *options, "--folds", "5", "--scores", str(scores))
-            report = frugal("eval", path[name], *SETUPS[_setup(name)][1], "--scores", str(scores))
-            cells.append(_figures(report))
-        for name in (RB, DC):
-            model = work / f"variant-{tag}-model-{Path(name).stem}.json"
-            frugal("train", path[name], *options, "--out", str(model))
-            other = OTHER[name]
-            report = frugal(
-                "eval",
-                path[other],
-                *SETUPS[_setup(other)][1],
-                "--classifier",
-                "learned",
-                "--classifier-options",
-                json.dumps({"model": str(model)}),
-            )
-            cells.append(_figures(report))
-        results[label] = cells
-    print("\n### Training choices: savings at 95 % / APGR\n")
-    print(
-        "| `frugal train` options | CV in routerbench | CV in dcrouter "
-        "| routerbench → dcrouter | dcrouter → routerbench |"
-    )
-    print("|---|---|---|---|---|")
-    for label, cells in results.items():
-        shown = " | ".join(f"{savings} / {apgr}" for savings, apgr in cells)
-        print(f"| {label}: `{shlex.join(VARIANTS[label]) or '(defaults)'}` | {shown} |")
-
-
-def _setup(name: str) -> str:
-    return "routerbench" if name == RB else "dcrouter"
-
-
-def noise_table(path: dict[str, str]) -> None:
-    """Savings and APGR of routers whose scores are seeded random numbers: the spread of a coin."""
+    Per source, every ordered pair of its models at least 5 points apart in mean quality; the mean over
+    pairs. A label that transfers across model pairs ranks each pair's winning rows first, whatever pair.
+    """
     from frugal.evaluation.data import load_rows
-    from frugal.evaluation.evaluate import evaluate, prepare
-    from frugal.evaluation.setup import compile_for_evaluation, models_policy, parse_price
-    from frugal.evaluation.sweep import Outcomes
-    from frugal.policy import ClassifierSpec
+    from frugal.evaluation.labels import labels
+    from frugal.evaluation.train_report import auc
 
-    print(f"\n### Random scores ({NOISE_SEEDS} seeds): mean ± standard deviation\n")
-    print("| set-up | savings at 95 % | APGR |")
-    print("|---|---|---|")
-    for setup in ("routerbench", "dcrouter"):
-        name, args = SETUPS[setup]
-        models = args[1].split(",")
-        prices = dict(parse_price(args[i + 1]) for i, a in enumerate(args) if a == "--price")
-        router, route = compile_for_evaluation(models_policy(models, ClassifierSpec()), prices=prices)
-        prepared = prepare(load_rows([path[name]]), router, route)
-        savings, apgrs = [], []
-        for seed in range(NOISE_SEEDS):
-            rng = random.Random(seed)
-            o = prepared.outcomes
-            scores = tuple(rng.random() for _ in o.scores)
-            report = evaluate(replace(prepared, outcomes=Outcomes(scores, o.quality, o.cost, o.default_tier)))
-            at = report.to_dict()["at_target"]
-            savings.append(at["savings"] if at["reached"] else 0.0)
-            apgrs.append(report.apgr or 0.0)
+    rows = load_rows([data / f for f in FILES])
+    found = {
+        "escalation (the default)": labels(rows, "escalation").values,
+        "strong-wins (the 0.1 label)": labels(rows, "strong-wins").values,
+        "share of models that fail": tuple(1 - sum(r.quality.values()) / len(r.quality) for r in rows),
+    }
+    sources = list(dict.fromkeys(r.source for r in rows))
+    print("\n| label | " + " | ".join(sources) + " | mean |")
+    print("|---|" + "---|" * (len(sources) + 1))
+    for name, values in found.items():
+        cells = []
+        for source in sources:
+            mine = [i for i, r in enumerate(rows) if r.source == source]
+            models = list(rows[mine[0]].quality)
+            mean = {m: statistics.fmean(rows[i].quality[m] for i in mine) for m in models}
+            aucs = []
+            for weak, strong in itertools.permutations(models, 2):
+                if mean[strong] - mean[weak] < 0.05:
+                    continue
+                wins = [rows[i].quality[strong] * (1 - rows[i].quality[weak]) > 0.5 for i in mine]
+                found_auc = auc([values[i] for i in mine], wins)
+                if found_auc is not None:
+                    aucs.append(found_auc)
+            cells.append(statistics.fmean(aucs))
         print(
-            f"| {setup} | {statistics.mean(savings):.1%} ± {statistics.stdev(savings):.1%} | "
-            f"{statistics.mean(apgrs):.3f} ± {statistics.stdev(apgrs):.3f} |"
+            f"| {name} | " + " | ".join(f"{c:.3f}" for c in cells) + f" | **{statistics.fmean(cells):.3f}** |"
         )
+
+
+def feature_table(data: Path) -> None:
+    """Per feature of the learned classifier: its AUC for "the pair's strong model wins" on each source.
+
+    A feature that carried across sources would sit on the same side of 0.5 on most of them.
+    """
+    from frugal.classifiers.learned_features import DENSE_FEATURES, read
+    from frugal.evaluation.data import load_rows
+    from frugal.evaluation.train_report import auc
+
+    rows = load_rows([data / f for f in FILES])
+    pair_of = {}
+    for row in rows:
+        pair_of[row.id] = next(p for p in PAIRS if set(p) <= row.quality.keys())
+    wins = [r.quality[pair_of[r.id][1]] * (1 - r.quality[pair_of[r.id][0]]) > 0.5 for r in rows]
+    values = [read(r.request).dense for r in rows]
+    sources = list(dict.fromkeys(r.source for r in rows))
+    print("\n| feature | mean AUC − 0.5 | sources above 0.5 | sources below 0.5 |")
+    print("|---|---|---|---|")
+    for name in DENSE_FEATURES:
+        aucs = []
+        for source in sources:
+            mine = [i for i, r in enumerate(rows) if r.source == source]
+            found = auc([values[i][name] for i in mine], [wins[i] for i in mine])
+            if found is not None:
+                aucs.append(found)
+        above = sum(a > 0.5 for a in aucs)
+        below = sum(a < 0.5 for a in aucs)
+        print(f"| {name} | {statistics.fmean(aucs) - 0.5:+.3f} | {above} | {below} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help=f"data directory (default: {DATA})")
     parser.add_argument("--work", type=Path, default=Path("/tmp/frugal-evaluation"), help="scratch directory")
-    parser.add_argument("--quick", action="store_true", help="the main tables only")
+    parser.add_argument("--quick", action="store_true", help="the leave-one-source-out table only")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    path = {name: str(args.data / name) for name in (RB, DC)}
-    main_tables(path, args.work)
-    if not args.quick:
-        variants_table(path, args.work)
-        noise_table(path)
+    routing = routing_args(args.data)
+    compare = [arg for c in COMPARE for arg in ("--compare", c)]
+    # 1. The headline: every source left out in turn, the shipped default beside the others.
+    frugal("eval", *routing, "--cv", "sources", *compare)
+    if args.quick:
+        return
+    # 2. Thresholds chosen on the other sources: does a calibration carry?
+    frugal("calibrate", *routing, "--cv", "sources")
+    # 3. The shipped recipe's scores out of source against its label: calibration and ranking.
+    excluded = [arg for s in NON_COMMERCIAL for arg in ("--exclude-source", s)]
+    frugal("train", *(str(args.data / f) for f in FILES), "--no-words", *excluded, "--cv", "sources")
+    # 4. Which label transfers across model pairs; whether any feature carries across sources.
+    label_table(args.data)
+    feature_table(args.data)
+    # 5. In-domain, for contrast (every source on both sides of each split): what labels of your own buy.
+    frugal("eval", *routing, "--cv", "5", "--compare", "knn", "--compare", 'learned={"model": "v1"}')
 
 
 if __name__ == "__main__":

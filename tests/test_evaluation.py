@@ -547,7 +547,9 @@ def test_cli_train_then_eval_with_the_trained_model(
     assert code == 0
     summary = json.loads(out)
     assert summary["rows"] == 30
-    assert summary["strong"] == {"eval.jsonl": "big"}
+    assert summary["models"] == {"eval.jsonl": ["tiny", "mid", "big"]}  # weakest to strongest
+    assert summary["cv"] == "k-fold"
+    assert [s["source"] for s in summary["sources"]] == ["fixture/easy", "fixture/medium", "fixture/hard"]
     training = json.loads(model.read_text(encoding="utf-8"))["training"]
     assert training["command"] == "frugal train eval.jsonl --out model.json --min-df 2"
     assert training["data"][0]["file"] == "eval.jsonl"
@@ -580,11 +582,26 @@ def test_cli_train_then_eval_with_the_trained_model(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "give --out MODEL.json, or --folds K --scores FILE.jsonl"),
-        (["--scores", "s.jsonl"], "--scores needs --folds K"),
+        ([], "give --out MODEL.json, or --cv sources|K"),
+        (["--scores", "s.jsonl"], "--scores needs --cv"),
+        (["--cv", "3", "--folds", "3"], "give --cv or --folds, not both"),
+        (
+            [
+                "--cv",
+                "sources",
+                "--exclude-source",
+                "fixture/easy",
+                "--exclude-source",
+                "fixture/medium",
+                "--exclude-source",
+                "fixture/hard",
+            ],
+            "every row is of an excluded source",
+        ),
         (["--out", "m.json", "--strong", "nobody"], "the strong model 'nobody' has no quality"),
         (["--out", "m.json", "--l2-words", "0"], "the L2 penalties must be > 0"),
-        (["--folds", "1", "--scores", "s.jsonl"], "--folds must lie between 2"),
+        (["--folds", "1", "--scores", "s.jsonl"], "--folds must be >= 2"),
+        (["--cv", "1"], "expected 'sources' (leave one source out) or a number of folds >= 2"),
     ],
 )
 def test_cli_train_bad_options(

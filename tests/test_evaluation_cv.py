@@ -378,3 +378,32 @@ def test_calibrate_cv_takes_only_sources(capsys: pytest.CaptureFixture[str]) -> 
     code, _, err = run(capsys, "calibrate", str(FIXTURE), "--models", "tiny,big", "--cv", "3")
     assert code == 1
     assert "calibrate --cv takes 'sources'; for in-domain k-fold use --folds K" in err
+
+
+def test_sources_with_almost_no_gap_are_left_out_of_the_pooled_apgr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A source whose strongest model barely beats its cheapest has no APGR in the mean (only its own)."""
+    data = planted_sources(tmp_path)
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        if row["source"] == "gamma" and row["id"] != "gamma.0":
+            row["quality"]["cheap"] = 1.0  # gamma: the cheap model fails once in 40 rows
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = cv_json(
+        capsys,
+        str(data),
+        "--models",
+        "cheap,strong",
+        "--classifier",
+        "heuristic",
+        "--cv",
+        "sources",
+        "--bootstrap",
+        "5",
+    )
+    gaps = {s["source"]: (s["gap"], s["apgr_in_mean"]) for s in report["sources"]}
+    assert gaps == {"alpha": (0.5, True), "bravo": (0.5, True), "gamma": (pytest.approx(1 / 40), False)}
+    result = report["classifiers"][0]
+    kept = [s["apgr"] for s in result["sources"] if s["source"] != "gamma"]
+    assert result["pooled"]["apgr"] == pytest.approx(sum(kept) / 2)

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from frugal.classifiers import available_classifiers, load_classifier
-from frugal.classifiers.learned import DENSE_FEATURES, LearnedClassifier, LearnedModel, features, load_model
+from frugal.classifiers.learned import (
+    DENSE_FEATURES,
+    LearnedClassifier,
+    LearnedModel,
+    LearnedOptions,
+    features,
+    load_model,
+)
 from frugal.evaluation.data import load_rows
-from frugal.evaluation.train import SIGNS, TrainOptions, _minimise, fit, labels, out_of_fold_scores
+from frugal.evaluation.folds import k_folds
+from frugal.evaluation.labels import labels
+from frugal.evaluation.optimise import minimise_in_box
+from frugal.evaluation.train import SIGNS, TrainOptions, fit, out_of_fold_scores
 from frugal.exceptions import ConfigError
 from frugal.policy import parse_policy
 from frugal.request import RoutingRequest
@@ -233,10 +245,24 @@ def planted(tmp_path: Path) -> Path:
     return path
 
 
-def test_labels_follow_the_strong_model_of_each_file(tmp_path: Path) -> None:
-    """The label is q_strong x (1 - mean of the others), the strong model being the file's most accurate."""
+def test_escalation_label_by_hand(tmp_path: Path) -> None:
+    """The default label: mean over ordered pairs (weaker, stronger) of q_stronger x (1 - q_weaker)."""
     rows = load_rows([planted(tmp_path)])
     found = labels(rows)
+    assert list(found.order.values()) == [("other", "cheap", "strong")]  # means 1/3, 2/3, 1
+    # Row 0 (other 0, cheap 0, strong 1): the pairs (other, cheap), (other, strong), (cheap, strong)
+    # give 0, 1 and 1.
+    assert found.values[0] == pytest.approx(2 / 3)
+    assert found.values[1] == pytest.approx(0.0)  # every model succeeds: nothing to gain
+    assert found.values[2] == pytest.approx(2 / 3)  # other 0, cheap 1, strong 1: 1, 1 and 0
+    two = labels([replace(rows[0], quality={"cheap": 0.25, "strong": 0.5})])
+    assert two.values == (0.5 * 0.75,)
+
+
+def test_strong_wins_label_follows_the_strong_model_of_each_file(tmp_path: Path) -> None:
+    """The 0.1 label: q_strong x (1 - mean of the others), the strong model being the file's most accurate."""
+    rows = load_rows([planted(tmp_path)])
+    found = labels(rows, "strong-wins")
     assert set(found.strong.values()) == {"strong"}
     assert found.values[0] == 1.0  # the hard row: strong succeeds, both others fail
     assert found.values[1] == pytest.approx(0.0)  # cheap and other succeed
@@ -246,15 +272,15 @@ def test_labels_follow_the_strong_model_of_each_file(tmp_path: Path) -> None:
 def test_training_finds_a_planted_signal_and_is_deterministic(tmp_path: Path) -> None:
     """A word marking the rows only the strong model solves gets a positive weight; same data, same model."""
     rows = load_rows([planted(tmp_path)])
-    options = TrainOptions(min_df=2)
+    options = TrainOptions(min_df=2, label="strong-wins")  # on these rows: exactly the 'quux' rows
     model = fit(rows, options)
     assert model.words["quux"] > 0.1
     assert model.to_dict() == fit(rows, options).to_dict()
     classifier = LearnedClassifier(model=model)
     assert score(classifier, "quux item number 99") > score(classifier, "item number 99")
     assert not fit(rows, TrainOptions(words=False)).words
-    scores = out_of_fold_scores(rows, options, folds=3)
-    assert scores == out_of_fold_scores(rows, options, folds=3)
+    scores = out_of_fold_scores(rows, options, k_folds(rows, 3))
+    assert scores == out_of_fold_scores(rows, options, k_folds(rows, 3))
     hard = [scores[r.id] for r in rows if r.request.prompt.startswith("quux")]
     easy = [scores[r.id] for r in rows if not r.request.prompt.startswith("quux")]
     assert min(hard) > max(easy)  # out of fold, too: the signal generalises across folds
@@ -293,7 +319,7 @@ def test_box_constrained_minimiser_finds_the_constrained_minimum() -> None:
         return float((x[0] - 1) ** 2 + (x[1] + 2) ** 2), np.array([2 * (x[0] - 1), 2 * (x[1] + 2)])
 
     lower, upper = np.array([-np.inf, 0.0]), np.array([np.inf, np.inf])
-    found = _minimise(function, np.array([5.0, 3.0]), lower, upper, 1000)
+    found = minimise_in_box(function, np.array([5.0, 3.0]), lower, upper, 1000)
     assert found == pytest.approx([1.0, 0.0], abs=1e-6)
 
 
@@ -316,3 +342,75 @@ def test_train_without_numpy_says_how_to_get_it(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(builtins, "__import__", no_numpy)
     with pytest.raises(ConfigError, match=r"frugal train needs numpy: pip install 'frugal-router\[train\]'"):
         fit(load_rows([FIXTURE]))
+
+
+# -- version 2: language, scale, recipe -------------------------------------------------------------
+
+CHINESE = "运行中变压器温度最高的部分是"
+RUSSIAN = "Какая часть трансформатора нагревается сильнее всего"
+
+
+def test_prompts_in_other_scripts_are_scored_on_neutral_values() -> None:
+    """A prompt in another script scores as the model's neutral prompt of its structure: not up, not down."""
+    shipped = LearnedClassifier()
+    assert shipped.model.dense["non_latin"] == 0.0
+    chinese, russian = score(shipped, CHINESE), score(shipped, RUSSIAN)
+    assert chinese == pytest.approx(russian)
+    model = shipped.model
+    neutral = {k: model.neutral.get(k, 0.0) for k in DENSE_FEATURES}
+    logit = model.bias + sum(model.dense[k] * v for k, v in neutral.items())
+    assert chinese == pytest.approx(1 / (1 + math.exp(-logit)))
+    previous = LearnedClassifier(LearnedOptions(model="v1"))  # the 0.1 model routed them up
+    assert score(previous, CHINESE) > score(previous, "Which part of a transformer runs hottest") + 0.05
+
+
+def planted_scripts(tmp_path: Path) -> Path:
+    """Rows where every prompt in Cyrillic is one only the strong model solves."""
+    rows = []
+    for i in range(40):
+        hard = i % 2 == 0
+        prompt = f"{RUSSIAN} {i}" if hard else f"Which part of the machine number {i} runs hottest"
+        quality = {"cheap": 0.0 if hard else 1.0, "strong": 1.0}
+        rows.append(json.dumps({"id": str(i), "source": "s", "prompt": prompt, "quality": quality}))
+    path = tmp_path / "scripts.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_training_gives_a_script_no_weight_unless_told(tmp_path: Path) -> None:
+    """Language-neutral training keeps a script from becoming a difficulty; without it, it becomes one."""
+    rows = load_rows([planted_scripts(tmp_path)])
+    neutral = fit(rows, TrainOptions(words=False))
+    assert neutral.dense["non_latin"] == 0.0
+    assert neutral.neutral["function_words"] > 0.3  # the English rows' mean
+    assert "numbers" not in neutral.neutral  # measured the same way in any script
+    raw = fit(rows, TrainOptions(words=False, language_neutral=False))
+    assert raw.dense["non_latin"] > 0.5
+    assert not raw.neutral
+
+
+def test_suggested_thresholds_split_the_training_scores_evenly() -> None:
+    """The learned classifier's own thresholds come from its training scores' quantiles."""
+    model = LearnedModel(bias=0.0, dense={}, quantiles=tuple(i / 20 for i in range(21)))
+    classifier = LearnedClassifier(model=model)
+    assert classifier.suggested_thresholds(2) == (0.5,)
+    assert classifier.suggested_thresholds(4) == (0.25, 0.5, 0.75)
+    assert LearnedClassifier(model=LearnedModel(bias=0.0, dense={})).suggested_thresholds(3) == (1 / 3, 2 / 3)
+    shipped = LearnedClassifier().suggested_thresholds(3)
+    assert len(shipped) == 2
+    assert 0 < shipped[0] < shipped[1] < 1
+
+
+def test_recipes_are_read_from_model_files() -> None:
+    """A model file's recorded options are its recipe; a version 1 file's missing options are version 1's."""
+    from frugal.evaluation.train import recipe_of
+
+    v1, v2 = load_model("v1"), load_model()
+    assert v1.version == 1
+    assert v2.version == 2
+    old, new = recipe_of(v1), recipe_of(v2)
+    assert (old.label, old.intercepts, old.language_neutral) == ("strong-wins", "file", False)
+    assert (new.label, new.intercepts, new.language_neutral) == ("escalation", "source", True)
+    assert set(new.exclude_sources) == {"cmmlu", "ceval"}  # non-commercial: not trained on
+    assert not new.words
+    assert "cmmlu" not in v2.training["sources"]

@@ -131,6 +131,16 @@ class BaseClient:
             models=models_map,
             available_providers=available,
         )
+        self._bind_classifiers(
+            router,
+            {
+                "policy": loaded,
+                "openai": openai,
+                "anthropic": anthropic,
+                "providers": providers,
+                "models": models,
+            },
+        )
         self._setup: Setup = Setup(
             router=router,
             providers=self._providers,
@@ -154,6 +164,28 @@ class BaseClient:
             honor=loaded.requested_model == "honor",
             loops=LoopDetector(loaded.loops) if loaded.loops is not None else None,
         )
+
+    def _bind_classifiers(self, router: Any, arguments: Mapping[str, Any]) -> None:
+        """Hand a client to the classifiers that call models through one (an embeddings endpoint), so their
+        calls are priced, recorded and traced: this client, or for an async client a sync twin built with
+        the same arguments (a classifier runs synchronously). A twin cannot be built over ready-made async
+        SDK clients; such classifiers then say they have no client, and fall back to the default tier."""
+        from .classifiers.base import bind_client
+
+        classifiers = {
+            id(r.classifier): r.classifier for r in (router.default_route, *router.routes.values())
+        }
+        needing = [c for c in classifiers.values() if callable(getattr(c, "bind_client", None))]
+        if not needing:
+            return
+        target: object | None = self
+        if self._is_async:
+            specs = [arguments["openai"], arguments["anthropic"], *(arguments["providers"] or {}).values()]
+            ready_made = any(spec is not None and not isinstance(spec, Mapping) for spec in specs)
+            target = None if ready_made else Client(**arguments)
+        if target is not None:
+            for classifier in needing:
+                bind_client(classifier, target)
 
     @property
     def policy(self) -> Policy:

@@ -1,6 +1,7 @@
 """Classifiers score how demanding a request is, in [0, 1]; the policy maps the score to a tier.
 
-Built-in: ``heuristic`` (no I/O, explainable) and ``learned`` (trained on labelled rows). Third-party
+Built-in: ``heuristic`` (no I/O, explainable), ``learned`` (trained on labelled rows) and ``knn`` (the
+labels of the nearest labelled prompts, through an embedder). Third-party
 classifiers register under the entry-point group ``frugal.classifiers`` (the built-ins do too) or are
 named by dotted path in the policy.
 """

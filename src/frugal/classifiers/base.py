@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from ..request import RoutingRequest
 
-__all__ = ["Classification", "Classifier", "HasScale", "suggested_thresholds"]
+__all__ = ["Classification", "Classifier", "HasScale", "bind_client", "suggested_thresholds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +83,16 @@ def suggested_thresholds(classifier: object, tiers: int) -> tuple[float, ...]:
             f"{tiers - 1} strictly increasing values in (0, 1)"
         )
     return values
+
+
+def bind_client(classifier: object, client: object) -> None:
+    """Hand ``client`` to a classifier that calls models through it (it has ``bind_client``); else nothing.
+
+    The frugal client calls this once per classifier of its policy when it is built, so that an
+    embeddings call a classifier makes (the ``knn`` classifier's ``endpoint`` embedder) is priced,
+    counted in the ledger and traced like any call. It must be a synchronous client: a classifier runs
+    synchronously, inside the call it classifies.
+    """
+    bind = getattr(classifier, "bind_client", None)
+    if callable(bind):
+        bind(client)

@@ -22,7 +22,8 @@ class LearnedOptions(BaseModel):
 
     model: str | None = Field(
         None,
-        description="Path to a model file made by 'frugal train' (default: the model shipped with frugal).",
+        description="A model file made by 'frugal train', or a shipped model's name: 'v2' (the default) "
+        "or 'v1' (the previous default).",
     )
 
 
@@ -36,6 +37,8 @@ class _Weights(BaseModel):
     dense: dict[str, float]
     words: dict[str, float] = Field(default_factory=dict)
     shape: dict[str, float] = Field(default_factory=dict)
+    neutral: dict[str, float] = Field(default_factory=dict)
+    quantiles: list[float] = Field(default_factory=list)
     training: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -27,6 +27,7 @@ ENTRY_POINT_GROUP = "frugal.classifiers"
 _BUILTINS = {
     "heuristic": "frugal.classifiers.heuristic:HeuristicClassifier",
     "learned": "frugal.classifiers.learned:LearnedClassifier",
+    "knn": "frugal.classifiers.knn:KnnClassifier",
 }
 
 

@@ -1,10 +1,13 @@
 """The evaluation commands of ``frugal``: ``eval``, ``calibrate`` and ``train`` (see docs/evaluation.md).
 
 - ``frugal eval DATA.jsonl (--policy FILE | --models CHEAP,...,STRONG)``: what a policy would have cost
-  and scored on labelled rows, against single models, the random-mix hull and the oracle.
+  and scored on labelled rows, against single models, the random-mix hull and the oracle; with
+  ``--cv sources``, each source judged by a classifier refitted without it
+  (:mod:`frugal.evaluation.cv_commands`).
 - ``frugal calibrate DATA.jsonl ... --out POLICY.yaml``: thresholds for a quality target, with the
-  k-fold out-of-sample figure next to the in-sample one.
-- ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier.
+  k-fold out-of-sample figure next to the in-sample one, or (``--cv sources``) chosen on other sources.
+- ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier (``--classifier knn``:
+  a knn index); ``--cv sources|K`` scores every row out of fold.
 
 Nothing is sent anywhere. Imports are deferred to the command that needs them.
 """
@@ -42,9 +45,17 @@ def add_evaluation_commands(commands: Any) -> None:
     calibrate.add_argument("--out", metavar="POLICY.yaml", help="write the policy with the chosen thresholds")
     calibrate.set_defaults(run=_guarded(_calibrate))
 
-    train = commands.add_parser("train", help="fit the learned classifier on labelled rows")
+    train = commands.add_parser("train", help="fit the learned classifier (or a knn index) on labelled rows")
     train.add_argument("data", nargs="+", help="JSON Lines files of labelled rows")
-    train.add_argument("--out", metavar="MODEL.json", help="write the model file")
+    train.add_argument("--out", metavar="MODEL.json", help="write the model file (the index file for knn)")
+    train.add_argument(
+        "--classifier", choices=("learned", "knn"), default="learned", help="what to train (default: learned)"
+    )
+    train.add_argument(
+        "--embedder", default="hashing", help="knn: the embedder (default: the built-in hashing)"
+    )
+    train.add_argument("--embedder-options", type=_json_object, default={}, help="knn: its options (JSON)")
+    train.add_argument("--k", type=int, default=30, help="knn: neighbours that vote (default 30)")
     train.add_argument("--strong", help="the strong model of the label (default: each file's most accurate)")
     train.add_argument("--no-words", action="store_true", help="no word features (structure and cues only)")
     train.add_argument(
@@ -62,9 +73,38 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--l2-words", type=float, default=0.03, help="L2 penalty of the word weights")
     train.add_argument("--min-df", type=int, default=5, help="rows a word must appear in to be a feature")
     train.add_argument("--max-words", type=int, default=1000, help="word weights kept in the model file")
-    train.add_argument("--folds", type=int, help="also score every row out of fold (k-fold)")
+    train.add_argument(
+        "--label",
+        choices=("escalation", "strong-wins"),
+        default="escalation",
+        help="what the score predicts (escalation: a stronger model succeeds where a weaker fails)",
+    )
+    train.add_argument(
+        "--intercepts",
+        choices=("source", "file"),
+        default="source",
+        help="one intercept per source (default) or per file during the fit",
+    )
+    train.add_argument(
+        "--exclude-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="do not train on this source's rows (repeatable; they are still scored with --cv)",
+    )
+    train.add_argument(
+        "--no-language-neutral",
+        action="store_true",
+        help="read the English-worded features of prompts in other scripts as measured",
+    )
+    train.add_argument(
+        "--cv",
+        metavar="sources|K",
+        help="also score every row with a model trained without its source ('sources') or fold (K)",
+    )
+    train.add_argument("--folds", type=int, help="the same as --cv K (in-domain k-fold)")
     train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
-    train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --folds)")
+    train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --cv)")
     train.add_argument("--json", action="store_true", help="print a summary as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.set_defaults(run=_guarded(_train))
@@ -304,14 +344,22 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .._version import __version__
     from ..evaluation.data import load_rows
+    from ..evaluation.folds import folds_for, parse_cv
+    from ..evaluation.labels import labels
     from ..evaluation.progress import progress_printer
     from ..evaluation.train import TrainOptions, fit, out_of_fold_scores
+    from ..evaluation.train_report import format_fits, source_fits
     from ..exceptions import ConfigError
 
-    if not args.out and not args.scores:
-        raise ConfigError("give --out MODEL.json, or --folds K --scores FILE.jsonl (or both)")
-    if args.scores and not args.folds:
-        raise ConfigError("--scores needs --folds K (the scores are out of fold)")
+    if args.folds is not None and args.cv is not None:
+        raise ConfigError("give --cv or --folds, not both (--folds K is --cv K)")
+    cv = parse_cv(args.cv) if args.cv is not None else args.folds
+    if cv is not None and not isinstance(cv, str) and cv < 2:
+        raise ConfigError(f"--folds must be >= 2, got {cv}")
+    if not args.out and not args.scores and cv is None:
+        raise ConfigError("give --out MODEL.json, or --cv sources|K (and --scores FILE.jsonl), or both")
+    if args.scores and cv is None:
+        raise ConfigError("--scores needs --cv (the scores are out of fold)")
     options = TrainOptions(
         words=not args.no_words,
         signs=not args.no_signs,
@@ -321,22 +369,31 @@ def _train(args: argparse.Namespace) -> int:
         max_words=args.max_words,
         strong=args.strong,
         prior=args.prior,
+        label=args.label,
+        intercepts=args.intercepts,
+        language_neutral=not args.no_language_neutral,
+        exclude_sources=tuple(args.exclude_source),
     )
     rows = load_rows(args.data)
+    if args.classifier == "knn":
+        return _train_knn(args, rows, options, cv)
     summary: dict[str, Any] = {"rows": len(rows)}
-    if args.folds:
+    report = ""
+    if cv is not None:
+        folds = folds_for(rows, cv, args.seed)
         scores = out_of_fold_scores(
-            rows,
-            options,
-            folds=args.folds,
-            seed=args.seed,
-            progress=progress_printer("frugal train", args.quiet),
+            rows, options, folds, progress=progress_printer("frugal train", args.quiet)
         )
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:
                 for row_id, score in scores.items():
                     handle.write(json.dumps({"id": row_id, "score": score}) + "\n")
             summary["scores"] = args.scores
+        truth = labels(rows, options.label, options.strong)
+        fits = source_fits(rows, scores, truth.values, truth.used)
+        summary["cv"] = folds.kind
+        summary["sources"] = [f.to_dict() for f in fits]
+        report = f"{folds.label}\n" + format_fits(fits, options.label)
     if args.out:
         provenance = {
             "data": [_file_summary(path, sum(r.file == path for r in rows)) for path in args.data],
@@ -350,13 +407,64 @@ def _train(args: argparse.Namespace) -> int:
             out=args.out,
             words=len(model.words),
             rows_used=model.training["rows_used"],
-            strong=model.training["strong"],
+            models=model.training["models"],
         )
     if args.json:
         print(json.dumps(summary, indent=2))
-    else:
-        for key, value in summary.items():
-            print(f"{key:<10} {value}")
+        return 0
+    for key in ("rows", "out", "words", "rows_used", "scores"):
+        if key in summary:
+            print(f"{key:<10} {summary[key]}")
+    if report:
+        print("\n" + report)
+    return 0
+
+
+def _train_knn(args: argparse.Namespace, rows: Any, options: Any, cv: str | int | None) -> int:
+    """``frugal train --classifier knn``: an index file, and/or out-of-fold scores."""
+    from .._version import __version__
+    from ..evaluation.folds import folds_for
+    from ..evaluation.knn_index import KnnRecipe, KnnTrainer
+    from ..evaluation.labels import labels
+    from ..evaluation.progress import progress_printer
+    from ..evaluation.train_report import format_fits, source_fits
+    from ..evaluation.trainers import refit_scores
+
+    recipe = KnnRecipe(args.embedder, args.embedder_options, args.k, options.label, options.exclude_sources)
+    trainer = KnnTrainer(rows, recipe, progress_printer("frugal train: embedding", args.quiet))
+    summary: dict[str, Any] = {"rows": len(rows)}
+    report = ""
+    if cv is not None:
+        folds = folds_for(rows, cv, args.seed)
+        found = refit_scores(trainer, rows, folds, progress_printer("frugal train", args.quiet))
+        scores = {row_id: score for row_id, score in found.items() if score is not None}
+        if args.scores:
+            with Path(args.scores).open("w", encoding="utf-8") as handle:
+                for row_id, score in scores.items():
+                    handle.write(json.dumps({"id": row_id, "score": score}) + "\n")
+            summary["scores"] = args.scores
+        truth = labels(rows, options.label)
+        fits = source_fits(rows, scores, truth.values, truth.used)
+        summary["cv"] = folds.kind
+        summary["sources"] = [f.to_dict() for f in fits]
+        report = f"{folds.label}\n" + format_fits(fits, options.label)
+    if args.out:
+        provenance = {
+            "data": [_file_summary(path, sum(r.file == path for r in rows)) for path in args.data],
+            "date": datetime.now(timezone.utc).date().isoformat(),
+            "frugal": __version__,
+        }
+        index = trainer.index(range(len(rows)), scale=True, **provenance)
+        index.save(args.out)
+        summary.update(out=args.out, rows_used=len(index.labels), dims=index.dims, embedder=index.embedder)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    for key in ("rows", "out", "embedder", "dims", "rows_used", "scores"):
+        if key in summary:
+            print(f"{key:<10} {summary[key]}")
+    if report:
+        print("\n" + report)
     return 0
 
 
@@ -366,14 +474,18 @@ def _train_command(args: argparse.Namespace, options: Any) -> str:
 
     words = ["frugal", "train", *(Path(p).name for p in args.data), "--out", Path(args.out).name]
     defaults = TrainOptions()
-    for key in ("strong", "prior", "l2_dense", "l2_words", "min_df", "max_words"):
+    for key in ("strong", "prior", "l2_dense", "l2_words", "min_df", "max_words", "label", "intercepts"):
         value = getattr(options, key)
         if value != getattr(defaults, key):
             words += [f"--{key.replace('_', '-')}", str(value)]
+    for source in options.exclude_sources:
+        words += ["--exclude-source", source]
     if not options.words:
         words.append("--no-words")
     if not options.signs:
         words.append("--no-signs")
+    if not options.language_neutral:
+        words.append("--no-language-neutral")
     return shlex.join(words)
 
 

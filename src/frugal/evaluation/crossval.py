@@ -6,7 +6,8 @@ APGR, the savings of the cheapest threshold setting reaching the target, and the
 that target, each with a bootstrap 90 % interval (:mod:`frugal.evaluation.bootstrap`). The pooled row is
 the mean over sources, each source weighing the same whatever its size (costs and model pairs differ
 between sources, so their rows are not added up); its interval comes from resampling every source at
-once.
+once. A source whose strongest model is barely better than its cheapest (:data:`MIN_GAP`) is left out
+of the pooled APGR (not of the savings): APGR is a share of that gap.
 
 With leave-one-source-out folds the figures say what a classifier gives on a kind of prompt it has
 never seen. With k-fold they are in-domain, and say so.
@@ -25,7 +26,12 @@ from .folds import Folds
 from .metrics import savings
 from .sweep import Outcomes
 
+#: A source whose strongest model beats its cheapest by less than this (in mean quality) has no APGR in
+#: the pooled mean: APGR is a share of that gap, and a share of almost nothing is mostly noise.
+MIN_GAP = 0.05
+
 __all__ = [
+    "MIN_GAP",
     "ClassifierResult",
     "CrossValidation",
     "SourceResult",
@@ -48,6 +54,7 @@ class SourceSetup:
         strongest: the strongest single model (the savings baseline).
         random_mix: the random mix's savings at the target.
         oracle: the per-row oracle's savings (at the strongest's quality or better).
+        gap: the strongest model's quality minus the cheapest's.
     """
 
     source: str
@@ -56,6 +63,12 @@ class SourceSetup:
     strongest: str
     random_mix: float | None
     oracle: float | None
+    gap: float = 0.0
+
+    @property
+    def apgr_meaningful(self) -> bool:
+        """False when the gap is under :data:`MIN_GAP`: APGR divides by it, and then measures noise."""
+        return self.gap >= MIN_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +146,8 @@ class CrossValidation:
                     "strongest": s.strongest,
                     "random_mix": s.random_mix,
                     "oracle": s.oracle,
+                    "gap": s.gap,
+                    "apgr_in_mean": s.apgr_meaningful,
                 }
                 for s in self.setups
             ],
@@ -214,13 +229,13 @@ def cross_validate(
                 progress(done, steps)
         per_source = tuple(_result(source, point[k], replicas[k]) for k, (source, _) in enumerate(parts))
         pooled_point = Figures(
-            mean([f.apgr for f in point]),
+            mean([f.apgr for k, f in enumerate(point) if setups[k].apgr_meaningful]),
             mean([f.savings for f in point]),
             mean([f.random_mix for f in point]),
         )
         pooled_replicas = [
             Figures(
-                mean([replicas[k][b].apgr for k in range(len(parts))]),
+                mean([replicas[k][b].apgr for k in range(len(parts)) if setups[k].apgr_meaningful]),
                 mean([replicas[k][b].savings for k in range(len(parts))]),
                 mean([replicas[k][b].random_mix for k in range(len(parts))]),
             )
@@ -248,6 +263,7 @@ def source_setup(source: str, prepared: Prepared, target: float) -> SourceSetup:
     """A source's rows, tiers and reference points (random mix and oracle savings at the target)."""
     report = evaluate(prepared, target)
     baseline = report.single[report.strongest].cost
+    gap = report.single[report.strongest].quality - report.single[report.cheapest].quality
     return SourceSetup(
         source,
         len(prepared.rows),
@@ -255,4 +271,5 @@ def source_setup(source: str, prepared: Prepared, target: float) -> SourceSetup:
         report.strongest,
         savings(report.zero_router_cost, baseline),
         savings(report.oracle.cost, baseline),
+        gap,
     )

@@ -48,11 +48,13 @@ def format_cross_validation(cv: CrossValidation, command: str = "frugal eval") -
             "IN-DOMAIN: every source is on both sides of each split; these figures do not predict what "
             "new traffic gets (use --cv sources)"
         )
-    lines += ["", f"{'source':<{width}} {'rows':>7}  {'random mix':>10} {'oracle':>7}  tiers"]
+    lines += ["", f"{'source':<{width}} {'rows':>7}  {'random mix':>10} {'oracle':>7} {'gap':>6}  tiers"]
     for s in cv.setups:
         tiers = " → ".join("/".join(_short(m) for m in tier) for tier in s.tiers)
+        flag = "" if s.apgr_meaningful else "  (gap too small: APGR left out of the mean)"
         lines.append(
-            f"{s.source:<{width}} {s.rows:>7,}  {_share(s.random_mix):>10} {_share(s.oracle):>7}  {tiers}"
+            f"{s.source:<{width}} {s.rows:>7,}  {_share(s.random_mix):>10} {_share(s.oracle):>7} "
+            f"{s.gap:>6.3f}  {tiers}{flag}"
         )
     for result in cv.classifiers:
         lines += ["", *_classifier_table(result, width, cv.folds.in_domain)]

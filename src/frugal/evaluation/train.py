@@ -1,38 +1,42 @@
 """Fitting the ``learned`` classifier on labelled rows (``frugal train``). Needs numpy (the ``train`` extra).
 
-**The label.** A router's score should say "a cheap model is likely to fail here where a strong one
-succeeds". Per data file, the *strong* model is the one of highest mean quality (or ``strong=`` when
-given); a row's label is ``q_strong x (1 - mean quality of the other models)``: 1 when the strong model
-succeeds and every other fails, 0 when the strong model fails (escalating would not help) or when every
-model succeeds. Rows without the strong model's quality are not used.
+**The label** (:mod:`frugal.evaluation.labels`): by default ``escalation``, the probability that, of two
+models of the row's file, the stronger succeeds where the weaker fails: what routing up buys, whatever
+two models a deployment uses. The score of a model trained on it is that probability.
 
 **The fit.** Logistic regression with soft labels and L2 penalties, minimised in numpy (accelerated
-projected gradient).
+projected gradient, :mod:`frugal.evaluation.optimise`).
 
 - **Signs** (:data:`SIGNS`): a cue of difficulty (length, maths, negations, long sentences, ...) may only
   raise the score, a cue of an easy request (a greeting, a lookup) only lower it; a weight the data
-  would push the other way stays at zero. That is what makes the model travel: within one data file a
-  cue often stands for the file's format, and its weight flips from file to file (capital letters and
-  symbols go with the strong model's wins in RouterBench, where they mark Winogrande's names and blanks,
-  and against them in dcrouter); the constraint keeps only what holds as "harder".
+  would push the other way stays at zero. Within one data set a cue often stands for the set's format,
+  and its weight flips from set to set; the constraint keeps only what holds as "harder".
 - **Prior**: the dense weights are pulled towards the heuristic classifier's weights (cues the data never
-  shows, such as proofs, design questions or greetings, keep the heuristic's judgement; cues the data
-  does show move where it says); the word weights towards zero, more strongly (words memorise).
-- **Files**: each file gets its own intercept during the fit and weighs the same whatever its number of
-  rows, so what differs *between* files (their formats, their models' base rates) is absorbed by the
-  intercepts instead of becoming a feature. The shipped bias is the row-weighted mean of the intercepts.
+  shows, such as proofs, design questions or greetings, keep the heuristic's judgement); the word
+  weights towards zero, more strongly (words memorise).
+- **Intercepts**: each source (``intercepts="source"``, the default; each file with ``"file"``) gets its
+  own intercept during the fit and weighs the same whatever its number of rows, so what differs
+  *between* sources (their formats, their models' base rates) is absorbed by the intercepts instead of
+  becoming a feature. The model's bias is the row-weighted mean of the intercepts.
+- **Language** (``language_neutral``, on by default): the features read in English words and marks are
+  replaced, for rows mostly in another script, by their mean over the other rows (the model's
+  ``neutral`` values, used the same way at inference), and the non-Latin flag weighs nothing: a prompt
+  is not routed up or down for not being English.
+- **Sources left out** (``exclude_sources``): rows of those sources are not trained on (the shipped model
+  leaves out the two non-commercial sources of the shared data; see docs/evaluation.md).
 
 Words seen in fewer than ``min_df`` training rows, and single letters, are not features; the
 ``max_words`` of largest weight are kept. Deterministic: the same rows and options give the same model.
+The model file records these options (its recipe), so that ``frugal eval --cv`` can refit it without the
+rows it is judged on (:class:`LearnedTrainer`).
 """
 
 from __future__ import annotations
 
-import math
-import random
+import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,13 +44,17 @@ from ..classifiers.heuristic import HeuristicOptions
 from ..classifiers.learned import (
     DENSE_FEATURES,
     DENSE_SIGNS,
+    SCRIPT_NEUTRAL,
     SHAPE_SIGNALS,
     LearnedClassifier,
     LearnedModel,
-    features,
 )
-from ..exceptions import ConfigError, DataError
+from ..classifiers.learned_features import read
+from ..exceptions import ConfigError
 from .data import Row
+from .folds import Folds
+from .labels import DESCRIPTIONS, ESCALATION, STRONG_WINS, labels
+from .optimise import minimise_in_box, numpy
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,18 +63,15 @@ if TYPE_CHECKING:
     Vector = npt.NDArray[np.float64]
 
 __all__ = [
-    "LABEL",
+    "HEURISTIC_PRIOR",
     "SIGNS",
-    "Labels",
+    "FeatureTable",
     "LearnedTrainer",
     "TrainOptions",
     "fit",
-    "labels",
     "out_of_fold_scores",
     "recipe_of",
 ]
-
-LABEL = "q_strong x (1 - mean quality of the other models), strong = the file's most accurate model"
 
 #: The sign each dense weight is held to when ``TrainOptions.signs`` is on (declared with the features).
 SIGNS: Mapping[str, int] = DENSE_SIGNS
@@ -74,7 +79,7 @@ SIGNS: Mapping[str, int] = DENSE_SIGNS
 
 @dataclass(frozen=True, slots=True)
 class TrainOptions:
-    """How ``frugal train`` fits a model.
+    """How ``frugal train`` fits a model (the recipe a model file records).
 
     Attributes:
         words: use word features (else only the dense structural and cue features).
@@ -83,10 +88,14 @@ class TrainOptions:
         l2_words: L2 penalty of the word weights (stronger: words memorise).
         min_df: a word is a feature only if this many training rows contain it.
         max_words: the word weights kept in the model file (largest first).
-        strong: the strong model of the label (default: each file's most accurate one).
+        strong: the strong model of the ``strong-wins`` label (default: each file's most accurate one).
         max_iterations: optimiser iterations at most.
         prior: what the dense weights are pulled towards: ``"heuristic"`` (the heuristic classifier's
             weights, so that cues the data never shows keep a judged weight) or ``"zero"``.
+        label: ``"escalation"`` or ``"strong-wins"`` (see :mod:`frugal.evaluation.labels`).
+        intercepts: one intercept per ``"source"`` or per ``"file"`` during the fit.
+        language_neutral: score prompts in another script on neutral values of the English-read features.
+        exclude_sources: sources whose rows are not trained on.
     """
 
     words: bool = True
@@ -98,6 +107,10 @@ class TrainOptions:
     strong: str | None = None
     max_iterations: int = 5000
     prior: str = "heuristic"
+    label: str = ESCALATION
+    intercepts: str = "source"
+    language_neutral: bool = True
+    exclude_sources: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.l2_dense <= 0 or self.l2_words <= 0:
@@ -106,15 +119,33 @@ class TrainOptions:
             raise ConfigError("min_df and max_iterations must be >= 1, max_words >= 0")
         if self.prior not in ("heuristic", "zero"):
             raise ConfigError(f"prior must be 'heuristic' or 'zero', got {self.prior!r}")
+        if self.label not in DESCRIPTIONS:
+            raise ConfigError(f"label must be one of {', '.join(DESCRIPTIONS)}, got {self.label!r}")
+        if self.intercepts not in ("source", "file"):
+            raise ConfigError(f"intercepts must be 'source' or 'file', got {self.intercepts!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """Per row: the label and whether it is used; per file: its strong model."""
+# What a version 1 model file's recipe was, for the options it does not record (they did not exist).
+_VERSION_1 = {"label": STRONG_WINS, "intercepts": "file", "language_neutral": False, "exclude_sources": ()}
 
-    values: tuple[float, ...]
-    used: tuple[bool, ...]
-    strong: Mapping[str, str]
+
+def recipe_of(model: LearnedModel) -> TrainOptions:
+    """The options a model was trained with, as recorded in its file.
+
+    Options a file does not record take their default, or for a version 1 file the value that version
+    was trained with.
+    """
+    recorded = model.training.get("options")
+    given = dict(recorded) if isinstance(recorded, dict) else {}
+    if model.version == 1:
+        given = {**_VERSION_1, **given}
+    known = {k: v for k, v in given.items() if k in TrainOptions.__dataclass_fields__}
+    if "exclude_sources" in known:
+        known["exclude_sources"] = tuple(known["exclude_sources"])
+    try:
+        return TrainOptions(**known)
+    except TypeError as exc:
+        raise ConfigError(f"the model's recorded training options are not valid: {exc}") from None
 
 
 def _heuristic_prior() -> dict[str, float]:
@@ -140,64 +171,25 @@ def _heuristic_prior() -> dict[str, float]:
 HEURISTIC_PRIOR = _heuristic_prior()
 
 
-def labels(rows: Sequence[Row], strong: str | None = None) -> Labels:
-    """The training label of each row (see the module docstring).
-
-    Raises:
-        DataError: ``strong`` is named in no row of a file, or no row can be labelled.
-    """
-    by_file: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        by_file.setdefault(row.file, []).append(i)
-    chosen = {}
-    for file, indices in by_file.items():
-        totals: dict[str, list[float]] = {}
-        for i in indices:
-            for model, q in rows[i].quality.items():
-                totals.setdefault(model, []).append(q)
-        if strong is not None:
-            if strong not in totals:
-                raise DataError(f"{file}: the strong model {strong!r} has no quality in any row")
-            chosen[file] = strong
-        else:
-            chosen[file] = min(totals, key=lambda m: (-sum(totals[m]) / len(totals[m]), m))
-    values, used = [], []
-    for row in rows:
-        model = chosen[row.file]
-        others = [q for m, q in row.quality.items() if m != model]
-        ok = model in row.quality and bool(others)
-        values.append(row.quality[model] * (1.0 - sum(others) / len(others)) if ok else 0.0)
-        used.append(ok)
-    if not any(used):
-        raise DataError("no row can be labelled: each needs the strong model's quality and another model's")
-    return Labels(tuple(values), tuple(used), chosen)
-
-
-def _numpy() -> Any:
-    try:
-        import numpy
-    except ImportError:
-        raise ConfigError("frugal train needs numpy: pip install 'frugal-router[train]'") from None
-    return numpy
-
-
-class _Features:
-    """Every row's features, extracted once (cross-validation fits many models on subsets)."""
+class FeatureTable:
+    """Every row's features, read once (cross-validation fits many models on subsets of the rows)."""
 
     def __init__(
-        self, rows: Sequence[Row], scan_chars: int, progress: Callable[[int, int], None] | None
+        self, rows: Sequence[Row], scan_chars: int, progress: Callable[[int, int], None] | None = None
     ) -> None:
-        np = _numpy()
+        np = numpy()
         self.dense = np.zeros((len(rows), len(DENSE_FEATURES)))
         self.words: list[frozenset[bytes]] = []
+        self.non_latin = np.zeros(len(rows), dtype=bool)
         column = {name: j for j, name in enumerate(DENSE_FEATURES)}
         for i, row in enumerate(rows):
+            reading = read(row.request, scan_chars)
+            for name, value in reading.dense.items():
+                self.dense[i, column[name]] = value
+            self.words.append(frozenset(reading.words))
+            self.non_latin[i] = reading.non_latin
             if progress is not None:
                 progress(i + 1, len(rows))
-            dense, words = features(row.request, scan_chars)
-            for name, value in dense.items():
-                self.dense[i, column[name]] = value
-            self.words.append(frozenset(words))
 
 
 def fit(
@@ -205,8 +197,8 @@ def fit(
     options: TrainOptions | None = None,
     *,
     provenance: Mapping[str, Any] | None = None,
-    _features: _Features | None = None,
-    _indices: Sequence[int] | None = None,
+    table: FeatureTable | None = None,
+    indices: Sequence[int] | None = None,
 ) -> LearnedModel:
     """Fit a learned-classifier model on ``rows`` (see the module docstring).
 
@@ -214,24 +206,43 @@ def fit(
         rows: labelled rows (one or more files).
         options: the fit's options.
         provenance: recorded in the model file's ``training`` section (data, command, date, ...).
+        table: the rows' features, when already read.
+        indices: fit on these rows only (default: all).
 
     Raises:
-        ConfigError: numpy is not installed.
+        ConfigError: numpy is not installed, or every row is of an excluded source.
         DataError: no row can be labelled.
     """
-    np = _numpy()
+    np = numpy()
     options = options or TrainOptions()
     scan_chars = HeuristicOptions().scan_chars
-    table = _features or _Features(rows, scan_chars, None)
-    indices = list(range(len(rows))) if _indices is None else list(_indices)
-    label = labels([rows[i] for i in indices], options.strong)
-    keep = [i for i, ok in zip(indices, label.used, strict=True) if ok]
+    table = table or FeatureTable(rows, scan_chars)
+    chosen = list(range(len(rows))) if indices is None else list(indices)
+    excluded = set(options.exclude_sources)
+    chosen = [i for i in chosen if rows[i].source not in excluded]
+    if not chosen:
+        raise ConfigError("no row left to train on: every row is of an excluded source")
+    label = labels([rows[i] for i in chosen], options.label, options.strong)
+    keep = [i for i, ok in zip(chosen, label.used, strict=True) if ok]
     y = np.array([v for v, ok in zip(label.values, label.used, strict=True) if ok])
-    files = sorted({rows[i].file for i in keep})
-    file_of = np.array([files.index(rows[i].file) for i in keep])
-    sizes = np.bincount(file_of, minlength=len(files)).astype(float)
-    weight = 1.0 / (len(files) * sizes[file_of])  # each file weighs the same; the weights sum to 1
-    dense = table.dense[keep]
+    group_of_row = [
+        (rows[i].source or rows[i].file) if options.intercepts == "source" else rows[i].file for i in keep
+    ]
+    groups = sorted(set(group_of_row))
+    group = np.array([groups.index(g) for g in group_of_row])
+    sizes = np.bincount(group, minlength=len(groups)).astype(float)
+    weight = 1.0 / (len(groups) * sizes[group])  # each group weighs the same; the weights sum to 1
+    dense = table.dense[keep].copy()
+    neutral: dict[str, float] = {}
+    if options.language_neutral:
+        other_script = table.non_latin[keep]
+        latin = ~other_script
+        if latin.any():
+            means = (weight[latin] @ dense[latin]) / weight[latin].sum()
+            for j, name in enumerate(DENSE_FEATURES):
+                if name not in SCRIPT_NEUTRAL and name != "non_latin":
+                    neutral[name] = _round(means[j])
+                    dense[other_script, j] = neutral[name]
 
     vocabulary: list[bytes] = []
     word_rows = word_cols = np.zeros(0, dtype=np.int64)
@@ -243,14 +254,14 @@ def fit(
         pairs = [(r, column[w]) for r, i in enumerate(keep) for w in table.words[i] if w in column]
         if pairs:
             word_rows, word_cols = (np.array(p, dtype=np.int64) for p in zip(*pairs, strict=True))
-    n_dense, n_words, n_files = dense.shape[1], len(vocabulary), len(files)
+    n_dense, n_words, n_groups = dense.shape[1], len(vocabulary), len(groups)
     penalty = np.concatenate(
-        [np.full(n_dense, options.l2_dense), np.full(n_words, options.l2_words), np.zeros(n_files)]
+        [np.full(n_dense, options.l2_dense), np.full(n_words, options.l2_words), np.zeros(n_groups)]
     )
 
     def loss_and_gradient(theta: Vector) -> tuple[float, Vector]:
         a, v, b = theta[:n_dense], theta[n_dense : n_dense + n_words], theta[n_dense + n_words :]
-        z = dense @ a + b[file_of]
+        z = dense @ a + b[group]
         if n_words:
             z += np.bincount(word_rows, weights=v[word_cols], minlength=len(keep))
         # log(1 + e^z) - y z, stably; its derivative is sigmoid(z) - y.
@@ -261,135 +272,102 @@ def fit(
             [
                 dense.T @ residual,
                 np.bincount(word_cols, weights=residual[word_rows], minlength=n_words),
-                np.bincount(file_of, weights=residual, minlength=n_files),
+                np.bincount(group, weights=residual, minlength=n_groups),
             ]
         )
         return loss, gradient + penalty * shift
 
-    centre = np.zeros(n_dense + n_words + n_files)
+    centre = np.zeros(n_dense + n_words + n_groups)
     if options.prior == "heuristic":
         centre[:n_dense] = [HEURISTIC_PRIOR.get(name, 0.0) for name in DENSE_FEATURES]
     lower = np.full(len(centre), -np.inf)
     upper = np.full(len(centre), np.inf)
-    if options.signs:
-        for j, name in enumerate(DENSE_FEATURES):
-            if SIGNS[name] > 0:
-                lower[j] = 0.0
-            elif SIGNS[name] < 0:
-                upper[j] = 0.0
-    theta = _minimise(loss_and_gradient, np.clip(centre, lower, upper), lower, upper, options.max_iterations)
+    for j, name in enumerate(DENSE_FEATURES):
+        if options.language_neutral and name == "non_latin":
+            lower[j] = upper[j] = centre[j] = 0.0  # a script is not a difficulty
+        elif options.signs and SIGNS[name] > 0:
+            lower[j] = 0.0
+        elif options.signs and SIGNS[name] < 0:
+            upper[j] = 0.0
+    theta = minimise_in_box(
+        loss_and_gradient, np.clip(centre, lower, upper), lower, upper, options.max_iterations
+    )
     a, v, b = theta[:n_dense], theta[n_dense : n_dense + n_words], theta[n_dense + n_words :]
     bias = float(b @ sizes / sizes.sum())
     ranked = sorted(range(n_words), key=lambda j: (-abs(v[j]), vocabulary[j]))[: options.max_words]
     words = {vocabulary[j].decode(): _round(v[j]) for j in ranked if abs(v[j]) >= 1e-4}
     defaults = HeuristicOptions()
+    sources = Counter(rows[i].source or rows[i].file for i in keep)
     training = {
-        "label": LABEL
+        "label": DESCRIPTIONS[options.label]
         if options.strong is None
-        else f"q_strong x (1 - mean quality of the others), strong = {options.strong}",
-        "strong": {Path(file).name: model for file, model in label.strong.items()},
+        else f"{DESCRIPTIONS[options.label]} (strong = {options.strong})",
+        "models": {Path(file).name: list(models) for file, models in label.order.items()},
         "rows_used": len(keep),
-        "options": asdict(options),
+        "sources": dict(sorted(sources.items())),
+        "options": {**asdict(options), "exclude_sources": list(options.exclude_sources)},
         **(provenance or {}),
     }
-    return LearnedModel(
+    model = LearnedModel(
         bias=_round(bias),
         dense={name: _round(a[j]) for j, name in enumerate(DENSE_FEATURES)},
         words=words,
         shape={name: getattr(defaults, name) for name in SHAPE_SIGNALS},
         scan_chars=scan_chars,
+        neutral=neutral,
         training=training,
+    )
+    classifier = LearnedClassifier(model=model)
+    scores = [classifier.classify(rows[i].request).score for i in keep]
+    cuts = statistics.quantiles(scores, n=20, method="inclusive") if len(scores) > 1 else scores * 19
+    quantiles = [min(scores), *cuts, max(scores)]
+    return LearnedModel(
+        bias=model.bias,
+        dense=model.dense,
+        words=model.words,
+        shape=model.shape,
+        scan_chars=model.scan_chars,
+        neutral=model.neutral,
+        quantiles=tuple(sorted(_round(q) for q in quantiles)),
+        training=model.training,
     )
 
 
-def out_of_fold_scores(
-    rows: Sequence[Row],
-    options: TrainOptions | None = None,
-    *,
-    folds: int = 5,
-    seed: int = 0,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, float]:
-    """Each row's score by a model fitted on the other folds: honest scores for ``frugal eval --scores``.
-
-    Rows are shuffled with ``seed`` and dealt into ``folds`` folds.
-    """
-    if folds < 2 or folds > len(rows):
-        raise ConfigError(f"--folds must lie between 2 and the number of rows ({len(rows)}), got {folds}")
-    table = _Features(rows, HeuristicOptions().scan_chars, progress)
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    scores: dict[str, float] = {}
-    for fold in range(folds):
-        held_out = set(order[fold::folds])
-        model = fit(rows, options, _features=table, _indices=[i for i in order if i not in held_out])
-        classifier = LearnedClassifier(model=model)
-        for i in sorted(held_out):
-            scores[rows[i].id] = classifier.classify(rows[i].request).score
-    return scores
-
-
-def recipe_of(model: LearnedModel) -> TrainOptions:
-    """The options a model was trained with, as recorded in its file (defaults for any not recorded)."""
-    recorded = model.training.get("options")
-    known = set(TrainOptions.__dataclass_fields__)
-    given = {k: v for k, v in recorded.items() if k in known} if isinstance(recorded, dict) else {}
-    return TrainOptions(**given)
-
-
 class LearnedTrainer:
-    """Refits the ``learned`` classifier named by a policy's options with the recipe of its model file."""
+    """Refits the ``learned`` classifier with one recipe on subsets of rows whose features are read once."""
 
     def __init__(
         self,
         rows: Sequence[Row],
-        classifier: LearnedClassifier,
+        recipe: TrainOptions,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.rows = rows
-        self.recipe = recipe_of(classifier.model)
-        self.table = _Features(rows, HeuristicOptions().scan_chars, progress)
+        self.recipe = recipe
+        self.table = FeatureTable(rows, HeuristicOptions().scan_chars, progress)
 
     def fit(self, indices: Sequence[int]) -> LearnedClassifier:
         """A learned classifier fitted with the recipe on the given rows."""
-        return LearnedClassifier(model=fit(self.rows, self.recipe, _features=self.table, _indices=indices))
+        return LearnedClassifier(model=fit(self.rows, self.recipe, table=self.table, indices=indices))
+
+    def score(self, classifier: Any, index: int) -> float:
+        """Row ``index``'s score by a classifier this trainer fitted."""
+        return float(classifier.classify(self.rows[index].request).score)
+
+
+def out_of_fold_scores(
+    rows: Sequence[Row],
+    options: TrainOptions,
+    folds: Folds,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, float]:
+    """Each row's score by a model fitted on the other folds: honest scores for ``frugal eval --scores``."""
+    from .trainers import refit_scores
+
+    found = refit_scores(LearnedTrainer(rows, options), rows, folds, progress)
+    return {row_id: score for row_id, score in found.items() if score is not None}
 
 
 def _round(value: float) -> float:
     return float(f"{value:.6g}")
-
-
-def _minimise(
-    function: Callable[[Vector], tuple[float, Vector]],
-    x: Vector,
-    lower: Vector,
-    upper: Vector,
-    iterations: int,
-) -> Vector:
-    """Minimise a smooth convex function over the box [lower, upper].
-
-    Accelerated projected gradient (FISTA) with a backtracking step and a restart whenever the value goes
-    up; stops when an iteration gains less than 1e-13 (relative). Deterministic.
-    """
-    np = _numpy()
-    value, _ = function(x)
-    point, momentum, lipschitz = x.copy(), 1.0, 1.0
-    for _ in range(iterations):
-        at, gradient = function(point)
-        while True:
-            candidate = np.clip(point - gradient / lipschitz, lower, upper)
-            step = candidate - point
-            new_value, _ = function(candidate)
-            if new_value <= at + float(gradient @ step) + 0.5 * lipschitz * float(step @ step) + 1e-15:
-                break
-            lipschitz *= 2.0
-        if new_value > value:  # the momentum overshot: restart from the best point
-            point, momentum = x.copy(), 1.0
-            continue
-        following = (1.0 + math.sqrt(1.0 + 4.0 * momentum * momentum)) / 2.0
-        point = candidate + (momentum - 1.0) / following * (candidate - x)
-        done = value - new_value < 1e-13 * max(1.0, abs(value))
-        x, value, momentum = candidate, new_value, following
-        if done:
-            break
-    return x

@@ -3,8 +3,10 @@
 Cross-validation (``--cv``) must not judge a classifier on rows it was trained on. A classifier that is
 trained (``learned``, ``knn``) is refitted on every fold's training rows with the recipe it was made
 with, read from its own model or index file: the shipped ``learned`` model names the data, label and
-options that made it, so the figures are those of that recipe, not of the file shipped. A classifier
-that is not trained (``heuristic``, a plug-in, a ``--scores`` file) scores every row as it is.
+options that made it, so the figures are those of that recipe, not of the file shipped. A ``knn``
+classifier is re-indexed on each fold's training rows with its index's recipe (or, given no index, the
+embedder and ``k`` of its options). A classifier that is not trained (``heuristic``, a plug-in, a
+``--scores`` file) scores every row as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..routing import classify_safely
 from .data import Row
 from .folds import Folds
 
-__all__ = ["OutOfFold", "Trainer", "out_of_fold", "trainer_for"]
+__all__ = ["OutOfFold", "Trainer", "out_of_fold", "refit_scores", "score_safely", "trainer_for"]
 
 Progress = Callable[[int, int], None]
 
@@ -32,6 +34,10 @@ class Trainer(Protocol):
         """A classifier trained on ``rows[i] for i in indices`` (minus what its recipe leaves out)."""
         ...
 
+    def score(self, classifier: Classifier, index: int) -> float | None:
+        """Row ``index``'s score by ``classifier`` (one the trainer fitted; None if it failed)."""
+        ...
+
 
 def trainer_for(
     spec: ClassifierSpec, rows: Sequence[Row], progress: Progress | None = None
@@ -41,13 +47,18 @@ def trainer_for(
     Raises:
         ConfigError: the classifier's options or its model file are bad; numpy is missing for training.
     """
+    from ..classifiers.knn import KnnClassifier
     from ..classifiers.learned import LearnedClassifier
 
+    if spec.name == "knn" or _is_class(spec.name, KnnClassifier):
+        from .knn_index import KnnTrainer, recipe_from_options
+
+        return KnnTrainer(rows, recipe_from_options(spec.options), progress)
     classifier = load_classifier(spec.name, spec.options)
     if isinstance(classifier, LearnedClassifier):
-        from .train import LearnedTrainer
+        from .train import LearnedTrainer, recipe_of
 
-        return LearnedTrainer(rows, classifier, progress)
+        return LearnedTrainer(rows, recipe_of(classifier.model), progress)
     return None
 
 
@@ -82,22 +93,37 @@ def out_of_fold(
     if trainer is None:
         classifier = load_classifier(spec.name, spec.options)
         for done, row in enumerate(rows, 1):
-            scores[row.id] = _score(classifier, row)
+            scores[row.id] = score_safely(classifier, row)
             if progress is not None:
                 progress(done, len(rows))
         return OutOfFold(scores, refitted=False)
+    return OutOfFold(refit_scores(trainer, rows, folds, progress), refitted=True)
+
+
+def refit_scores(
+    trainer: Trainer, rows: Sequence[Row], folds: Folds, progress: Progress | None = None
+) -> dict[str, float | None]:
+    """Each row's score by the trainer's classifier fitted on the other folds, by row id."""
+    scores: dict[str, float | None] = {}
     done = 0
     for fold in range(len(folds.names)):
         held_out = folds.rows_of(fold)
         classifier = trainer.fit([i for i, f in enumerate(folds.of_row) if f != fold])
         for i in held_out:
-            scores[rows[i].id] = _score(classifier, rows[i])
+            scores[rows[i].id] = trainer.score(classifier, i)
         done += len(held_out)
         if progress is not None:
             progress(done, len(rows))
-    return OutOfFold(scores, refitted=True)
+    return scores
 
 
-def _score(classifier: Any, row: Row) -> float | None:
+def _is_class(spec: str, cls: type) -> bool:
+    """True when a dotted path names ``cls`` itself (a registered name is checked by the caller)."""
+    module, _, attribute = spec.replace(":", ".").rpartition(".")
+    return f"{cls.__module__}.{cls.__qualname__}" == f"{module}.{attribute}"
+
+
+def score_safely(classifier: Any, row: Row) -> float | None:
+    """The classifier's score of a row, or None (one warning per classifier) when it raises."""
     verdict = classify_safely(classifier, row.request)
     return None if verdict is None else verdict.score

@@ -473,6 +473,7 @@ SETTING = {
     ("Route", "max_output_tokens"): ONE_TIER + "routes: {r: {max_output_tokens: V}}\n",
     ("LoopSpec", "max_repeats"): ONE_TIER + "loops: {max_repeats: V}\n",
     ("PromptCacheSpec", "min_tokens"): ONE_TIER + "prompt_cache: {min_tokens: V}\n",
+    ("FlexSpec", "timeout_seconds"): ONE_TIER + "flex: {timeout_seconds: V}\n",
     ("LoopSpec", "window_seconds"): ONE_TIER + "loops: {window_seconds: V}\n",
     ("BudgetSpec", "thresholds"): ONE_TIER + "budgets: [{limit_usd: 1, thresholds: [V]}]\n",
     ("ModelSpec", "context_window"): ONE_TIER + "models: {m: {context_window: V}}\n",

@@ -10,6 +10,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
+import frugal.testing
 from frugal.budgets.report import Period, build_report
 from frugal.testing import Reply, Usage, VendorStub
 
@@ -169,3 +170,71 @@ def test_tiers_and_routes_set_output_limits_and_effort_only_where_the_caller_set
     assert "reasoning_effort" not in bodies[0], "not for a model that does not reason"
     report = build_report(c.ledger.records(), Period(0.0, 4e9))
     assert report["totals"]["cut_short"] == 6, "every answer ended by its output limit is counted"
+
+
+# -- the flex tier for background work ---------------------------------------------------------------
+
+FLEX = """
+name: flex
+requested_model: honor
+tiers:
+  - name: all
+    models: [gpt-5-nano, gpt-4o-mini]
+routes:
+  nightly: {tiers: [all], background: true}
+ledger: memory://
+"""
+
+
+def _flex_client(stub: VendorStub, tmp_path: Any) -> frugal.Client:
+    path = tmp_path / "flex.yaml"
+    path.write_text(FLEX, encoding="utf-8")
+    return frugal.Client(
+        policy=path,
+        openai={"api_key": "k", "base_url": stub.openai_base_url},
+        anthropic={"api_key": "k", "base_url": stub.anthropic_base_url},
+        max_retries=0,
+    )
+
+
+def test_background_work_goes_to_the_flex_tier_at_flex_prices(stub: VendorStub, tmp_path: Any) -> None:
+    """``with_context(priority="background")`` sends OpenAI calls whose model has a flex price with
+    ``service_tier: flex`` and a long timeout, priced at the flex rate; a model without one, foreground
+    work, and a caller's own tier are left alone."""
+    stub.reply(None, Reply(usage=USAGE))
+    c = _flex_client(stub, tmp_path)
+    with frugal.with_context(priority="background"):
+        c.chat.completions.create(model="gpt-5-nano", messages=HELLO)
+        c.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        c.chat.completions.create(model="gpt-5-nano", messages=HELLO, service_tier="default")
+    c.chat.completions.create(model="gpt-5-nano", messages=HELLO)
+    bodies = [r.body or {} for r in stub.requests]
+    assert [b.get("service_tier") for b in bodies] == ["flex", None, "default", None]
+    timeouts = [r.headers.get("x-stainless-read-timeout") for r in stub.requests]
+    assert timeouts[0] in ("900", "900.0"), "flex answers can be slow: the flex timeout is what the SDK waits"
+    assert timeouts[3] not in ("900", "900.0"), "foreground work keeps the client's own timeout"
+    records = c.ledger.records()
+    assert [r.service_tier for r in records] == ["flex", "default", "default", "default"]
+    info = c._setup.router.place("gpt-5-nano").info
+    flex, standard = info.flex_rates[0], info.rates[0]
+    assert records[0].cost_usd == pytest.approx(100 * flex.input + 20 * flex.output)
+    assert records[3].cost_usd == pytest.approx(100 * standard.input + 20 * standard.output)
+    assert records[0].cost_usd < records[3].cost_usd
+
+
+def test_a_route_marked_background_uses_flex_and_falls_back_to_standard_on_429(
+    stub: VendorStub, tmp_path: Any
+) -> None:
+    """A route with ``background: true`` sends flex; a 429 from the flex tier (capacity) is sent again at
+    once on the standard tier, so the call still answers."""
+    stub.queue("gpt-5-nano", frugal.testing.Fault.status(429))
+    stub.reply(None, Reply(usage=USAGE))
+    c = _flex_client(stub, tmp_path)
+    answer = c.chat.completions.create(model="nightly", messages=HELLO)
+    assert answer.model == "gpt-5-nano"
+    assert [(r.body or {}).get("service_tier") for r in stub.requests] == ["flex", None]
+    [record] = c.ledger.records()
+    assert (record.attempts, record.service_tier) == (2, "default")
+
+
+HELLO: Any = [{"role": "user", "content": "hello"}]

@@ -217,6 +217,12 @@ def _no_credentials(providers: Any) -> str:
     )
 
 
+def _flex_refused(error: BaseException) -> bool:
+    """A flex request refused for capacity (429) or that timed out: worth sending again on the standard
+    tier at once."""
+    return getattr(error, "status_code", None) == 429 or type(error).__name__ == "APITimeoutError"
+
+
 def _event(observer: CallObserver, *, name: str, attributes: Mapping[str, Any]) -> None:
     observer.event(name, attributes)
 
@@ -231,6 +237,8 @@ class CallPlan:
         self.observers: list[CallObserver] = []
         self.account: CallAccount | None = None
         self.routing: Routing | None = None
+        self._flexed = False  # the attempt in flight was sent on the flex tier
+        self._no_flex: set[str] = set()  # models whose flex tier refused this call
 
     # -- the plan --------------------------------------------------------------------------------------
 
@@ -429,6 +437,10 @@ class CallPlan:
                 try:
                     return (yield from self._attempt(op, candidate, params))
                 except Exception as exc:
+                    if self._flexed and _flex_refused(exc):
+                        # The flex tier is short of capacity (429) or slow: the standard tier, at once.
+                        self._no_flex.add(candidate.model)
+                        continue
                     kind = verdict(exc)
                     if kind == "raise":
                         raise
@@ -454,6 +466,7 @@ class CallPlan:
         sent, hide_usage = dict(params), False
         if self.observers and params.get("stream"):
             sent, hide_usage = SHAPES[op.shape].prepare_stream(op, params)
+        self._flexed = self._flex(op, sent, candidate)
         attempt = Attempt(
             index=account.count_attempt(provider.name, candidate.model),
             provider=provider.name,
@@ -490,6 +503,30 @@ class CallPlan:
         self._tell(lambda o: o.attempt_ended(account, attempt))
         return result
 
+    def _flex(self, op: Operation, sent: dict[str, Any], candidate: Candidate) -> bool:
+        """Send background work on OpenAI's flex tier (``sent`` is changed), where the model has a flex price
+        and the caller chose no tier; whether it was."""
+        spec = self.setup.router.policy.flex
+        if (
+            not spec.enabled
+            or candidate.kind != "openai"
+            or op.shape != "openai"
+            or op.name not in ("chat", "responses")
+        ):
+            return False
+        if not candidate.info.flex_rates or candidate.model in self._no_flex or sent.get("service_tier"):
+            return False
+        account = self.account
+        background = (self.routing is not None and self.routing.route.background) or (
+            account is not None and account.metadata.get("priority") == "background"
+        )
+        if not background:
+            return False
+        sent["service_tier"] = "flex"
+        if sent.get("timeout") is None:
+            sent["timeout"] = spec.timeout_seconds
+        return True
+
     def _governed(self, op: Operation, params: dict[str, Any], candidate: Candidate) -> dict[str, Any]:
         """``params`` with the output limit and reasoning effort the call's route or tier sets, where the
         caller set none (a routed call of the caller's own; never a judge's)."""
@@ -505,6 +542,9 @@ class CallPlan:
         attempt.summary = summary
         if summary.finish_reasons:
             account.finish_reason = summary.finish_reasons[0]
+        account.service_tier = summary.service_tier
+        if attempt.info is not None:  # priced on the tier that served it (flex: batch prices)
+            attempt.info = attempt.info.at_tier(summary.service_tier)
         if summary.usage is not None:
             attempt.cost = account.charge(attempt.info, summary.usage)
 

@@ -81,6 +81,7 @@ class CallAccount:
         latency_s: seconds from the start of the call to its end (a stream's end), after close.
         trace_id: the call span's trace id, when spans are recorded.
         finish_reason: how the last answer ended (its first finish or stop reason), when known.
+        service_tier: the vendor service tier that served the last answer, when it says.
         cache_savings: USD prompt caching saved (reads at their discount, less writes' premium); None when
             a price is unknown.
         closed: :meth:`close` ran.
@@ -107,6 +108,7 @@ class CallAccount:
         "provider",
         "requested",
         "savings",
+        "service_tier",
         "tier",
         "time",
         "trace_id",
@@ -142,6 +144,7 @@ class CallAccount:
         self.latency_s = 0.0
         self.trace_id: str | None = None
         self.finish_reason: str | None = None
+        self.service_tier: str | None = None
         self.cache_savings: float | None = 0.0
         self.closed = False
         self._started = time.perf_counter()

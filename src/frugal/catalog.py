@@ -78,6 +78,8 @@ class ModelInfo:
         max_output_tokens: maximum output tokens (None: unknown).
         rates: effective per-token rates by input-size bracket, ascending (empty: price unknown).
         price_source: ``"genai-prices"``, ``"override"`` or ``"unknown"``.
+        flex_rates: the rates of OpenAI's ``service_tier="flex"`` (batch prices on the synchronous API),
+            when genai-prices lists them (empty: no flex tier known for the model).
     """
 
     name: str
@@ -87,6 +89,13 @@ class ModelInfo:
     max_output_tokens: int | None
     rates: tuple[Rates, ...]
     price_source: str
+    flex_rates: tuple[Rates, ...] = ()
+
+    def at_tier(self, service_tier: str | None) -> ModelInfo:
+        """The model as priced on a vendor service tier (``"flex"``: its flex rates, when known)."""
+        if service_tier == "flex" and self.flex_rates:
+            return replace(self, rates=self.flex_rates)
+        return self
 
     @property
     def priced(self) -> bool:
@@ -195,11 +204,24 @@ def _genai_model(name: str, provider: str | None) -> Any:
     return None
 
 
-def _rates_from_genai(model: Any) -> tuple[Rates, ...]:
-    """Effective per-token rates, per bracket, from genai-prices' own arithmetic."""
+def _flex_rates_from_genai(model: Any) -> tuple[Rates, ...]:
+    """The rates of ``service_tier="flex"``, when genai-prices lists a variant for it (else none)."""
+    variants = getattr(model, "price_variants", None) or ()
+    if not any((getattr(v, "when", None) or {}).get("service_tier") == "flex" for v in variants):
+        return ()
+    try:
+        return _rates_from_genai(model, {"service_tier": "flex"})
+    except TypeError:  # a genai-prices without price contexts
+        return ()
+
+
+def _rates_from_genai(model: Any, context: Mapping[str, str] | None = None) -> tuple[Rates, ...]:
+    """Effective per-token rates, per bracket, from genai-prices' own arithmetic (``context``: a price
+    variant such as ``{"service_tier": "flex"}``)."""
     from genai_prices.types import TieredPrices, Usage
 
-    price = model.get_prices(datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    price = model.get_prices(now) if context is None else model.get_prices(now, context)
     starts = sorted(
         {
             tier.start
@@ -361,14 +383,17 @@ def known_model_names(provider: str | None = None) -> list[str]:
     ]
 
 
-def _genai_facts(names: Iterable[str]) -> dict[str, tuple[tuple[Rates, ...], int | None] | None]:
-    """What genai-prices says of each model (its rates and context window; None: nothing), from the day's
-    cache when it has them, else from genai-prices (written back to the cache)."""
+_Facts = tuple[tuple[Rates, ...], int | None, tuple[Rates, ...]]
+
+
+def _genai_facts(names: Iterable[str]) -> dict[str, _Facts | None]:
+    """What genai-prices says of each model (its rates, context window and flex rates; None: nothing), from
+    the day's cache when it has them, else from genai-prices (written back to the cache)."""
     from ._price_cache import PriceCache
 
     cache = PriceCache()
     entries = cache.entries()
-    facts: dict[str, tuple[tuple[Rates, ...], int | None] | None] = {}
+    facts: dict[str, _Facts | None] = {}
     new: dict[str, Any] = {}
     for name in names:
         provider = _provider_of(name)
@@ -380,16 +405,20 @@ def _genai_facts(names: Iterable[str]) -> dict[str, tuple[tuple[Rates, ...], int
         key = f"{provider}/{name}"
         if key not in entries:
             genai = _genai_model(name, provider)
-            new[key] = (
-                None
-                if genai is None
-                else {
+            new[key] = None
+            if genai is not None:
+                new[key] = {
                     "rates": [list(astuple(r)) for r in _rates_from_genai(genai)],
+                    "flex": [list(astuple(r)) for r in _flex_rates_from_genai(genai)],
                     "window": genai.context_window,
                 }
-            )
         entry = new[key] if key in new else entries[key]
-        facts[name] = None if entry is None else (tuple(Rates(*r) for r in entry["rates"]), entry["window"])
+        if entry is None:
+            facts[name] = None
+            continue
+        rates = tuple(Rates(*r) for r in entry["rates"])
+        flex = tuple(Rates(*r) for r in entry.get("flex", ()))
+        facts[name] = (rates, entry["window"], flex)
     if new:
         cache.add(new)
     return facts
@@ -398,7 +427,7 @@ def _genai_facts(names: Iterable[str]) -> dict[str, tuple[tuple[Rates, ...], int
 def resolve_model(
     name: str,
     spec: ModelSpec | None = None,
-    facts: tuple[tuple[Rates, ...], int | None] | object | None = ...,
+    facts: _Facts | object | None = ...,
 ) -> ModelInfo:
     """One model's info from genai-prices, the capability table and an optional override.
 
@@ -412,9 +441,10 @@ def resolve_model(
     if facts is ...:
         facts = _genai_facts([name])[name]
     rates: tuple[Rates, ...] = ()
+    flex: tuple[Rates, ...] = ()
     source = "unknown"
     if isinstance(facts, tuple):
-        rates, genai_window = facts
+        rates, genai_window, flex = facts
         source = "genai-prices" if rates else "unknown"
         window = genai_window or window
     if spec is not None:
@@ -426,4 +456,4 @@ def resolve_model(
         if spec.prices is not None:
             rates = _apply_prices(rates, spec.prices)
             source = "override" if rates else "unknown"
-    return ModelInfo(name, provider, caps, window, output, rates, source)
+    return ModelInfo(name, provider, caps, window, output, rates, source, flex)

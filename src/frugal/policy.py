@@ -212,6 +212,11 @@ class Route(_Frozen):
     max_output_tokens: int | None = Field(
         None, gt=0, le=MAX_OUTPUT_TOKENS, description="As a tier's, for this route's calls (it wins)."
     )
+    background: bool = Field(
+        False,
+        description="This route's calls are background work: sent on OpenAI's flex tier where the model has "
+        "one (as with_context(priority='background') does for any call).",
+    )
     reasoning_effort: ReasoningEffort | None = Field(
         None, description="As a tier's, for this route's calls (it wins)."
     )
@@ -395,6 +400,22 @@ def _bounded_model_spec(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+class FlexSpec(_Frozen):
+    """OpenAI's flex service tier for background work (batch prices on the synchronous API)."""
+
+    enabled: bool = Field(
+        True,
+        description="Send background work (a route's background: true, with_context(priority='background')) "
+        "with service_tier flex to OpenAI models that have a flex price.",
+    )
+    timeout_seconds: float = Field(
+        900.0,
+        gt=0,
+        le=MAX_BACKOFF_SECONDS * 6,
+        description="The timeout of a flex request when the caller set none (flex may queue).",
+    )
+
+
 class PromptCacheSpec(_Frozen):
     """Provider prompt caching used automatically (off by default: it changes what is sent)."""
 
@@ -484,6 +505,7 @@ class Policy(_Frozen):
     ledger: LedgerSpec | None = Field(
         None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
     )
+    flex: FlexSpec = Field(default_factory=FlexSpec, description="The flex tier for background work.")
     prompt_cache: PromptCacheSpec = Field(
         default_factory=PromptCacheSpec,
         description="Provider prompt caching (breakpoints for Claude, cache keys for OpenAI); what caching "

@@ -460,9 +460,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif stream:
             self._stream(_events(reply, kind, body, model, rid, created), reply.chunk_delay)
         elif kind == "chat":
-            self._json(200, openai_wire.chat_completion(reply, model, rid, created))
+            self._json(200, _served_tier(openai_wire.chat_completion(reply, model, rid, created), body))
         elif kind == "responses":
-            self._json(200, openai_wire.response_object(reply, model, rid, created))
+            self._json(200, _served_tier(openai_wire.response_object(reply, model, rid, created), body))
         else:
             self._json(200, anthropic_wire.message(reply, model, rid))
 
@@ -595,3 +595,11 @@ def _events(
     if kind == "responses":
         return openai_wire.response_events(reply, model, rid, created)
     return anthropic_wire.message_events(reply, model, rid)
+
+
+def _served_tier(answer: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer with the service tier the request asked for, as OpenAI reports the one that served it."""
+    tier = body.get("service_tier")
+    if tier in ("default", "flex", "priority", "scale"):
+        answer["service_tier"] = tier
+    return answer

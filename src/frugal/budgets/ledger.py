@@ -83,6 +83,8 @@ class LedgerRecord(NamedTuple):
             output limit), or None.
         cache_savings_usd: what prompt caching saved on this call (cache reads at their discount, less the
             cost of cache writes), or None when a price is unknown.
+        service_tier: the vendor service tier that served it, when the answer says (``flex``: background
+            work at batch prices).
     """
 
     id: str
@@ -116,6 +118,7 @@ class LedgerRecord(NamedTuple):
     escalations: int = 0
     finish_reason: str | None = None
     cache_savings_usd: float | None = None
+    service_tier: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -81,6 +81,7 @@ class RecordMaker:
             escalations=account.escalations,
             finish_reason=account.finish_reason,
             cache_savings_usd=account.cache_savings,
+            service_tier=account.service_tier,
         )
 
 

@@ -42,6 +42,8 @@ class AnswerSummary:
         finish_reasons: the finish (stop) reasons, in the answer's own vocabulary.
         usage: the tokens used; None when the answer carries no usage (an OpenAI stream without it).
         text: the answer's text, in pieces (put on spans only when content capture is on).
+        service_tier: the vendor service tier that served it, when the answer says (OpenAI: ``default``,
+            ``flex``, ``priority``).
     """
 
     response_id: str | None = None
@@ -49,6 +51,7 @@ class AnswerSummary:
     finish_reasons: list[str] = field(default_factory=list)
     usage: TokenUsage | None = None
     text: list[str] = field(default_factory=list)
+    service_tier: str | None = None
 
 
 class StreamReader(Protocol):

@@ -52,7 +52,9 @@ class OpenAIProvider(Provider):
         """Id, model, finish reasons, usage and text of a ``ChatCompletion``, ``Response`` or embeddings
         list."""
         summary = AnswerSummary(
-            response_id=getattr(result, "id", None), response_model=getattr(result, "model", None)
+            response_id=getattr(result, "id", None),
+            response_model=getattr(result, "model", None),
+            service_tier=getattr(result, "service_tier", None),
         )
         kind = getattr(result, "object", None)
         usage = getattr(result, "usage", None)
@@ -88,6 +90,7 @@ class OpenAIStreamReader:
         if getattr(item, "object", None) == "chat.completion.chunk":
             summary.response_id = summary.response_id or item.id
             summary.response_model = summary.response_model or item.model
+            summary.service_tier = getattr(item, "service_tier", None) or summary.service_tier
             for choice in item.choices:
                 if choice.finish_reason:
                     summary.finish_reasons.append(choice.finish_reason)
@@ -101,6 +104,7 @@ class OpenAIStreamReader:
             done = OpenAIProvider.summarize(item.response)
             summary.response_id, summary.response_model = done.response_id, done.response_model
             summary.finish_reasons, summary.usage = done.finish_reasons, done.usage
+            summary.service_tier = done.service_tier
             summary.text = summary.text or done.text
         return True
 

@@ -192,6 +192,7 @@ def compile_policy(
             tier_index(spec.max_tier, (*base, "max_tier")) if spec.max_tier else len(tiers) - 1,
             spec.max_output_tokens,
             spec.reasoning_effort,
+            spec.background,
         )
 
     rules = []

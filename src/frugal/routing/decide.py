@@ -81,6 +81,7 @@ class RouteConfig:
     max_tier: int = 1 << 30
     max_output_tokens: int | None = None
     reasoning_effort: str | None = None
+    background: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._plan import Action, Setup
+    from .budgets.admission import Budgets
     from .budgets.ledger import Ledger
-    from .policy import Policy
+    from .policy import Policy, PromptCacheSpec
     from .providers import Provider
     from .routing import Decision
+    from .routing.warmth import WarmPrefixes
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AsyncClient", "BaseClient", "Client"]
 
@@ -141,6 +143,14 @@ class BaseClient:
                 "models": models,
             },
         )
+        budgets = (
+            budgets_from_policy(loaded, located, router, ledger=ledger, clock=clock)
+            if loaded.budgets
+            or ledger is not None
+            or loaded.ledger is not None
+            or os.environ.get("FRUGAL_LEDGER")
+            else None
+        )
         self._setup: Setup = Setup(
             router=router,
             providers=self._providers,
@@ -154,15 +164,11 @@ class BaseClient:
                 conventions=tuple(loaded.span_conventions),
                 version=__version__,
             ),
-            budgets=budgets_from_policy(loaded, located, router, ledger=ledger, clock=clock)
-            if loaded.budgets
-            or ledger is not None
-            or loaded.ledger is not None
-            or os.environ.get("FRUGAL_LEDGER")
-            else None,
+            budgets=budgets,
             cascades=compile_cascades(loaded, located, router),
             honor=loaded.requested_model == "honor",
             loops=LoopDetector(loaded.loops) if loaded.loops is not None else None,
+            warmth=_warmth(cache_spec, budgets, clock) if cache_spec.routing else None,
         )
 
     def _bind_classifiers(self, router: Any, arguments: Mapping[str, Any]) -> None:
@@ -217,9 +223,10 @@ class BaseClient:
         params.setdefault("model", "auto")
         router = self._setup.router
         everyone = self._enabled
+        warmth = self._setup.warmth
         if router.available_providers == everyone:
-            return dry_run(router, op, params)
-        decision = dry_run(replace(router, available_providers=everyone), op, params)
+            return dry_run(router, op, params, warmth)
+        decision = dry_run(replace(router, available_providers=everyone), op, params, warmth)
         missing = ", ".join(sorted(everyone - router.available_providers))
         return replace(decision, reasons=(*decision.reasons, f"dry run: assumed {missing} configured"))
 
@@ -388,6 +395,8 @@ class Client(BaseClient):
     def close(self) -> None:
         """Flush the ledger's background writer and close the vendor clients frugal built (ready-made
         clients passed in stay open)."""
+        if self._setup.warmth is not None:  # its fleet writes go to the ledger: before it closes
+            self._setup.warmth.close()
         if self._setup.budgets is not None:
             self._setup.budgets.store.close()
         for provider in self._providers.values():
@@ -400,6 +409,17 @@ class Client(BaseClient):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _warmth(
+    spec: PromptCacheSpec, budgets: Budgets | None, clock: Callable[[], float] | None
+) -> WarmPrefixes:
+    """Warm prompt prefixes for cache-aware routing, shared by the fleet when the ledger can (Redis)."""
+    from .routing.warmth import FleetWarmth, WarmPrefixes
+
+    store = budgets.store.ledger if budgets is not None else None
+    fleet = cast("FleetWarmth", store) if callable(getattr(store, "warm_read", None)) else None
+    return WarmPrefixes(spec.ttl, clock=clock or time.time, fleet=fleet)
 
 
 def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
@@ -515,10 +535,12 @@ class AsyncClient(BaseClient):
     async def close(self) -> None:
         """Flush the ledger's background writer (in a worker thread) and close the vendor clients frugal
         built (ready-made clients passed in stay open)."""
+        import asyncio
+
+        if self._setup.warmth is not None:  # its fleet writes go to the ledger: before it closes
+            await asyncio.to_thread(self._setup.warmth.close)
         budgets = self._setup.budgets
         if budgets is not None:
-            import asyncio
-
             await asyncio.to_thread(budgets.store.close)
         for provider in self._providers.values():
             await provider.aclose()

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .budgets.admission import Budgets
     from .budgets.loops import LoopDetector
     from .providers.base import AnswerSummary, Provider
+    from .routing.warmth import Warm, WarmPrefixes
     from .telemetry import Telemetry
 
 __all__ = ["Action", "CallPlan", "LedgerIo", "Send", "Setup", "Sleep", "dry_run", "route_call"]
@@ -105,6 +106,8 @@ class Setup:
         cascades: route name (``""`` for the default route) → cascade plan.
         honor: the policy honours a concrete requested model (``requested_model: honor``).
         loops: the runaway-loop detector (None: the policy sets no ``loops:``).
+        warmth: warm prompt prefixes, for cache-aware routing (None: the policy's
+            ``prompt_cache.routing`` is off).
     """
 
     router: Router
@@ -115,6 +118,7 @@ class Setup:
     cascades: Mapping[str, CascadePlan] = field(default_factory=dict)
     honor: bool = False
     loops: LoopDetector | None = None
+    warmth: WarmPrefixes | None = None
 
 
 def _translatable(op: Operation, params: Mapping[str, Any]) -> Callable[[str], bool]:
@@ -141,32 +145,51 @@ def call_request(router: Router, op: Operation, params: Mapping[str, Any]) -> Ro
     return request
 
 
-def route_call(
-    router: Router, op: Operation, params: dict[str, Any], *, honor: bool
-) -> tuple[RoutingRequest, Routing | None, Decision | None, Candidate]:
-    """A call's request view (built once), its routing and decision (None: an unrouted call), and its
-    first model. ``honor``: a concrete model named by the caller is called as it is (no decision; its
-    routing is still returned, for a budget's downgrade).
+def call_view(router: Router, op: Operation, params: dict[str, Any]) -> RoutingRequest:
+    """The call's request view, built once (iterables the SDKs accept are made lists first: routing
+    reads them before the SDK does).
 
     Raises:
         TypeError: ``model`` is not a string.
-        UnknownModelError: a concrete model cannot be placed.
-        RoutingError: no model of the policy can serve the call.
     """
     model = params.get("model")
     if not isinstance(model, str):
         raise TypeError(
             f"model must be a string naming a model, a route or 'auto', got {type(model).__name__}"
         )
-    for key in ("messages", "tools", "input"):  # the SDKs take any iterable; routing reads them first
+    for key in ("messages", "tools", "input"):
         value = params.get(key)
         if value is not None and not isinstance(value, (list, tuple, str, dict)):
             params[key] = list(value)
-    request = call_request(router, op, params)
+    return call_request(router, op, params)
+
+
+def route_call(
+    router: Router,
+    op: Operation,
+    params: dict[str, Any],
+    *,
+    honor: bool,
+    request: RoutingRequest | None = None,
+    warm: Mapping[str, int] | None = None,
+) -> tuple[RoutingRequest, Routing | None, Decision | None, Candidate]:
+    """A call's request view (``request``, or built here), its routing and decision (None: an unrouted
+    call), and its first model. ``honor``: a concrete model named by the caller is called as it is (no
+    decision; its routing is still returned, for a budget's downgrade). ``warm``: the models on which the
+    call's prompt prefix is warm (cache-aware routing).
+
+    Raises:
+        TypeError: ``model`` is not a string.
+        UnknownModelError: a concrete model cannot be placed.
+        RoutingError: no model of the policy can serve the call.
+    """
+    if request is None:
+        request = call_view(router, op, params)
+    model = params["model"]
     check_known(router, model)
     if not op.routed:
         return request, None, None, router.place(model)
-    routing = Routing.of(router, request, _translatable(op, params))
+    routing = Routing.of(router, request, _translatable(op, params), warm)
     if honor and model != "auto" and model not in router.routes:
         # Called as named; its routing stays at hand for a budget's downgrade.
         return request, routing, None, router.place(model)
@@ -200,10 +223,17 @@ def check_known(router: Router, model: str) -> None:
     )
 
 
-def dry_run(router: Router, op: Operation, params: dict[str, Any]) -> Decision:
+def dry_run(
+    router: Router, op: Operation, params: dict[str, Any], warmth: WarmPrefixes | None = None
+) -> Decision:
     """The decision a routed call would get, sending nothing (``client.route()``, ``frugal route``); a
-    model the policy honours gets its own decision ("requested model honoured")."""
-    _request, _routing, decision, _target = route_call(router, op, params, honor=False)
+    model the policy honours gets its own decision ("requested model honoured"). With ``warmth``, warm
+    prompt prefixes are priced as cached, as in a call."""
+    request = call_view(router, op, params)
+    warm = warmth.lookup(request, warmth.read_fleet(request)) if warmth is not None else None
+    _request, _routing, decision, _target = route_call(
+        router, op, params, honor=False, request=request, warm=warm
+    )
     assert decision is not None  # a routed operation always has one
     return decision
 
@@ -225,6 +255,36 @@ def _flex_refused(error: BaseException) -> bool:
 
 def _event(observer: CallObserver, *, name: str, attributes: Mapping[str, Any]) -> None:
     observer.event(name, attributes)
+
+
+class _Warming:
+    """The call observer of cache-aware routing: each answer leaves its prompt prefix warm on its model."""
+
+    def __init__(self, warmth: WarmPrefixes, request: RoutingRequest) -> None:
+        self.warmth = warmth
+        self.request = request
+
+    def event(self, name: str, attributes: Mapping[str, Any]) -> None:
+        """Nothing to note."""
+
+    def attempt_started(self, account: CallAccount, attempt: Attempt) -> None:
+        """Nothing to note."""
+
+    def first_chunk(self, account: CallAccount, attempt: Attempt) -> None:
+        """Nothing to note."""
+
+    def attempt_ended(self, account: CallAccount, attempt: Attempt) -> None:
+        """An answer: what it left warm."""
+        if attempt.error is None and attempt.summary is not None:
+            self.warmth.record(
+                self.request, attempt.provider, attempt.kind, attempt.model, attempt.summary.usage
+            )
+
+    def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:
+        """Nothing to note."""
+
+    def finished(self, account: CallAccount, error: BaseException | None) -> None:
+        """Nothing to note."""
 
 
 class CallPlan:
@@ -253,7 +313,18 @@ class CallPlan:
         setup, op, params = self.setup, self.op, self.params
         if not setup.router.available_providers:
             raise RoutingError(_no_credentials(setup.providers.values()))
-        request, routing, decision, target = route_call(setup.router, op, params, honor=setup.honor)
+        request = call_view(setup.router, op, params)
+        warm: Mapping[str, int] | None = None
+        warmth = setup.warmth
+        if warmth is not None and op.routed:
+            fleet: list[Warm] = []
+            if warmth.fleet is not None and warmth.worth_looking(request):
+                fleet = yield LedgerIo(partial(warmth.read_fleet, request), blocking=True)
+            warm = warmth.lookup(request, fleet)
+            self.observers.append(_Warming(warmth, request))
+        request, routing, decision, target = route_call(
+            setup.router, op, params, honor=setup.honor, request=request, warm=warm
+        )
         self.routing = routing
         account = self.account = CallAccount(
             op.name,

@@ -321,14 +321,20 @@ class Catalog:
             return None
         return price(info, usage)
 
-    def estimate(self, model: str | ModelInfo, input_tokens: int, output_tokens: int) -> float | None:
-        """Pre-call estimate: no cache assumed. None when the price is unknown (warned once)."""
+    def estimate(
+        self, model: str | ModelInfo, input_tokens: int, output_tokens: int, cached_tokens: int = 0
+    ) -> float | None:
+        """Pre-call estimate, with ``cached_tokens`` of the input read from the prompt cache (none by
+        default). None when the price is unknown (warned once)."""
         info = self._models.get(model) if isinstance(model, str) else model
         if info is None or not info.rates:
             self._warn_unpriced(model if isinstance(model, str) else model.name)
             return None
         rates = info.rates[0] if len(info.rates) == 1 else info.rates_for(input_tokens)
-        return input_tokens * rates.input + output_tokens * rates.output
+        cached = min(cached_tokens, input_tokens)
+        return (
+            (input_tokens - cached) * rates.input + cached * rates.cache_read + output_tokens * rates.output
+        )
 
     def _warn_unpriced(self, name: str) -> None:
         warn_at_caller(

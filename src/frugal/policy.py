@@ -427,6 +427,12 @@ class PromptCacheSpec(_Frozen):
     openai: bool = Field(
         False, description="Set prompt_cache_key from the prefix on OpenAI requests whose caller set none."
     )
+    routing: bool = Field(
+        False,
+        description="Cache-aware routing: price a candidate on which the call's prompt prefix is warm (seen "
+        "within its cache lifetime by this process, or by the fleet through a Redis ledger) as cached, so a "
+        "warm cache is not traded for a nominally cheaper model.",
+    )
     ttl: Literal["5m", "1h"] = Field("5m", description="The Anthropic cache lifetime asked for.")
     min_tokens: int | None = Field(
         None,

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from ..exceptions import ConfigError
+from ..routing.warmth import Warm, encode_fleet, parse_fleet
 from .ledger import Admission, Check, Hold, LedgerRecord
 
 __all__ = ["RedisLedger"]
@@ -35,6 +38,20 @@ PREFIX = "{frugal}:"
 _RECORDS = PREFIX + "records"
 _TIMES = PREFIX + "times"
 _COUNTER = PREFIX + "c:"
+_WARM = PREFIX + "warm:"
+# Add warm prefixes (ARGV[3:]: field, value, ...), drop those gone cold (a value is "tokens|expires"),
+# and keep the key at least ARGV[1] seconds.
+_WARM_WRITE = """
+local now = tonumber(ARGV[2])
+local old = redis.call('HGETALL', KEYS[1])
+for i = 1, #old, 2 do
+  local expires = tonumber(string.match(old[i + 1], '|(.*)$'))
+  if expires == nil or expires < now then redis.call('HDEL', KEYS[1], old[i]) end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 # KEYS: every check's keys, one check after the other. ARGV: number of checks, then per check
 # (number of keys, limit, refuse 0/1, ttl, amount). Returns {refused check (0-based) or -1, totals...}.
@@ -223,6 +240,24 @@ class RedisLedger:
             for key, value in zip(keys, values, strict=True)
             if value is not None
         }
+
+    def warm_read(self, roots: Sequence[str]) -> list[Warm]:
+        """The fleet's warm prompt prefixes under ``roots`` (cache-aware routing), in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        for root in roots:
+            pipe.hgetall(_WARM + root)
+        return [entry for fields in pipe.execute() for entry in parse_fleet(fields)]
+
+    def warm_write(self, entries: Mapping[str, Sequence[Warm]]) -> None:
+        """Record warm prefixes by root; each root's key lives as long as its longest-lived entry, and
+        entries gone cold are dropped as new ones come."""
+        now = time.time()
+        pipe = self._redis.pipeline(transaction=False)
+        for root, warm in entries.items():
+            seconds = max(1, math.ceil(max(e.expires for e in warm) - now))
+            fields = [item for pair in encode_fleet(warm).items() for item in pair]
+            pipe.eval(_WARM_WRITE, 1, _WARM + root, seconds, repr(now), *fields)
+        pipe.execute()
 
     def close(self) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from .._util import warn_once
 from ..catalog import Catalog, ModelInfo
@@ -239,6 +240,35 @@ def _order(tier_index: int, allowed: tuple[int, ...]) -> tuple[int, ...]:
     )
 
 
+def _is_warm(candidate: Candidate, warm: Mapping[str, int]) -> bool:
+    return f"{candidate.provider}:{candidate.model}" in warm
+
+
+def _warm_first(
+    chain: list[tuple[float, Candidate]],
+    stronger: list[tuple[float, Candidate]],
+    warm: Mapping[str, int],
+    cost: Callable[[Candidate], float | None],
+) -> list[tuple[float, Candidate]]:
+    """The chain with the cheapest warm candidate of a stronger tier first, when it costs (``cost``) less
+    than the chain's first: a warm cache is worth more than a nominally cheaper, cold model."""
+    priced = [(cost(c), c) for _, c in stronger if _is_warm(c, warm)]
+    best = min(((p, c) for p, c in priced if p is not None), key=_cost_key, default=None)
+    if best is None or best[0] >= chain[0][0]:
+        return chain
+    return [best, *chain]
+
+
+def _warm_reason(first: tuple[float, Candidate], warm: Mapping[str, int]) -> str:
+    """What cache-aware routing did, for the decision's reasons."""
+    cost, candidate = first
+    key = f"{candidate.provider}:{candidate.model}"
+    if key in warm:
+        return f"cache: prefix warm on {candidate.model} (~{warm[key]} tokens), priced as cached: ${cost:.6f}"
+    models = ", ".join(sorted(name.split(":", 1)[1] for name in warm))
+    return f"cache: prefix warm on {models}, not eligible or still dearer than {candidate.model}"
+
+
 @dataclass(frozen=True, slots=True)
 class Router:
     """A compiled policy; :meth:`decide` is the routing decision."""
@@ -313,6 +343,7 @@ class Router:
         max_tier: int | None = None,
         pin: Candidate | None = None,
         kinds: frozenset[str] | None = None,
+        warm: Mapping[str, int] | None = None,
     ) -> Decision:
         """Choose the model for ``request``.
 
@@ -329,6 +360,9 @@ class Router:
             pin: a model the call must use (a budget's ``downgrade`` to a model), like a rule's ``pin``.
             kinds: the provider kinds that may serve the call (None: any); the policy's ``vendors: caller``
                 keeps a call naming a concrete model on that model's vendor.
+            warm: ``provider:model`` → the tokens of the call's prefix warm in that model's prompt cache
+                (cache-aware routing): such a candidate is priced with them as cached, and one in a
+                stronger allowed tier than the call needs is chosen when that makes it the cheapest.
 
         Raises:
             RoutingError: no candidate can serve the request (each exclusion reason is listed).
@@ -417,10 +451,10 @@ class Router:
             tier = self.tiers[t]
             output_tokens = self._output_tokens(request, tier)
             found = self._eligible(
-                t, request, needs, deny, translatable, verdicts, input_tokens, output_tokens
+                t, request, needs, deny, translatable, verdicts, input_tokens, output_tokens, warm
             )
             if ceiling is not None:
-                ceiling_cost = self.catalog.estimate(ceiling.info, input_tokens, output_tokens)
+                ceiling_cost = self._cost(ceiling, input_tokens, output_tokens, warm)
                 if ceiling_cost is not None:
                     found = [item for item in found if item[0] <= ceiling_cost]
             elif t == allowed[-1]:
@@ -433,8 +467,13 @@ class Router:
                     )
             if t >= chosen_tier or not chain:
                 chain.extend(found)
-            if len(chain) >= self._room:
+            if len(chain) >= self._room and not warm:
                 break  # the chain is full: stronger tiers would not make it in
+            if warm and chain and t > chosen_tier:
+                # The same call, served by a stronger model: priced with the chosen tier's output.
+                same_call = self._output_tokens(request, self.tiers[chosen_tier])
+                price = partial(self._cost, input_tokens=input_tokens, output_tokens=same_call, warm=warm)
+                chain = _warm_first(chain, found, warm, price)
         if requested_candidate is not None and mode == "ceiling":
             if not chain:
                 reasons.append(f"ceiling: nothing cheaper than {requested} fits; using it")
@@ -448,6 +487,8 @@ class Router:
                 f"no model of route {route.name!r} can serve this request ({details or 'no candidates'})"
             )
 
+        if warm:
+            reasons.append(_warm_reason(chain[0], warm))
         candidates = self._limit_chain(chain)
         output_tokens = self._output_tokens(request, self.tiers[chosen_tier])
         cost = chain[0][0] if chain[0][0] != _INF else None
@@ -457,7 +498,7 @@ class Router:
         if baseline is None:
             baseline = (
                 strongest[0][1]  # already priced for the chain: the cheapest eligible of the strongest tier
-                if strongest
+                if strongest and not warm  # the baseline is what serves the call without frugal: no warmth
                 else self._baseline(request, allowed, translatable, needs, input_tokens, verdicts)
             )
         return self._decision(
@@ -496,10 +537,12 @@ class Router:
         verdicts: dict[str, bool],
         input_tokens: int,
         output_tokens: int,
+        warm: Mapping[str, int] | None = None,
     ) -> list[tuple[float, Candidate]]:
         """(estimated cost, candidate) for each candidate of tier ``t`` that can serve the request, cheapest
-        first (an unknown price ranks last). The same verdicts as :meth:`_exclusion`, with the parts that
-        do not depend on the request (provider, capabilities) settled when the router was built."""
+        first (an unknown price ranks last; a warm prefix priced as cached). The same verdicts as
+        :meth:`_exclusion`, with the parts that do not depend on the request (provider, capabilities)
+        settled when the router was built."""
         needed = input_tokens + (request.max_output_tokens or output_tokens)
         found = []
         for candidate in self._plans[t][needs]:
@@ -511,10 +554,17 @@ class Router:
                 verdict = verdicts[candidate.kind] = translatable(candidate.kind)
             if not verdict:
                 continue
-            cost = self.catalog.estimate(candidate.info, input_tokens, output_tokens)  # None: warns once
+            cost = self._cost(candidate, input_tokens, output_tokens, warm)  # None: warns once
             found.append((_INF if cost is None else cost, candidate))
         found.sort(key=_cost_key)
         return found
+
+    def _cost(
+        self, candidate: Candidate, input_tokens: int, output_tokens: int, warm: Mapping[str, int] | None
+    ) -> float | None:
+        """The candidate's estimated cost, its warm prefix (if any) read from the prompt cache."""
+        cached = warm.get(f"{candidate.provider}:{candidate.model}", 0) if warm else 0
+        return self.catalog.estimate(candidate.info, input_tokens, output_tokens, cached)
 
     def _exclusion(
         self,
@@ -699,6 +749,8 @@ class Routing:
         translatable: whether a provider kind other than the call's shape can serve it.
         kinds: the provider kinds that may serve it (None: any): the requested model's own, when the call
             names a concrete model and the policy says ``vendors: caller``.
+        warm: ``provider:model`` → tokens of the call's prefix warm in that model's prompt cache (empty
+            unless the policy's ``prompt_cache.routing`` is on).
     """
 
     router: Router
@@ -709,9 +761,16 @@ class Routing:
     classifier_failed: bool
     translatable: Callable[[str], bool]
     kinds: frozenset[str] | None = None
+    warm: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, router: Router, request: RoutingRequest, translatable: Callable[[str], bool]) -> Routing:
+    def of(
+        cls,
+        router: Router,
+        request: RoutingRequest,
+        translatable: Callable[[str], bool],
+        warm: Mapping[str, int] | None = None,
+    ) -> Routing:
         """Route ``request``: find its route and classify it (unless a requested model is honoured).
 
         Raises:
@@ -721,11 +780,20 @@ class Routing:
         kinds = None
         if concrete is not None and router.policy.vendors == "caller":
             kinds = frozenset({router.place(concrete).kind})
+        warm = warm or {}
         if concrete is not None and router.policy.requested_model == "honor":
-            return cls(router, request, route, concrete, None, False, translatable, kinds)
+            return cls(router, request, route, concrete, None, False, translatable, kinds, warm)
         classification = classify_safely(route.classifier, request)
         return cls(
-            router, request, route, concrete, classification, classification is None, translatable, kinds
+            router,
+            request,
+            route,
+            concrete,
+            classification,
+            classification is None,
+            translatable,
+            kinds,
+            warm,
         )
 
     def decide(
@@ -748,4 +816,5 @@ class Routing:
             max_tier=max_tier,
             pin=pin,
             kinds=self.kinds,
+            warm=self.warm,
         )

@@ -476,6 +476,8 @@ SETTING = {
     ("FlexSpec", "timeout_seconds"): ONE_TIER + "flex: {timeout_seconds: V}\n",
     ("LoopSpec", "window_seconds"): ONE_TIER + "loops: {window_seconds: V}\n",
     ("BudgetSpec", "thresholds"): ONE_TIER + "budgets: [{limit_usd: 1, thresholds: [V]}]\n",
+    ("ShadowSpec", "sample"): ONE_TIER + "shadow: {sample: V}\n",
+    ("ShadowSpec", "limit_usd"): ONE_TIER + "shadow: {limit_usd: V}\n",
     ("ModelSpec", "context_window"): ONE_TIER + "models: {m: {context_window: V}}\n",
     ("ModelSpec", "max_output_tokens"): ONE_TIER + "models: {m: {max_output_tokens: V}}\n",
     **{

@@ -8,6 +8,7 @@ by ``import frugal``; each is imported the first time a call needs it.
 from __future__ import annotations
 
 from ._client import DEFAULT_MAX_TOKENS, AsyncClient, Client
+from ._client import call_id_of as call_id
 from ._context import with_context
 from ._version import __version__
 from .exceptions import (
@@ -38,5 +39,6 @@ __all__ = [
     "UnpricedModelWarning",
     "UnsupportedFeature",
     "__version__",
+    "call_id",
     "with_context",
 ]

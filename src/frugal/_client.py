@@ -11,9 +11,11 @@ providers (:mod:`frugal.providers`) make them.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Generator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from ._plan import Action, Setup
     from .budgets.admission import Budgets
     from .budgets.ledger import Ledger
+    from .feedback.labels import Label
+    from .feedback.store import LabelStore
     from .policy import Policy, PromptCacheSpec
     from .providers import Provider
     from .routing import Decision
@@ -170,6 +174,29 @@ class BaseClient:
             loops=LoopDetector(loaded.loops) if loaded.loops is not None else None,
             warmth=_warmth(cache_spec, budgets, clock) if cache_spec.routing else None,
         )
+        self._background: Any = None  # the worker threads of shadow comparisons (Client)
+        self._background_lock = threading.Lock()
+        self._pending: set[Any] = set()  # shadow comparisons under way: futures, or tasks
+        self._label_url = loaded.feedback.store or (
+            budgets.store.ledger.url if budgets is not None else "memory://"
+        )
+        self._labels: LabelStore | None = None
+        self._store_content = loaded.feedback.store_content
+        from .feedback.recent import RecentCalls
+
+        labels = self.labels if (self._setup.cascades or loaded.shadow is not None) else None
+        shadowing = None
+        if loaded.shadow is not None:
+            from .feedback.shadow import Shadowing
+
+            shadowing = Shadowing(
+                loaded.shadow,
+                self.labels,
+                _shadow_budgets(loaded.shadow.limit_usd, budgets, router, clock or time.time),
+                store_content=loaded.feedback.store_content,
+                clock=clock or time.time,
+            )
+        self._setup = replace(self._setup, labels=labels, shadowing=shadowing, recent=RecentCalls())
 
     def _bind_classifiers(self, router: Any, arguments: Mapping[str, Any]) -> None:
         """Hand a client to the classifiers that call models through one (an embeddings endpoint), so their
@@ -192,6 +219,52 @@ class BaseClient:
         if target is not None:
             for classifier in needing:
                 bind_client(classifier, target)
+
+    @property
+    def labels(self) -> LabelStore:
+        """The label store: shadow comparisons, cascade outcomes and :meth:`feedback` (opened on first use:
+        the policy's ``feedback.store``, else the ledger's URL, else in memory)."""
+        if self._labels is None:
+            from .feedback.store import open_labels
+
+            self._labels = open_labels(self._label_url)
+        return self._labels
+
+    def _feedback_label(self, call: object, good: bool | None, score: float | None) -> Label:
+        """The label of :meth:`Client.feedback` (validated; the call's facts when it is remembered)."""
+        from .feedback.labels import Label, hashed_features, label_id
+
+        if (good is None) == (score is None):
+            raise ValueError("feedback takes good=True/False or score= (0 to 1), one of them")
+        if score is not None and not 0.0 <= score <= 1.0:
+            raise ValueError(f"score must be between 0 and 1, got {score!r}")
+        value = float(good) if good is not None else float(score or 0.0)
+        call_id = call if isinstance(call, str) else call_id_of(call)
+        if call_id is None:
+            raise TypeError(
+                "feedback names a call by its answer (what the client returned) or its id "
+                f"(frugal.call_id(answer)); got a {type(call).__name__} without an id"
+            )
+        assert self._setup.recent is not None
+        facts = self._setup.recent.get(call_id)
+        content = self._store_content and facts is not None and facts.request is not None
+        return Label(
+            id=label_id(),
+            time=facts.time if facts is not None else time.time(),
+            source="feedback",
+            good=value,
+            method="user",
+            call_id=call_id,
+            route=facts.route if facts else None,
+            tier=facts.tier if facts else None,
+            model=facts.model if facts else None,
+            team=facts.metadata.get("team") if facts else None,
+            feature=facts.metadata.get("feature") if facts else None,
+            classifier=facts.classifier if facts else None,
+            score=facts.score if facts else None,
+            features=hashed_features(facts.request) if facts and facts.request is not None else {},
+            prompt=facts.request.prompt if content and facts and facts.request else None,
+        )
 
     @property
     def policy(self) -> Policy:
@@ -362,7 +435,51 @@ class Client(BaseClient):
     def _call(self, op: Operation, params: dict[str, Any]) -> Any:
         from ._plan import CallPlan
 
-        return _carry_out(CallPlan(self._setup, op, params).steps())
+        return _carry_out(CallPlan(self._setup, op, params).steps(), self._spawn)
+
+    def _spawn(self, steps: Generator[Action, Any, Any]) -> None:
+        """Run a background plan (a shadow comparison) on a worker thread, in the caller's context."""
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self._background_lock:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="frugal-shadow")
+            future = self._background.submit(contextvars.copy_context().run, _carry_out, steps)
+            self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    def flush_shadows(self, timeout: float | None = None) -> bool:
+        """Wait until the shadow comparisons started so far are done (their labels stored).
+
+        Returns:
+            False when ``timeout`` seconds passed first.
+        """
+        from concurrent.futures import wait
+
+        _done, pending = wait(list(self._pending), timeout=timeout)
+        return not pending
+
+    def feedback(self, call: object, good: bool | None = None, *, score: float | None = None) -> Label:
+        """Say whether an answer was good enough: a label for training and the quality audit.
+
+        Args:
+            call: what the client returned (a ``ChatCompletion``, ``Message`` or ``Response``), or its
+                id (:func:`frugal.call_id`).
+            good: the answer was good enough (True) or not (False).
+            score: instead of ``good``, a grade from 0 to 1.
+
+        Returns:
+            The label kept in :attr:`labels` (with the call's route, tier, model and features when it is
+            one of the client's recent calls).
+
+        Raises:
+            ValueError: neither or both of ``good`` and ``score``, or a score outside 0..1.
+            TypeError: ``call`` has no id.
+        """
+        label = self._feedback_label(call, good, score)
+        self.labels.add(label)
+        return label
 
     def as_openai(self) -> openai_sdk.OpenAI:
         """An ``openai.OpenAI`` instance whose chat, responses and embeddings calls go through frugal.
@@ -395,10 +512,16 @@ class Client(BaseClient):
     def close(self) -> None:
         """Flush the ledger's background writer and close the vendor clients frugal built (ready-made
         clients passed in stay open)."""
+        with self._background_lock:
+            background, self._background = self._background, None
+        if background is not None:  # shadow comparisons record to the ledger: before it closes
+            background.shutdown(wait=True)
         if self._setup.warmth is not None:  # its fleet writes go to the ledger: before it closes
             self._setup.warmth.close()
         if self._setup.budgets is not None:
             self._setup.budgets.store.close()
+        if self._labels is not None:
+            self._labels.close()
         for provider in self._providers.values():
             provider.close()
 
@@ -422,9 +545,44 @@ def _warmth(
     return WarmPrefixes(spec.ttl, clock=clock or time.time, fleet=fleet)
 
 
-def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
-    """Do what a call plan asks, in this thread; its result."""
-    from ._plan import LedgerIo, Send, Sleep
+def call_id_of(answer: object) -> str | None:
+    """The id frugal knows a call by: its answer's id, as the vendor gave it (``ChatCompletion.id``,
+    ``Message.id``, ``Response.id``; a stream's chunks carry it too). None when ``answer`` has none."""
+    value = getattr(answer, "id", None)
+    return value if isinstance(value, str) else None
+
+
+def _shadow_budgets(
+    limit_usd: float, budgets: Budgets | None, router: Any, clock: Callable[[], float]
+) -> Budgets:
+    """The shadow calls' budgets: one, ``shadow.limit_usd`` a UTC day, on the client's ledger (or one in
+    memory), counted apart from every other budget."""
+    from .budgets.admission import Budgets
+    from .budgets.guarded import GuardedLedger
+    from .budgets.memory import MemoryLedger
+    from .budgets.rules import Budget
+    from .budgets.settlement import RecordMaker
+    from .budgets.windows import Window
+
+    cap = Budget(
+        name="frugal.shadow",
+        scope="global",
+        pattern=None,
+        limit_usd=limit_usd,
+        window=Window("day", False),
+        action="block",
+        thresholds=(),
+    )
+    store = budgets.store if budgets is not None else GuardedLedger(MemoryLedger())
+    records = budgets.records if budgets is not None else RecordMaker(router)
+    return Budgets([cap], store, records, clock=clock)
+
+
+def _carry_out(
+    steps: Generator[Action, Any, Any], spawn: Callable[[Generator[Action, Any, Any]], None] | None = None
+) -> Any:
+    """Do what a call plan asks, in this thread; its result. ``spawn`` starts a background plan."""
+    from ._plan import Background, LedgerIo, Send, Sleep
     from .providers.raw_responses import read
 
     outcome: Any = None
@@ -444,6 +602,48 @@ def _carry_out(steps: Generator[Action, Any, Any]) -> Any:
                 time.sleep(action.seconds)
             elif isinstance(action, LedgerIo):
                 outcome = action.run()
+            elif isinstance(action, Background):
+                if spawn is None:
+                    action.steps.close()
+                else:
+                    spawn(action.steps)
+        except Exception as exc:
+            failure = exc
+
+
+async def _acarry_out(
+    steps: Generator[Action, Any, Any], spawn: Callable[[Generator[Action, Any, Any]], None] | None = None
+) -> Any:
+    """Do what a call plan asks, on the event loop: requests and sleeps are awaited, a blocking ledger runs
+    in a worker thread (the event loop never waits on it); its result. asyncio is imported here, not at
+    ``import frugal``."""
+    import asyncio
+
+    from ._plan import Background, LedgerIo, Send, Sleep
+    from .providers.raw_responses import aread
+
+    outcome: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            action = steps.throw(failure) if failure is not None else steps.send(outcome)
+        except StopIteration as done:
+            return done.value
+        outcome, failure = None, None
+        try:
+            if isinstance(action, Send):
+                outcome = await action.provider.asend(action.operation, action.params, action.model)
+                if action.read:
+                    outcome = (outcome, await aread(outcome))
+            elif isinstance(action, Sleep):
+                await asyncio.sleep(action.seconds)
+            elif isinstance(action, LedgerIo):
+                outcome = await asyncio.to_thread(action.run) if action.blocking else action.run()
+            elif isinstance(action, Background):
+                if spawn is None:
+                    action.steps.close()
+                else:
+                    spawn(action.steps)
         except Exception as exc:
             failure = exc
 
@@ -482,33 +682,43 @@ class AsyncClient(BaseClient):
         return FrugalAsyncMessages(self._resource_sdk("anthropic"), self)
 
     async def _call(self, op: Operation, params: dict[str, Any]) -> Any:
-        """Do what the call plan asks; requests and sleeps are awaited, a blocking ledger runs in a worker
-        thread (the event loop never waits on it). asyncio is imported here, not at ``import frugal``."""
+        from ._plan import CallPlan
+
+        return await _acarry_out(CallPlan(self._setup, op, params).steps(), self._spawn)
+
+    def _spawn(self, steps: Generator[Action, Any, Any]) -> None:
+        """Run a background plan (a shadow comparison) as a task of the running event loop."""
         import asyncio
 
-        from ._plan import CallPlan, LedgerIo, Send, Sleep
-        from .providers.raw_responses import aread
+        task = asyncio.get_running_loop().create_task(_acarry_out(steps))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
-        steps = CallPlan(self._setup, op, params).steps()
-        outcome: Any = None
-        failure: BaseException | None = None
-        while True:
-            try:
-                action = steps.throw(failure) if failure is not None else steps.send(outcome)
-            except StopIteration as done:
-                return done.value
-            outcome, failure = None, None
-            try:
-                if isinstance(action, Send):
-                    outcome = await action.provider.asend(action.operation, action.params, action.model)
-                    if action.read:
-                        outcome = (outcome, await aread(outcome))
-                elif isinstance(action, Sleep):
-                    await asyncio.sleep(action.seconds)
-                elif isinstance(action, LedgerIo):
-                    outcome = await asyncio.to_thread(action.run) if action.blocking else action.run()
-            except Exception as exc:
-                failure = exc
+    async def flush_shadows(self, timeout: float | None = None) -> bool:
+        """Wait until the shadow comparisons started so far are done (their labels stored).
+
+        Returns:
+            False when ``timeout`` seconds passed first.
+        """
+        import asyncio
+
+        if not self._pending:
+            return True
+        _done, pending = await asyncio.wait(list(self._pending), timeout=timeout)
+        return not pending
+
+    async def feedback(self, call: object, good: bool | None = None, *, score: float | None = None) -> Label:
+        """Say whether an answer was good enough (see :meth:`Client.feedback`); a blocking label store is
+        written in a worker thread."""
+        import asyncio
+
+        label = self._feedback_label(call, good, score)
+        store = self.labels
+        if store.blocking:
+            await asyncio.to_thread(store.add, label)
+        else:
+            store.add(label)
+        return label
 
     def as_openai(self) -> openai_sdk.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` instance whose calls go through frugal (see :meth:`Client.as_openai`)."""
@@ -537,11 +747,15 @@ class AsyncClient(BaseClient):
         built (ready-made clients passed in stay open)."""
         import asyncio
 
+        if self._pending:  # shadow comparisons record to the ledger: before it closes
+            await asyncio.wait(list(self._pending))
         if self._setup.warmth is not None:  # its fleet writes go to the ledger: before it closes
             await asyncio.to_thread(self._setup.warmth.close)
         budgets = self._setup.budgets
         if budgets is not None:
             await asyncio.to_thread(budgets.store.close)
+        if self._labels is not None:
+            await asyncio.to_thread(self._labels.close)
         for provider in self._providers.values():
             await provider.aclose()
 

@@ -52,11 +52,15 @@ from .routing.governance import governed
 if TYPE_CHECKING:
     from .budgets.admission import Budgets
     from .budgets.loops import LoopDetector
+    from .feedback.labels import Label
+    from .feedback.recent import RecentCalls
+    from .feedback.shadow import Shadowing
+    from .feedback.store import LabelStore
     from .providers.base import AnswerSummary, Provider
     from .routing.warmth import Warm, WarmPrefixes
     from .telemetry import Telemetry
 
-__all__ = ["Action", "CallPlan", "LedgerIo", "Send", "Setup", "Sleep", "dry_run", "route_call"]
+__all__ = ["Action", "Background", "CallPlan", "LedgerIo", "Send", "Setup", "Sleep", "dry_run", "route_call"]
 
 log = logging.getLogger("frugal")
 
@@ -90,7 +94,15 @@ class LedgerIo:
     blocking: bool = False
 
 
-Action = Send | Sleep | LedgerIo
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Run ``steps`` (another plan's actions: a shadow comparison) off the caller's path: the client
+    starts it and goes on at once; what it does never reaches the caller."""
+
+    steps: Generator[Action, Any, Any]
+
+
+Action = Send | Sleep | LedgerIo | Background
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +120,9 @@ class Setup:
         loops: the runaway-loop detector (None: the policy sets no ``loops:``).
         warmth: warm prompt prefixes, for cache-aware routing (None: the policy's
             ``prompt_cache.routing`` is off).
+        shadowing: shadow comparisons (None: the policy sets no ``shadow:``).
+        labels: where cascade outcomes are labelled (None: nothing is labelled).
+        recent: the client's recent calls, for ``client.feedback()``.
     """
 
     router: Router
@@ -119,6 +134,9 @@ class Setup:
     honor: bool = False
     loops: LoopDetector | None = None
     warmth: WarmPrefixes | None = None
+    shadowing: Shadowing | None = None
+    labels: LabelStore | None = None
+    recent: RecentCalls | None = None
 
 
 def _translatable(op: Operation, params: Mapping[str, Any]) -> Callable[[str], bool]:
@@ -257,6 +275,20 @@ def _event(observer: CallObserver, *, name: str, attributes: Mapping[str, Any]) 
     observer.event(name, attributes)
 
 
+def _keep_labels(store: LabelStore, labels: list[Label]) -> None:
+    """Store labels; a store that fails is logged once and the call goes on."""
+    try:
+        for label in labels:
+            store.add(label)
+    except Exception as exc:
+        log_once(
+            log,
+            f"label-store:{type(exc).__name__}",
+            "frugal: labels could not be stored (%s)",
+            type(exc).__name__,
+        )
+
+
 class _Warming:
     """The call observer of cache-aware routing: each answer leaves its prompt prefix warm on its model."""
 
@@ -290,13 +322,17 @@ class _Warming:
 class CallPlan:
     """One call: its routing, its account, its observers, and :meth:`steps`."""
 
-    def __init__(self, setup: Setup, op: Operation, params: dict[str, Any]) -> None:
+    def __init__(
+        self, setup: Setup, op: Operation, params: dict[str, Any], *, shadow_of: str | None = None
+    ) -> None:
         self.setup = setup
+        self.shadow_of = shadow_of  # a shadow call: the id of the call it shadows
         self.op = op
         self.params = params
         self.observers: list[CallObserver] = []
         self.account: CallAccount | None = None
         self.routing: Routing | None = None
+        self._outcomes: list[tuple[float, str, str | None, str, str | None]] = []  # cascade labels
         self._flexed = False  # the attempt in flight was sent on the flex tier
         self._no_flex: set[str] = set()  # models whose flex tier refused this call
 
@@ -333,6 +369,7 @@ class CallPlan:
             decision=decision,
             time_s=setup.budgets.clock() if setup.budgets is not None else None,
         )
+        account.shadow_of = self.shadow_of
         cascade = self._cascade(routing, decision)
         reserved = cascade.reservation if cascade is not None else decision
         events: list[tuple[str, dict[str, Any]]] = []
@@ -360,6 +397,10 @@ class CallPlan:
         spans = setup.telemetry.observe(account)
         if spans is not None:
             self.observers.insert(0, spans)
+        if self.observers and setup.recent is not None and op.routed:
+            from .feedback.recent import Remembering
+
+            self.observers.append(Remembering(setup.recent, request))
         for name, attributes in events:
             self._tell(partial(_event, name=name, attributes=attributes))
         account.baseline = self._baseline(decision, target)
@@ -372,7 +413,44 @@ class CallPlan:
             raise
         if not (params.get("stream") and self.observers):
             yield LedgerIo(partial(self.finish, None), settles_inline)
+        if cascade is not None and setup.labels is not None:
+            self._outcomes.append((1.0, account.model or "", account.tier, "accepted", None))
+            labels = self._cascade_labels(request, account)
+            yield LedgerIo(partial(_keep_labels, setup.labels, labels), setup.labels.blocking)
+        shadowing = setup.shadowing
+        if shadowing is not None and shadowing.wants(op.name, params, account.decision):
+            from ._shadow import shadow_steps
+
+            assert account.decision is not None
+            yield Background(shadow_steps(setup, op, params, result, account.decision, request, account))
         return result
+
+    def _cascade_labels(self, request: RoutingRequest, account: CallAccount) -> list[Label]:
+        """The labels of a cascade's outcomes: each answer that failed its checks, and the one accepted."""
+        from .feedback.labels import Label, hashed_features, label_id
+
+        decision = account.decision
+        features = hashed_features(request)
+        return [
+            Label(
+                id=label_id(),
+                time=account.time,
+                source="cascade",
+                good=good,
+                method=method,
+                call_id=account.response_id,
+                route=decision.route if decision is not None else None,
+                tier=tier or (decision.tier if decision is not None else None),
+                model=model,
+                detail=detail,
+                team=account.metadata.get("team"),
+                feature=account.metadata.get("feature"),
+                classifier=decision.classifier if decision is not None else None,
+                score=decision.score if decision is not None else None,
+                features=features,
+            )
+            for good, model, tier, method, detail in self._outcomes
+        ]
 
     def _watch(
         self,
@@ -488,6 +566,7 @@ class CallPlan:
         account = self.account
         assert account is not None
         failed = account.model or cascade.current.model
+        self._outcomes.append((0.0, failed, account.tier or cascade.current.tier, "escalated", reason))
         step = cascade.advance()
         if step is None:
             return None
@@ -614,6 +693,7 @@ class CallPlan:
         if summary.finish_reasons:
             account.finish_reason = summary.finish_reasons[0]
         account.service_tier = summary.service_tier
+        account.response_id = summary.response_id or account.response_id
         if attempt.info is not None:  # priced on the tier that served it (flex: batch prices)
             attempt.info = attempt.info.at_tier(summary.service_tier)
         if summary.usage is not None:

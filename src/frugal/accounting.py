@@ -84,6 +84,8 @@ class CallAccount:
         service_tier: the vendor service tier that served the last answer, when it says.
         cache_savings: USD prompt caching saved (reads at their discount, less writes' premium); None when
             a price is unknown.
+        response_id: the last answer's id, as the vendor gave it (the call's id for ``client.feedback``).
+        shadow_of: the call this one shadows (a shadow comparison), or None.
         closed: :meth:`close` ran.
     """
 
@@ -107,8 +109,10 @@ class CallAccount:
         "outcome",
         "provider",
         "requested",
+        "response_id",
         "savings",
         "service_tier",
+        "shadow_of",
         "tier",
         "time",
         "trace_id",
@@ -146,6 +150,8 @@ class CallAccount:
         self.finish_reason: str | None = None
         self.service_tier: str | None = None
         self.cache_savings: float | None = 0.0
+        self.response_id: str | None = None
+        self.shadow_of: str | None = None
         self.closed = False
         self._started = time.perf_counter()
         self._priced: list[ModelInfo | None] = []

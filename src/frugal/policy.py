@@ -466,6 +466,63 @@ class LoopSpec(_Frozen):
     )
 
 
+ShadowCompare = Literal["auto", "exact", "normalized", "json", "tools", "judge"]
+
+
+class ShadowSpec(_Frozen):
+    """Shadow comparisons: the baseline model answers a sample of routed calls too, off the caller's path,
+    and the two answers are compared; each comparison is a label."""
+
+    sample: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of calls routed below their baseline model that are shadowed (non-streamed chat, "
+        "messages and responses calls).",
+    )
+    compare: ShadowCompare = Field(
+        "auto",
+        description="How the answers are compared: exact text, normalized text (case, spaces, punctuation), "
+        "json (equal JSON values), tools (the same tool calls with equal arguments), judge (a model rates "
+        "the routed answer against the baseline's), or auto (tools when either called one, json for "
+        "structured output, the judge when one is set, else normalized).",
+    )
+    judge: JudgeSpec | None = Field(
+        None, description="The judge model for compare: judge (and auto); its rating >= min_score is a match."
+    )
+    limit_usd: float = Field(
+        1.0,
+        gt=0,
+        le=MAX_LIMIT_USD,
+        description="What shadow calls (and their judge) may spend per day (UTC); at the limit sampling "
+        "stops until the next day. Counted apart from every other budget.",
+    )
+    routes: list[str] | None = Field(
+        None, description="Routes whose calls are sampled (default: all; the default route is 'default')."
+    )
+
+    @model_validator(mode="after")
+    def _judge_when_judging(self) -> ShadowSpec:
+        if self.compare == "judge" and self.judge is None:
+            raise ValueError("compare: judge needs judge: {model: ...}")
+        return self
+
+
+class FeedbackSpec(_Frozen):
+    """Where labels (shadow comparisons, cascade outcomes, client.feedback()) are kept, and what of them."""
+
+    store: str | None = Field(
+        None,
+        description="The label store: memory://, sqlite:///PATH or redis://... (default: the ledger's URL, "
+        "else memory://).",
+    )
+    store_content: bool = Field(
+        False,
+        description="Keep the prompt and the answers' text with each label (off: only the classifier's "
+        "features, hashed, and counts: enough to train on, no text kept).",
+    )
+
+
 SpanConvention = Literal["openinference", "langfuse", "logfire"]
 _SPAN_CONVENTIONS: tuple[SpanConvention, ...] = ("openinference", "langfuse", "logfire")
 
@@ -519,6 +576,13 @@ class Policy(_Frozen):
     )
     loops: LoopSpec | None = Field(
         None, description="Detect runaway loops (the same request repeated in one session); off when unset."
+    )
+    shadow: ShadowSpec | None = Field(
+        None,
+        description="Shadow comparisons against the baseline model on a sample of calls; off when unset.",
+    )
+    feedback: FeedbackSpec = Field(
+        default_factory=FeedbackSpec, description="The label store (shadow, cascade and explicit feedback)."
     )
     hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
     token_counter: str = Field(

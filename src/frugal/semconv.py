@@ -38,6 +38,7 @@ __all__ = [
     "FRUGAL_ROUTE_REQUESTED_MODEL",
     "FRUGAL_ROUTE_TIER",
     "FRUGAL_SAVINGS_USD",
+    "FRUGAL_SHADOW_OF",
     "FRUGAL_TEAM",
     "FRUGAL_USER",
     "GENAI_OPERATION",
@@ -138,6 +139,7 @@ SPAN_CONVENTIONS = ("openinference", "langfuse", "logfire")
 # -- frugal's own ---------------------------------------------------------------------------------
 FRUGAL_COST_USD = "frugal.cost.usd"
 FRUGAL_CACHE_SAVINGS_USD = "frugal.cache.savings.usd"  # what prompt caching saved (the call span)
+FRUGAL_SHADOW_OF = "frugal.shadow.of"  # a shadow call's span: the id of the call it shadows
 FRUGAL_COST_BASELINE_USD = "frugal.cost.baseline_usd"
 FRUGAL_SAVINGS_USD = "frugal.savings.usd"
 FRUGAL_ATTEMPTS = "frugal.attempts"
@@ -189,6 +191,7 @@ CALL_ATTRIBUTES = (
     FRUGAL_COST_BASELINE_USD,
     FRUGAL_SAVINGS_USD,
     FRUGAL_CACHE_SAVINGS_USD,
+    FRUGAL_SHADOW_OF,
     FRUGAL_USER,
     FRUGAL_TEAM,
     FRUGAL_FEATURE,

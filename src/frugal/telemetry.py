@@ -55,6 +55,7 @@ from .semconv import (
     FRUGAL_ROUTE_REQUESTED_MODEL,
     FRUGAL_ROUTE_TIER,
     FRUGAL_SAVINGS_USD,
+    FRUGAL_SHADOW_OF,
     FRUGAL_TEAM,
     FRUGAL_USER,
     GEN_AI_OPERATION_NAME,
@@ -214,7 +215,10 @@ class Telemetry:
     def observe(self, account: CallAccount) -> CallSpans | None:
         """The spans of one call (None when nothing is exported: no SDK configured, or sampled out)."""
         try:
-            span = self.tracer.start_span(f"frugal {account.operation}", kind=SpanKind.INTERNAL)
+            name = (
+                f"frugal shadow {account.operation}" if account.shadow_of else f"frugal {account.operation}"
+            )
+            span = self.tracer.start_span(name, kind=SpanKind.INTERNAL)
         except Exception as exc:
             _guarded("start_call", exc)
             return None
@@ -252,6 +256,9 @@ class CallSpans:
         """The call's decision and routing context, on the call span."""
         metadata = account.metadata
         attributes: dict[str, Any] = {FRUGAL_POLICY_ID: self._telemetry.policy_id}
+        if account.shadow_of:  # its cost is the shadow's, never the call's: told apart in metrics too
+            attributes[FRUGAL_SHADOW_OF] = account.shadow_of
+            self._metric_attributes["frugal.shadow"] = True
         if "team" in metadata:
             self._metric_attributes[FRUGAL_TEAM] = metadata["team"]
         for key, name in (("user", FRUGAL_USER), ("team", FRUGAL_TEAM), ("feature", FRUGAL_FEATURE)):

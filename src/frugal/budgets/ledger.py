@@ -85,6 +85,10 @@ class LedgerRecord(NamedTuple):
             cost of cache writes), or None when a price is unknown.
         service_tier: the vendor service tier that served it, when the answer says (``flex``: background
             work at batch prices).
+        response_id: the answer's id, as the vendor gave it (``frugal.call_id(response)``: what
+            ``client.feedback()`` names a call by), or None.
+        shadow_of: for a shadow call (the baseline model answering a routed call again, to compare), the
+            call it shadows; None for the caller's own calls.
     """
 
     id: str
@@ -119,6 +123,8 @@ class LedgerRecord(NamedTuple):
     finish_reason: str | None = None
     cache_savings_usd: float | None = None
     service_tier: str | None = None
+    response_id: str | None = None
+    shadow_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

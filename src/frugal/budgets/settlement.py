@@ -82,6 +82,8 @@ class RecordMaker:
             finish_reason=account.finish_reason,
             cache_savings_usd=account.cache_savings,
             service_tier=account.service_tier,
+            response_id=account.response_id,
+            shadow_of=account.shadow_of,
         )
 
 

@@ -6,26 +6,40 @@ translated request, the openai SDK's pydantic models must validate every transla
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
+from hypothesis import given, settings
+from openai.types.responses import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseStreamEvent,
+)
+from pydantic import TypeAdapter
 
 from frugal.exceptions import UnsupportedFeature
+from frugal.providers.calls import RESPONSES, check
 from frugal.providers.translate import (
     DEFAULT_MAX_TOKENS,
     check_responses_for_anthropic,
+    messages_response_to_responses,
     responses_request_to_messages,
 )
 
 from .test_translate import (
+    ANTHROPIC_MESSAGE,
     WEATHER_SCHEMA,
     anthropic_kwargs,
+    counts,
     send_anthropic,
 )
 
+RESPONSES_EVENT: TypeAdapter[ResponseStreamEvent] = TypeAdapter(ResponseStreamEvent)
+
 CLAUDE = "claude-haiku-4-5"
-RESPONSES_WEATHER_TOOL = {
+RESPONSES_WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "name": "get_weather",
     "description": "Weather now",
@@ -282,9 +296,9 @@ def test_hints_and_storage_flags_are_dropped() -> None:
 
 def test_request_options_and_stream_pass_through() -> None:
     """extra_headers, extra_query, timeout and stream reach the Anthropic call unchanged."""
-    out = to_anthropic(stream=True, extra_headers={"x-a": "1"}, extra_query={"q": "1"}, timeout=5.0)
+    out = to_anthropic(stream=False, extra_headers={"x-a": "1"}, extra_query={"q": "1"}, timeout=5.0)
     assert (out["stream"], out["extra_headers"], out["extra_query"], out["timeout"]) == (
-        True,
+        False,
         {"x-a": "1"},
         {"q": "1"},
         5.0,
@@ -317,6 +331,7 @@ def test_sdk_output_items_passed_back_as_input_are_accepted() -> None:
 
 UNSUPPORTED_RESPONSES: list[tuple[dict[str, Any], str]] = [
     ({"previous_response_id": "resp_1"}, "previous_response_id"),
+    ({"stream": True}, "stream=True"),
     ({"conversation": "conv_1"}, "conversation"),
     ({"background": True}, "background"),
     ({"prompt": {"id": "pmpt_1"}}, "prompt"),
@@ -382,13 +397,44 @@ UNSUPPORTED_RESPONSES: list[tuple[dict[str, Any], str]] = [
 def test_unsupported_responses_features_raise_naming_the_feature(
     params: dict[str, Any], feature: str
 ) -> None:
-    """Each feature Claude cannot reproduce raises UnsupportedFeature naming it, in the check too."""
+    """Each feature Claude cannot reproduce raises UnsupportedFeature naming it, in check() too."""
     with pytest.raises(UnsupportedFeature) as caught:
         to_anthropic(**params)
     assert feature in caught.value.feature
     assert caught.value.target == "anthropic"
     with pytest.raises(UnsupportedFeature):
-        check_responses_for_anthropic({"model": "gpt-4.1", "input": "hi", **params})
+        check(RESPONSES, "anthropic", {"model": "gpt-4.1", "input": "hi", **params})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"input": "hi"},
+        {
+            "input": [{"role": "user", "content": "hi"}],
+            "instructions": "x",
+            "temperature": 0.5,
+            "store": False,
+        },
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}]},
+        {"input": "hi", "tools": [RESPONSES_WEATHER_TOOL], "text": {"format": {"type": "text"}}},
+    ],
+)
+def test_check_accepts_what_translates(params: dict[str, Any]) -> None:
+    """check() lets through plain calls (its fast path) and anything that translates."""
+    check(RESPONSES, "anthropic", {"model": "auto", **params})
+    check_responses_for_anthropic(params)
+
+
+def test_check_consumes_no_generator_input() -> None:
+    """An input given as a generator is checked and still there to be translated."""
+    items = ({"role": "user", "content": text} for text in ["a", "b"])
+    params: dict[str, Any] = {"model": "auto", "input": items, "tools": [RESPONSES_WEATHER_TOOL]}
+    from frugal.providers.calls import clean
+
+    cleaned = clean(params)
+    check(RESPONSES, "anthropic", cleaned)
+    assert len(responses_request_to_messages(cleaned, model=CLAUDE)["messages"]) == 1
 
 
 def test_translated_responses_requests_are_accepted_by_the_anthropic_sdk() -> None:
@@ -427,3 +473,144 @@ def test_translated_responses_requests_are_accepted_by_the_anthropic_sdk() -> No
     assert wire.body["messages"][1]["content"][0]["type"] == "tool_use"
     assert wire.headers["x-trace"] == "t"
     assert wire.url.endswith("/v1/messages?q=1")
+
+
+# --- the answer ---------------------------------------------------------------------------------------
+
+
+def test_message_becomes_a_valid_response_counting_cache_once() -> None:
+    """Text, status, raw id, serving model and usage (cache reads and writes inside input_tokens)."""
+    response = Response.model_validate(messages_response_to_responses(ANTHROPIC_MESSAGE, model="claude-x"))
+    assert (response.id, response.model, response.status) == ("msg_stub", "claude-x", "completed")
+    assert response.output_text == "Hello from stub."
+    [item] = response.output
+    assert item.type == "message"
+    assert (item.id, item.status, item.role) == ("msg_stub_0", "completed", "assistant")
+    assert response.incomplete_details is None
+    usage = response.usage
+    assert usage is not None
+    # Anthropic: 12 uncached + 4 read + 3 written; OpenAI counts all 19 as input.
+    assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (19, 5, 24)
+    assert usage.input_tokens_details.cached_tokens == 4
+    assert usage.input_tokens_details.cache_write_tokens == 3
+    assert usage.output_tokens_details.reasoning_tokens == 0
+    assert messages_response_to_responses(ANTHROPIC_MESSAGE)["model"] == "claude-haiku-4-5"
+
+
+def test_tool_use_becomes_function_calls_and_thinking_is_dropped() -> None:
+    """Text runs are message items, each tool_use a function_call item (call_id = tool_use id), in order."""
+    message = {
+        **ANTHROPIC_MESSAGE,
+        "content": [
+            {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+            {"type": "text", "text": "Checking "},
+            {"type": "text", "text": "both."},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+            {"type": "redacted_thinking", "data": "opaque"},
+            {"type": "tool_use", "id": "toolu_2", "name": "now", "input": {}},
+            {"type": "text", "text": "Done."},
+        ],
+        "stop_reason": "tool_use",
+        "usage": {**ANTHROPIC_MESSAGE["usage"], "output_tokens_details": {"thinking_tokens": 2}},
+    }
+    response = Response.model_validate(messages_response_to_responses(message))
+    assert [item.type for item in response.output] == ["message", "function_call", "function_call", "message"]
+    first, call, other, last = response.output
+    assert first.type == "message"
+    assert last.type == "message"
+    assert [part.text for part in first.content if part.type == "output_text"] == ["Checking ", "both."]
+    assert call.type == "function_call"
+    assert other.type == "function_call"
+    assert (call.id, call.call_id, call.name, json.loads(call.arguments)) == (
+        "fc_toolu_1",
+        "toolu_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
+    assert other.arguments == "{}"
+    assert (first.id, last.id) == ("msg_stub_0", "msg_stub_3")
+    assert response.status == "completed"
+    assert response.output_text == "Checking both.Done."
+    assert response.usage is not None
+    assert response.usage.output_tokens_details.reasoning_tokens == 2
+
+
+@pytest.mark.parametrize(
+    ("stop_reason", "status", "reason"),
+    [
+        ("end_turn", "completed", None),
+        ("stop_sequence", "completed", None),
+        ("tool_use", "completed", None),
+        ("pause_turn", "completed", None),
+        ("max_tokens", "incomplete", "max_output_tokens"),
+        ("model_context_window_exceeded", "incomplete", "max_output_tokens"),
+        ("refusal", "incomplete", "content_filter"),
+    ],
+)
+def test_stop_reason_becomes_status(stop_reason: str, status: str, reason: str | None) -> None:
+    """A cut answer is incomplete with OpenAI's reason, and its last item is marked incomplete."""
+    response = Response.model_validate(
+        messages_response_to_responses({**ANTHROPIC_MESSAGE, "stop_reason": stop_reason})
+    )
+    assert response.status == status
+    assert (response.incomplete_details.reason if response.incomplete_details else None) == reason
+    assert getattr(response.output[-1], "status", None) == ("incomplete" if reason else "completed")
+
+
+def test_empty_answer_has_no_output() -> None:
+    """An answer without content is a completed response with no output items and no text."""
+    response = Response.model_validate(messages_response_to_responses({**ANTHROPIC_MESSAGE, "content": []}))
+    assert (response.output, response.output_text, response.status) == ([], "", "completed")
+
+
+def test_response_repeats_the_request_settings() -> None:
+    """Like OpenAI's, the Response repeats instructions, tools, tool_choice, text, sampling and metadata."""
+    text = {"format": {"type": "json_schema", "name": "w", "schema": WEATHER_SCHEMA, "strict": True}}
+    request = {
+        "input": "hi",
+        "instructions": "Be brief.",
+        "tools": [RESPONSES_WEATHER_TOOL],
+        "tool_choice": {"type": "function", "name": "get_weather"},
+        "parallel_tool_calls": False,
+        "text": text,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "max_output_tokens": 99,
+        "metadata": {"k": "v"},
+        "reasoning": {"effort": "low"},
+        "user": "u",
+    }
+    response = Response.model_validate(messages_response_to_responses(ANTHROPIC_MESSAGE, request=request))
+    assert response.instructions == "Be brief."
+    assert [tool.type for tool in response.tools] == ["function"]
+    assert not isinstance(response.tool_choice, str)
+    assert response.tool_choice.type == "function"
+    assert response.parallel_tool_calls is False
+    assert response.text is not None
+    assert response.text.format is not None
+    assert response.text.format.type == "json_schema"
+    assert (response.temperature, response.top_p, response.max_output_tokens) == (0.2, 0.9, 99)
+    assert response.metadata == {"k": "v"}
+    assert response.reasoning is not None
+    assert response.reasoning.effort == "low"
+    assert response.user == "u"
+    bare = Response.model_validate(messages_response_to_responses(ANTHROPIC_MESSAGE))
+    assert (bare.tools, bare.tool_choice, bare.parallel_tool_calls) == ([], "auto", True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(uncached=counts, read=counts, write=counts, output=counts)
+def test_responses_usage_never_double_counts(uncached: int, read: int, write: int, output: int) -> None:
+    """input_tokens = uncached + cache reads + cache writes; total = input + output; breakdowns kept."""
+    usage = {
+        "input_tokens": uncached,
+        "output_tokens": output,
+        "cache_read_input_tokens": read,
+        "cache_creation_input_tokens": write,
+    }
+    response = Response.model_validate(messages_response_to_responses({**ANTHROPIC_MESSAGE, "usage": usage}))
+    assert response.usage is not None
+    assert response.usage.input_tokens == uncached + read + write
+    assert response.usage.total_tokens == uncached + read + write + output
+    assert response.usage.input_tokens_details.cached_tokens == read
+    assert response.usage.input_tokens_details.cache_write_tokens == write

@@ -6,8 +6,8 @@ model, by translating the request, then the response (or stream) back::
 
     OpenAI chat on Claude         OpenAI Responses on Claude         Anthropic messages on OpenAI chat
     chat_request_to_messages      responses_request_to_messages      messages_request_to_chat
-    messages_response_to_chat                                        chat_response_to_messages
-    MessagesStreamToChatChunks                                       ChatChunksToMessagesStream
+    messages_response_to_chat     messages_response_to_responses     chat_response_to_messages
+    MessagesStreamToChatChunks    (streams: not yet)                 ChatChunksToMessagesStream
     check_chat_for_anthropic      check_responses_for_anthropic      check_messages_for_openai
 
 Anything that cannot be reproduced faithfully raises :class:`frugal.exceptions.UnsupportedFeature`
@@ -29,6 +29,7 @@ from .messages_call import (
     check_messages_for_openai,
     messages_request_to_chat,
 )
+from .responses_answer import messages_response_to_responses
 from .responses_call import check_responses_for_anthropic, responses_request_to_messages
 from .stream_events import ChatChunksToMessagesStream, MessagesStreamToChatChunks
 
@@ -43,5 +44,6 @@ __all__ = [
     "check_responses_for_anthropic",
     "messages_request_to_chat",
     "messages_response_to_chat",
+    "messages_response_to_responses",
     "responses_request_to_messages",
 ]

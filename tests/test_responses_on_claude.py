@@ -1,4 +1,4 @@
-"""``responses.create`` served by Claude through a frugal client: sync and async, tool loops,
+"""``responses.create`` served by Claude through a frugal client: sync and async, streamed or not, tool loops,
 structured output, refusals before sending, routing, errors, and what the ledger and spans record.
 
 Real openai and anthropic SDKs, real HTTP, the loopback stub (frugal.testing).
@@ -16,9 +16,9 @@ import pytest
 from openai.types.responses import Response
 
 import frugal
-from frugal.testing import Reply, ToolCall, Usage, VendorStub
+from frugal.testing import Fault, Reply, ToolCall, Usage, VendorStub
 
-from .calls import settle
+from .calls import drain, settle
 from .conftest import POLICIES, vendor_options
 
 GPT = "gpt-4o-mini"
@@ -67,6 +67,50 @@ async def test_response_from_claude(any_client: Any, stub: VendorStub) -> None:
     assert sent.body["system"] == "Be brief."
     assert sent.body["max_tokens"] == 64
     assert sent.body["messages"] == [{"role": "user", "content": "Say hello"}]
+
+
+async def test_stream_from_claude(any_client: Any, stub: VendorStub) -> None:
+    """stream=True returns the openai SDK's own stream of Responses events, response.completed last."""
+    stub.reply(CLAUDE, Reply(text="Streaming works.", usage=Usage(input_tokens=30, output_tokens=6)))
+    stream = await settle(any_client.responses.create(model=CLAUDE, input="Say hello", stream=True))
+    assert isinstance(stream, (openai.Stream, openai.AsyncStream))
+    events = await drain(stream)
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    assert events[0].type == "response.created"
+    text = "".join(event.delta for event in events if event.type == "response.output_text.delta")
+    assert text == "Streaming works."
+    last = events[-1]
+    assert last.type == "response.completed"
+    assert last.response.output_text == "Streaming works."
+    assert last.response.usage is not None
+    assert (last.response.usage.input_tokens, last.response.usage.output_tokens) == (30, 6)
+
+
+def test_stream_helper_from_claude(client: frugal.Client, stub: VendorStub) -> None:
+    """The SDK's responses.stream() helper accumulates the translated events into its final Response."""
+    stub.reply(
+        CLAUDE, Reply(text="Looking.", tool_calls=[ToolCall("get_weather", {"city": "Paris"}, id="toolu_1")])
+    )
+    with client.responses.stream(model=CLAUDE, input="Weather?", tools=[WEATHER_TOOL]) as stream:  # type: ignore[list-item]
+        text = "".join(event.delta for event in stream if event.type == "response.output_text.delta")
+        final = stream.get_final_response()
+    assert text == "Looking."
+    call = final.output[-1]
+    assert call.type == "function_call"
+    assert (call.call_id, call.name, json.loads(call.arguments)) == (
+        "toolu_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
+
+
+async def test_async_stream_helper_from_claude(aclient: frugal.AsyncClient, stub: VendorStub) -> None:
+    """The async responses.stream() helper works on a Claude model too."""
+    stub.reply(CLAUDE, Reply(text="Async helper."))
+    async with aclient.responses.stream(model=CLAUDE, input="hi") as stream:
+        text = "".join([event.delta async for event in stream if event.type == "response.output_text.delta"])
+        final = await stream.get_final_response()
+    assert text == final.output_text == "Async helper."
 
 
 async def test_tool_loop_on_claude(any_client: Any, stub: VendorStub) -> None:
@@ -130,7 +174,6 @@ async def test_cut_answer_is_incomplete(any_client: Any, stub: VendorStub) -> No
         ({"previous_response_id": "resp_1"}, "previous_response_id"),
         ({"conversation": "conv_1"}, "conversation"),
         ({"background": True}, "background"),
-        ({"stream": True}, "stream=True"),
         ({"tools": [{"type": "web_search"}]}, "web_search tools"),
     ],
 )
@@ -150,6 +193,14 @@ async def test_claude_error_is_both_vendors_exception(any_client: Any, stub: Ven
     with pytest.raises(openai.RateLimitError) as caught:
         await settle(any_client.responses.create(model=CLAUDE, input="hi"))
     assert isinstance(caught.value, anthropic.RateLimitError)
+
+
+async def test_mid_stream_error_reaches_the_caller(any_client: Any, stub: VendorStub) -> None:
+    """An Anthropic error event in the middle of a translated stream raises openai.APIError."""
+    stub.queue(CLAUDE, Fault.stream_error(after_events=3))
+    stream = await settle(any_client.responses.create(model=CLAUDE, input="hi", stream=True))
+    with pytest.raises(openai.APIError):
+        await drain(stream)
 
 
 # -- routing, ledger and spans ---------------------------------------------------------------------------
@@ -186,3 +237,32 @@ async def test_router_picks_claude_for_a_responses_call_and_skips_it_when_it_can
         await settle(routed.responses.create(model="auto", input="hi", tools=tools, previous_response_id="r"))
     assert "small-anthropic" not in [r.model for r in stub.requests]
     assert {r.vendor for r in stub.requests} == {"openai"}
+
+
+@pytest.mark.parametrize("stop_reason", [None, "length"])
+@pytest.mark.parametrize("model", [CLAUDE, GPT])
+def test_ledger_and_span_record_a_streamed_response(
+    stub: VendorStub, provider: Any, exporter: Any, model: str, stop_reason: str | None
+) -> None:
+    """A Responses stream's tokens reach the ledger and the span, translated or not, and also when it ends
+    with response.incomplete (cut by the token limit)."""
+    stub.reply(model, Reply(text="It was a dark", stop_reason=stop_reason, usage=Usage(50, 7)))
+    options = vendor_options(stub, ledger="memory://", tracer_provider=provider)
+    with frugal.Client(**options) as c:  # type: ignore[arg-type]
+        events = list(c.responses.create(model=model, input="hi", stream=True))
+        assert c.ledger is not None
+        [record] = c.ledger.records()
+    assert events[-1].type == ("response.incomplete" if stop_reason else "response.completed")
+    assert (record.model, record.operation, record.input_tokens, record.output_tokens) == (
+        model,
+        "responses",
+        50,
+        7,
+    )
+    [call] = [s for s in exporter.get_finished_spans() if s.name.startswith("frugal ")]
+    [attempt] = [s for s in exporter.get_finished_spans() if s is not call]
+    assert call.name == "frugal responses"
+    attributes = attempt.attributes or {}
+    assert attributes["gen_ai.provider.name"] == ("anthropic" if model == CLAUDE else "openai")
+    assert attributes["gen_ai.usage.input_tokens"] == 50
+    assert attributes["gen_ai.usage.output_tokens"] == 7

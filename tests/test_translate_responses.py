@@ -7,10 +7,16 @@ translated request, the openai SDK's pydantic models must validate every transla
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import anthropic
+import httpx2
+import openai
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
+from openai.lib.streaming.responses import ResponseStreamState
 from openai.types.responses import (
     Response,
     ResponseFunctionToolCall,
@@ -23,6 +29,7 @@ from frugal.exceptions import UnsupportedFeature
 from frugal.providers.calls import RESPONSES, check
 from frugal.providers.translate import (
     DEFAULT_MAX_TOKENS,
+    MessagesStreamToResponsesEvents,
     check_responses_for_anthropic,
     messages_response_to_responses,
     responses_request_to_messages,
@@ -31,9 +38,16 @@ from frugal.providers.translate import (
 from .test_translate import (
     ANTHROPIC_MESSAGE,
     WEATHER_SCHEMA,
+    anthropic_events,
     anthropic_kwargs,
     counts,
+    halves,
     send_anthropic,
+    splitters,
+    sse_client,
+    texts,
+    tool_inputs,
+    tool_names,
 )
 
 RESPONSES_EVENT: TypeAdapter[ResponseStreamEvent] = TypeAdapter(ResponseStreamEvent)
@@ -296,9 +310,9 @@ def test_hints_and_storage_flags_are_dropped() -> None:
 
 def test_request_options_and_stream_pass_through() -> None:
     """extra_headers, extra_query, timeout and stream reach the Anthropic call unchanged."""
-    out = to_anthropic(stream=False, extra_headers={"x-a": "1"}, extra_query={"q": "1"}, timeout=5.0)
+    out = to_anthropic(stream=True, extra_headers={"x-a": "1"}, extra_query={"q": "1"}, timeout=5.0)
     assert (out["stream"], out["extra_headers"], out["extra_query"], out["timeout"]) == (
-        False,
+        True,
         {"x-a": "1"},
         {"q": "1"},
         5.0,
@@ -331,7 +345,6 @@ def test_sdk_output_items_passed_back_as_input_are_accepted() -> None:
 
 UNSUPPORTED_RESPONSES: list[tuple[dict[str, Any], str]] = [
     ({"previous_response_id": "resp_1"}, "previous_response_id"),
-    ({"stream": True}, "stream=True"),
     ({"conversation": "conv_1"}, "conversation"),
     ({"background": True}, "background"),
     ({"prompt": {"id": "pmpt_1"}}, "prompt"),
@@ -614,3 +627,219 @@ def test_responses_usage_never_double_counts(uncached: int, read: int, write: in
     assert response.usage.total_tokens == uncached + read + write + output
     assert response.usage.input_tokens_details.cached_tokens == read
     assert response.usage.input_tokens_details.cache_write_tokens == write
+
+
+# --- streams ------------------------------------------------------------------------------------------
+
+
+def translate_events(
+    events: Iterable[dict[str, Any]], request: dict[str, Any] | None = None
+) -> list[ResponseStreamEvent]:
+    """Feed Anthropic events through the translator; each Responses event validated by the openai SDK."""
+    translator = MessagesStreamToResponsesEvents(model=None, request=request or {})
+    return [RESPONSES_EVENT.validate_python(out) for event in events for out in translator.feed(event)]
+
+
+TOOL_MESSAGE: dict[str, Any] = {
+    **ANTHROPIC_MESSAGE,
+    "content": [
+        {"type": "thinking", "thinking": "hmm"},
+        {"type": "text", "text": "Let me look."},
+        {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+    ],
+    "stop_reason": "tool_use",
+}
+
+
+def test_stream_event_sequence_is_openais() -> None:
+    """Lifecycle, item, part, delta and done events in OpenAI's order, sequence numbers 0, 1, 2, ..."""
+    events = translate_events(anthropic_events(TOOL_MESSAGE, halves))
+    assert [event.type for event in events] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.output_item.added",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    created = events[0]
+    assert created.type == "response.created"
+    assert (created.response.status, created.response.output, created.response.usage) == (
+        "in_progress",
+        [],
+        None,
+    )
+    done = events[-1]
+    assert done.type == "response.completed"
+    assert done.response.output_text == "Let me look."
+    assert done.response.usage is not None
+    assert done.response.usage.input_tokens == 19
+
+
+def test_tool_block_without_json_deltas_still_sends_its_arguments() -> None:
+    """A tool_use whose input came whole on content_block_start gets one arguments delta with it."""
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": {**ANTHROPIC_MESSAGE, "content": [], "stop_reason": None}},
+        {"type": "content_block_start", "index": 0, "content_block": {**TOOL_MESSAGE["content"][2]}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 5}},
+        {"type": "message_stop"},
+    ]
+    translated = translate_events(events)
+    deltas = [event.delta for event in translated if event.type == "response.function_call_arguments.delta"]
+    assert deltas == ['{"city":"Paris"}']
+    done = translated[-1]
+    assert done.type == "response.completed"
+    assert done.response.output[0].type == "function_call"
+    assert done.response.output[0].arguments == '{"city":"Paris"}'
+
+
+def test_cut_stream_ends_with_response_incomplete() -> None:
+    """An answer cut by max_tokens ends with response.incomplete; its last item is done as incomplete."""
+    events = translate_events(anthropic_events({**ANTHROPIC_MESSAGE, "stop_reason": "max_tokens"}, halves))
+    item_done = [event for event in events if event.type == "response.output_item.done"]
+    assert [getattr(event.item, "status", None) for event in item_done] == ["incomplete"]
+    last = events[-1]
+    assert last.type == "response.incomplete"
+    assert last.response.incomplete_details is not None
+    assert last.response.incomplete_details.reason == "max_output_tokens"
+
+
+@st.composite
+def claude_answers(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Anthropic content: text, thinking and tool_use blocks (tool ids unique, as Anthropic's are)."""
+    blocks: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(0, 5))):
+        kind = draw(st.sampled_from(["text", "thinking", "tool_use"]))
+        if kind == "text":
+            blocks.append({"type": "text", "text": draw(texts)})
+        elif kind == "thinking":
+            blocks.append({"type": "thinking", "thinking": draw(texts), "signature": "sig"})
+        else:
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{index}",
+                    "name": draw(tool_names),
+                    "input": draw(tool_inputs),
+                }
+            )
+    return blocks
+
+
+def comparable(response: Response) -> list[tuple[Any, ...]]:
+    """A response's output, tool arguments parsed (a stream's JSON may be spaced differently), each
+    item's status last."""
+    return [comparable_item(item) for item in response.output]
+
+
+def comparable_item(item: Any) -> tuple[Any, ...]:
+    """One output item as :func:`comparable` shows it."""
+    if item.type == "message":
+        texts_ = [part.text for part in item.content if part.type == "output_text"]
+        return (item.type, item.id, texts_, item.status)
+    return (item.type, item.id, item.call_id, item.name, json.loads(item.arguments), item.status)
+
+
+def accumulated(events: list[ResponseStreamEvent]) -> list[tuple[Any, ...]]:
+    """What a client rebuilds from the added/delta/done events alone (the final response not looked at)."""
+    items: dict[int, Any] = {}
+    for event in events:
+        if event.type == "response.output_item.added":
+            items[event.output_index] = event.item.model_copy(deep=True)
+        elif event.type == "response.content_part.added":
+            items[event.output_index].content.append(event.part.model_copy())
+        elif event.type == "response.output_text.delta":
+            items[event.output_index].content[event.content_index].text += event.delta
+        elif event.type == "response.function_call_arguments.delta":
+            items[event.output_index].arguments += event.delta
+        elif event.type == "response.output_item.done":
+            # status aside: it is set when the item is done
+            assert comparable_item(items[event.output_index])[:-1] == comparable_item(event.item)[:-1]
+            items[event.output_index] = event.item
+    return [comparable_item(items[index])[:-1] for index in sorted(items)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    blocks=claude_answers(),
+    stop_reason=st.sampled_from(["end_turn", "max_tokens", "tool_use", "refusal"]),
+    pieces=splitters,
+    output=counts,
+    read=counts,
+)
+def test_stream_accumulates_to_the_non_stream_translation(
+    blocks: list[dict[str, Any]], stop_reason: str, pieces: Callable[[str], list[str]], output: int, read: int
+) -> None:
+    """The streamed answer (its final response, its deltas, the openai SDK's accumulator) equals the
+    non-streamed translation of the same Claude answer."""
+    usage = {"input_tokens": 7, "output_tokens": output, "cache_read_input_tokens": read}
+    message = {**ANTHROPIC_MESSAGE, "content": blocks, "stop_reason": stop_reason, "usage": usage}
+    events = translate_events(anthropic_events(message, pieces))
+    state: ResponseStreamState[None] = ResponseStreamState(input_tools=openai.omit, text_format=openai.omit)
+    for event in events:
+        state.handle_event(event)  # raises on any inconsistency between the events
+    final = events[-1]
+    assert final.type in ("response.completed", "response.incomplete")
+    direct = Response.model_validate(messages_response_to_responses(message))
+    assert comparable(final.response) == comparable(direct)
+    assert accumulated(events) == [item[:-1] for item in comparable(direct)]
+    assert final.response.usage == direct.usage
+    assert (final.response.status, final.response.incomplete_details) == (
+        direct.status,
+        direct.incomplete_details,
+    )
+
+
+def test_openai_sdk_stream_helper_accumulates_the_translated_events() -> None:
+    """openai's own responses.stream() over the translated events gives the final Response and the text."""
+    events = translate_events(anthropic_events(TOOL_MESSAGE, halves))
+    body = "".join(
+        f"event: {event.type}\ndata: {json.dumps(event.model_dump(mode='json', exclude_unset=True))}\n\n"
+        for event in events
+    )
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    client = openai.OpenAI(api_key="x", http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+    with client.responses.stream(model="gpt-4.1", input="hi", tools=[RESPONSES_WEATHER_TOOL]) as stream:
+        text = "".join(event.delta for event in stream if event.type == "response.output_text.delta")
+        final = stream.get_final_response()
+    assert text == "Let me look."
+    assert [item.type for item in final.output] == ["message", "function_call"]
+    call = final.output[1]
+    assert call.type == "function_call"
+    assert (call.name, call.call_id, json.loads(call.arguments)) == (
+        "get_weather",
+        "toolu_1",
+        {"city": "Paris"},
+    )
+    assert final.usage is not None
+    assert final.usage.total_tokens == 24
+
+
+def test_anthropic_sdk_stream_objects_translate_to_responses_events() -> None:
+    """Event objects from the anthropic SDK's own stream translate into valid Responses events."""
+    events = anthropic_events(TOOL_MESSAGE, halves)
+    client = sse_client(anthropic, "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events))
+    translator = MessagesStreamToResponsesEvents(model="claude-x", request={})
+    raw = client.messages.create(**to_anthropic(stream=True))
+    translated = [
+        RESPONSES_EVENT.validate_python(out)
+        for event in raw
+        for out in translator.feed(event.model_dump(mode="json", exclude_unset=True))
+    ]
+    assert translated[-1].type == "response.completed"
+    assert translated[-1].response.model == "claude-x"
+    assert [item.type for item in translated[-1].response.output] == ["message", "function_call"]

@@ -143,6 +143,7 @@ _PLAIN_RESPONSES = frozenset(
         "input",
         "instructions",
         "max_output_tokens",
+        "stream",
         "temperature",
         "top_p",
         "user",

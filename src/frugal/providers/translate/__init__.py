@@ -7,7 +7,7 @@ model, by translating the request, then the response (or stream) back::
     OpenAI chat on Claude         OpenAI Responses on Claude         Anthropic messages on OpenAI chat
     chat_request_to_messages      responses_request_to_messages      messages_request_to_chat
     messages_response_to_chat     messages_response_to_responses     chat_response_to_messages
-    MessagesStreamToChatChunks    (streams: not yet)                 ChatChunksToMessagesStream
+    MessagesStreamToChatChunks    MessagesStreamToResponsesEvents    ChatChunksToMessagesStream
     check_chat_for_anthropic      check_responses_for_anthropic      check_messages_for_openai
 
 Anything that cannot be reproduced faithfully raises :class:`frugal.exceptions.UnsupportedFeature`
@@ -31,12 +31,14 @@ from .messages_call import (
 )
 from .responses_answer import messages_response_to_responses
 from .responses_call import check_responses_for_anthropic, responses_request_to_messages
+from .responses_stream import MessagesStreamToResponsesEvents
 from .stream_events import ChatChunksToMessagesStream, MessagesStreamToChatChunks
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "ChatChunksToMessagesStream",
     "MessagesStreamToChatChunks",
+    "MessagesStreamToResponsesEvents",
     "chat_request_to_messages",
     "chat_response_to_messages",
     "check_chat_for_anthropic",

@@ -105,8 +105,6 @@ def _reject_unsupported(params: Mapping[str, Any]) -> None:
     for name in ("previous_response_id", "conversation"):
         if params.get(name) is not None:
             raise UnsupportedFeature(name, ANTHROPIC, _FULL_CONVERSATION)
-    if params.get("stream"):
-        raise UnsupportedFeature("stream=True", ANTHROPIC, "translated Responses streams are not done yet")
     if params.get("background"):
         raise UnsupportedFeature("background", ANTHROPIC, "Anthropic has no background responses to poll")
     if params.get("prompt") is not None:

@@ -20,7 +20,7 @@ import anthropic
 import openai
 from anthropic.types import Message, RawMessageStreamEvent
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from openai.types.responses import Response
+from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 
 from .. import translate
@@ -31,6 +31,7 @@ from ..streams import rewrap, translate_async, translate_sync
 __all__ = ["Translated", "prepare"]
 
 _ANTHROPIC_EVENT: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
+_RESPONSES_EVENT: TypeAdapter[ResponseStreamEvent] = TypeAdapter(ResponseStreamEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,18 @@ def _responses_via_anthropic(
     )
     convert = partial(as_caller_error, caller_sdk=openai)
     invoke = partial(sdk.messages.create, **target)
-    return Translated(invoke, partial(_response, model=model, request=params), convert)
+    if not params.get("stream"):
+        return Translated(invoke, partial(_response, model=model, request=params), convert)
+
+    def finish(raw: Any) -> Any:
+        translator = translate.MessagesStreamToResponsesEvents(model=model, request=params)
+        build = _RESPONSES_EVENT.validate_python
+        if is_async:
+            items = translate_async(raw, translator.feed, None, build, convert)
+            return rewrap(openai.AsyncStream, raw.response, items)
+        return rewrap(openai.Stream, raw.response, translate_sync(raw, translator.feed, None, build, convert))
+
+    return Translated(invoke, finish, convert)
 
 
 def _response(message: Any, *, model: str, request: Mapping[str, Any]) -> Response:

@@ -169,7 +169,7 @@ async def test_embeddings(any_client: Any, stub: VendorStub) -> None:
 @pytest.mark.parametrize(
     ("method", "kwargs", "feature"),
     [
-        ("responses", {"model": CLAUDE, "input": "hi"}, "Responses API"),
+        ("responses", {"model": CLAUDE, "input": "hi", "previous_response_id": "r"}, "previous_response_id"),
         ("embeddings", {"model": CLAUDE, "input": "hi"}, "embeddings"),
         ("count_tokens", {"model": GPT, "messages": HELLO}, "count_tokens"),
     ],
@@ -177,7 +177,8 @@ async def test_embeddings(any_client: Any, stub: VendorStub) -> None:
 async def test_vendor_only_operations_refuse_other_vendor(
     any_client: Any, stub: VendorStub, method: str, kwargs: dict[str, Any], feature: str
 ) -> None:
-    """Vendor-only operations on the other vendor's model raise UnsupportedFeature before sending."""
+    """Vendor-only operations (and a Responses call Claude cannot serve) on the other vendor's model raise
+    UnsupportedFeature before sending."""
     target = (
         any_client.messages.count_tokens if method == "count_tokens" else getattr(any_client, method).create
     )

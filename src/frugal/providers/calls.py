@@ -94,10 +94,11 @@ def response_wrapper(params: Mapping[str, Any]) -> str | None:
 def clean(params: Mapping[str, Any]) -> dict[str, Any]:
     """The caller's arguments without the SDKs' 'not given' sentinels, iterables made lists.
 
-    ``messages`` and ``tools`` may be generators: checking and translating must not consume them twice.
+    ``messages``, ``input`` and ``tools`` may be generators: checking and translating must not consume them
+    twice.
     """
     cleaned = {k: v for k, v in params.items() if type(v).__name__ not in _SENTINELS}
-    for key in ("messages", "tools"):
+    for key in ("messages", "input", "tools"):
         value = cleaned.get(key)
         if value is not None and not isinstance(value, (list, tuple, str, Mapping)):
             cleaned[key] = list(value)
@@ -136,19 +137,45 @@ _PLAIN_MESSAGES = frozenset(
         "timeout",
     }
 )
+_PLAIN_RESPONSES = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "stream",
+        "temperature",
+        "top_p",
+        "user",
+        "metadata",
+        "store",
+        "extra_headers",
+        "extra_query",
+        "timeout",
+    }
+)
 _PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
 
 
 def _plainly_translatable(op: Operation, params: Mapping[str, Any]) -> bool:
-    allowed = _PLAIN_CHAT if op is CHAT else _PLAIN_MESSAGES
+    if op is CHAT:
+        allowed = _PLAIN_CHAT
+    elif op is MESSAGES:
+        allowed = _PLAIN_MESSAGES
+    elif op is RESPONSES:
+        allowed = _PLAIN_RESPONSES
+    else:
+        return False
     if not allowed.issuperset(params):
         return False
     temperature = params.get("temperature")
     if temperature is not None and not (isinstance(temperature, (int, float)) and 0 <= temperature <= 1):
         return False
-    if not isinstance(params.get("system", ""), str):
+    if not isinstance(params.get("system", ""), str) or not isinstance(params.get("instructions", ""), str):
         return False
-    messages = params.get("messages")
+    messages = params.get("input" if op is RESPONSES else "messages")
+    if op is RESPONSES and isinstance(messages, str):
+        return True
     if not isinstance(messages, (list, tuple)):
         return False
     for message in messages:
@@ -173,7 +200,7 @@ def check(op: Operation, kind: str, params: Mapping[str, Any]) -> None:
     if op.same_vendor or response_wrapper(params) is not None:
         what = "a raw HTTP response" if response_wrapper(params) else f"{op.shape}'s own {op.name} helper"
         raise UnsupportedFeature(what, kind, "served by the caller's vendor only")
-    if (op is CHAT or op is MESSAGES) and _plainly_translatable(op, params):
+    if _plainly_translatable(op, params):
         return
     from . import translate  # pure Python, no SDK; imported on the first cross-vendor question
 
@@ -182,7 +209,7 @@ def check(op: Operation, kind: str, params: Mapping[str, Any]) -> None:
     elif op is MESSAGES:
         translate.check_messages_for_openai(clean(params))
     elif op is RESPONSES:
-        raise UnsupportedFeature("the Responses API", kind, "use chat.completions for cross-vendor calls")
+        translate.check_responses_for_anthropic(clean(params))
     elif op is EMBEDDINGS:
         raise UnsupportedFeature("embeddings", kind)
     elif op is COUNT_TOKENS:

@@ -75,9 +75,14 @@ class OpenAIProvider(Provider):
         return OpenAIStreamReader(hide_usage)
 
 
+# The last event of a Responses stream, each carrying the whole response with its usage: an answer cut by
+# max_output_tokens (or a content filter) ends with response.incomplete, and its tokens are billed too.
+_FINAL_RESPONSE_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
 class OpenAIStreamReader:
-    """Reads chat chunks (usage from the last chunk) and Responses events (all of it from
-    ``response.completed``)."""
+    """Reads chat chunks (usage from the last chunk) and Responses events (all of it from the final
+    ``response.completed``, ``response.incomplete`` or ``response.failed``)."""
 
     __slots__ = ("_hide_usage", "_summary")
 
@@ -100,7 +105,7 @@ class OpenAIStreamReader:
                 summary.usage = TokenUsage.from_openai_chat(item.usage)
                 # OpenAI's extra last chunk (no choices, only usage), asked for by frugal.
                 return not (self._hide_usage and not item.choices)
-        elif getattr(item, "type", None) == "response.completed":
+        elif getattr(item, "type", None) in _FINAL_RESPONSE_EVENTS:
             done = OpenAIProvider.summarize(item.response)
             summary.response_id, summary.response_model = done.response_id, done.response_model
             summary.finish_reasons, summary.usage = done.finish_reasons, done.usage

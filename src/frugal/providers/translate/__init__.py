@@ -1,13 +1,14 @@
-"""Translation between the OpenAI chat and Anthropic messages shapes, as pure functions on JSON dicts.
+"""Translation between the OpenAI (chat, Responses) and Anthropic messages shapes, as pure functions on
+JSON dicts.
 
 frugal serves an OpenAI-shaped call with a Claude model, or an Anthropic-shaped call with an OpenAI
 model, by translating the request, then the response (or stream) back::
 
-    OpenAI-shaped call on Claude          Anthropic-shaped call on an OpenAI model
-    chat_request_to_messages              messages_request_to_chat
-    messages_response_to_chat             chat_response_to_messages
-    MessagesStreamToChatChunks            ChatChunksToMessagesStream
-    check_chat_for_anthropic              check_messages_for_openai
+    OpenAI chat on Claude         OpenAI Responses on Claude         Anthropic messages on OpenAI chat
+    chat_request_to_messages      responses_request_to_messages      messages_request_to_chat
+    messages_response_to_chat     messages_response_to_responses     chat_response_to_messages
+    MessagesStreamToChatChunks    MessagesStreamToResponsesEvents    ChatChunksToMessagesStream
+    check_chat_for_anthropic      check_responses_for_anthropic      check_messages_for_openai
 
 Anything that cannot be reproduced faithfully raises :class:`frugal.exceptions.UnsupportedFeature`
 naming the feature, before any request is sent; the ``check_*`` functions let the router skip such
@@ -28,16 +29,23 @@ from .messages_call import (
     check_messages_for_openai,
     messages_request_to_chat,
 )
+from .responses_answer import messages_response_to_responses
+from .responses_call import check_responses_for_anthropic, responses_request_to_messages
+from .responses_stream import MessagesStreamToResponsesEvents
 from .stream_events import ChatChunksToMessagesStream, MessagesStreamToChatChunks
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "ChatChunksToMessagesStream",
     "MessagesStreamToChatChunks",
+    "MessagesStreamToResponsesEvents",
     "chat_request_to_messages",
     "chat_response_to_messages",
     "check_chat_for_anthropic",
     "check_messages_for_openai",
+    "check_responses_for_anthropic",
     "messages_request_to_chat",
     "messages_response_to_chat",
+    "messages_response_to_responses",
+    "responses_request_to_messages",
 ]

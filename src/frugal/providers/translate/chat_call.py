@@ -14,13 +14,17 @@ from ...exceptions import UnsupportedFeature
 from ..calls import DEFAULT_MAX_TOKENS
 from .common import (
     ANTHROPIC,
+    ANTHROPIC_EFFORT,
     REQUEST_OPTIONS,
+    anthropic_extra_body,
+    append_turn,
     as_mapping,
     dump_tool_input,
     finish_reason_from_stop_reason,
     image_source_from_url,
     openai_usage_from_anthropic,
     parse_tool_arguments,
+    with_cache_hint,
 )
 
 # Parameters that do not change what the model generates, or only hint at OpenAI-side storage, caching
@@ -79,9 +83,6 @@ _CHECKED = frozenset(
         "web_search_options",
     }
 )
-
-# OpenAI reasoning_effort -> Anthropic output_config.effort. Anthropic's lowest level is "low".
-_EFFORT = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
 
 
 def _reject_unsupported(params: Mapping[str, Any]) -> None:
@@ -159,9 +160,9 @@ def chat_request_to_messages(
     if effort == "none":
         out["thinking"] = {"type": "disabled"}
     elif effort is not None:
-        if effort not in _EFFORT:
+        if effort not in ANTHROPIC_EFFORT:
             raise UnsupportedFeature(f"reasoning_effort {effort!r}", ANTHROPIC)
-        output_config["effort"] = _EFFORT[effort]
+        output_config["effort"] = ANTHROPIC_EFFORT[effort]
     if output_config:
         out["output_config"] = output_config
     user_id = params.get("safety_identifier") or params.get("user")
@@ -169,7 +170,7 @@ def chat_request_to_messages(
         out["metadata"] = {"user_id": user_id}
     if params.get("stream") is not None:
         out["stream"] = params["stream"]
-    extra_body = _extra_body(params)
+    extra_body = anthropic_extra_body(params)
     if extra_body:
         out["extra_body"] = extra_body
     for key in REQUEST_OPTIONS:
@@ -186,23 +187,6 @@ def check_chat_for_anthropic(params: Mapping[str, Any]) -> None:
     chat_request_to_messages(params, model="")
 
 
-def _extra_body(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The caller's extra_body plus the sampling parameters, which anthropic 2.x only takes there."""
-    extra = dict(params.get("extra_body") or {})
-    sampling: dict[str, Any] = {}
-    for key in ("temperature", "top_p"):
-        # extra_body wins over a keyword argument, as it does in the SDK itself.
-        value = extra.pop(key) if key in extra else params.get(key)
-        if value is not None:
-            sampling[key] = value
-    temperature = sampling.get("temperature")
-    if temperature is not None and temperature > 1:
-        raise UnsupportedFeature(
-            "temperature above 1", ANTHROPIC, f"got {temperature}; Anthropic accepts 0 to 1"
-        )
-    return {**extra, **sampling}
-
-
 def _messages(messages: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split OpenAI messages into Anthropic system blocks and alternating user/assistant turns."""
     system: list[dict[str, Any]] = []
@@ -213,11 +197,11 @@ def _messages(messages: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[
         if role in ("system", "developer"):
             system.extend(_text_blocks(message.get("content"), where=f"{role} messages"))
         elif role == "user":
-            _append_turn(turns, "user", _user_blocks(message.get("content")))
+            append_turn(turns, "user", _user_blocks(message.get("content")))
         elif role == "assistant":
-            _append_turn(turns, "assistant", _assistant_blocks(message))
+            append_turn(turns, "assistant", _assistant_blocks(message))
         elif role == "tool":
-            _append_turn(turns, "user", [_tool_result(message)])
+            append_turn(turns, "user", [_tool_result(message)])
         elif role == "function":
             raise UnsupportedFeature("function messages", ANTHROPIC, "the legacy functions API; use tools")
         else:
@@ -227,27 +211,6 @@ def _messages(messages: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[
         if len(blocks) == 1 and set(blocks[0]) == {"type", "text"}:
             turn["content"] = blocks[0]["text"]
     return system, turns
-
-
-def _append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
-    """Add blocks as a turn, merged into the previous turn when it has the same role.
-
-    Empty turns are dropped: Anthropic rejects messages without content.
-    """
-    if not blocks:
-        return
-    if turns and turns[-1]["role"] == role:
-        turns[-1]["content"].extend(blocks)
-    else:
-        turns.append({"role": role, "content": list(blocks)})
-
-
-def _with_cache_hint(block: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
-    # OpenAI's explicit cache breakpoint is the same idea as Anthropic's cache_control marker. Its TTL
-    # is not carried: Anthropic offers 5m (default) and 1h (billed higher), OpenAI 30m and 12h.
-    if part.get("prompt_cache_breakpoint"):
-        block["cache_control"] = {"type": "ephemeral"}
-    return block
 
 
 def _text_blocks(content: Any, *, where: str) -> list[dict[str, Any]]:
@@ -263,7 +226,7 @@ def _text_blocks(content: Any, *, where: str) -> list[dict[str, Any]]:
         if kind == "text" or kind == "refusal":
             text = part.get("text") if kind == "text" else part.get("refusal")
             if text:
-                blocks.append(_with_cache_hint({"type": "text", "text": text}, part))
+                blocks.append(with_cache_hint({"type": "text", "text": text}, part))
         else:
             raise UnsupportedFeature(f"{kind} content in {where}", ANTHROPIC)
     return blocks
@@ -280,7 +243,7 @@ def _user_blocks(content: Any) -> list[dict[str, Any]]:
             blocks.extend(_text_blocks([part], where="user messages"))
         elif kind == "image_url":
             source = image_source_from_url(as_mapping(part["image_url"])["url"])
-            blocks.append(_with_cache_hint({"type": "image", "source": source}, part))
+            blocks.append(with_cache_hint({"type": "image", "source": source}, part))
         elif kind == "input_audio":
             raise UnsupportedFeature("audio input", ANTHROPIC)
         elif kind == "file":

@@ -41,6 +41,17 @@ STOP_REASON_FROM_FINISH_REASON: dict[str, str] = {
 
 ANTHROPIC_IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
+# OpenAI reasoning effort (chat's reasoning_effort, Responses' reasoning.effort) -> Anthropic
+# output_config.effort. Anthropic's lowest level is "low"; "none" is handled by the callers (thinking off).
+ANTHROPIC_EFFORT = {
+    "minimal": "low",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "xhigh",
+    "max": "max",
+}
+
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """A message or content block as a mapping.
@@ -57,6 +68,49 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
         if isinstance(dumped, Mapping):
             return dumped
     raise TypeError(f"expected a JSON object or an SDK model, got {type(value).__name__}")
+
+
+def anthropic_extra_body(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's extra_body plus the sampling parameters, which anthropic 2.x only takes there.
+
+    Raises:
+        UnsupportedFeature: a temperature above 1 (Anthropic's range is 0 to 1).
+    """
+    extra = dict(params.get("extra_body") or {})
+    sampling: dict[str, Any] = {}
+    for key in ("temperature", "top_p"):
+        # extra_body wins over a keyword argument, as it does in the SDK itself.
+        value = extra.pop(key) if key in extra else params.get(key)
+        if value is not None:
+            sampling[key] = value
+    temperature = sampling.get("temperature")
+    if temperature is not None and temperature > 1:
+        raise UnsupportedFeature(
+            "temperature above 1", ANTHROPIC, f"got {temperature}; Anthropic accepts 0 to 1"
+        )
+    return {**extra, **sampling}
+
+
+def append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+    """Add Anthropic content blocks as a turn, merged into the previous turn when it has the same role.
+
+    Empty turns are dropped: Anthropic rejects messages without content.
+    """
+    if not blocks:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1]["content"].extend(blocks)
+    else:
+        turns.append({"role": role, "content": list(blocks)})
+
+
+def with_cache_hint(block: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:
+    """``block`` with ``cache_control`` when the OpenAI content ``part`` carries a cache breakpoint."""
+    # OpenAI's explicit cache breakpoint is the same idea as Anthropic's cache_control marker. Its TTL
+    # is not carried: Anthropic offers 5m (default) and 1h (billed higher), OpenAI 30m and 12h.
+    if part.get("prompt_cache_breakpoint"):
+        block["cache_control"] = {"type": "ephemeral"}
+    return block
 
 
 def finish_reason_from_stop_reason(stop_reason: str | None) -> str:
@@ -104,6 +158,24 @@ def openai_usage_from_anthropic(usage: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(thinking, int):
         result["completion_tokens_details"] = {"reasoning_tokens": thinking}
     return result
+
+
+def responses_usage_from_anthropic(usage: Mapping[str, Any]) -> dict[str, Any]:
+    """Anthropic usage -> OpenAI Responses usage, counting each input token exactly once.
+
+    The Responses API counts input as chat does (``input_tokens`` includes cached tokens). Anthropic
+    reports thinking tokens inside ``output_tokens`` and, usually, not apart: ``reasoning_tokens`` (a
+    field the Responses usage requires) is 0 unless Anthropic gave the count.
+    """
+    chat = openai_usage_from_anthropic(usage)
+    reasoning = (chat.get("completion_tokens_details") or {}).get("reasoning_tokens", 0)
+    return {
+        "input_tokens": chat["prompt_tokens"],
+        "input_tokens_details": chat["prompt_tokens_details"],
+        "output_tokens": chat["completion_tokens"],
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": chat["total_tokens"],
+    }
 
 
 def anthropic_usage_from_openai(usage: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 Used by :meth:`frugal.providers.base.Provider.send` when a call's shape is not the provider's own.
 
-The caller gets its own SDK's objects (``ChatCompletion``, ``Stream[ChatCompletionChunk]``,
-``anthropic.types.Message``, ``MessageStreamManager``, ...), validated by that SDK's pydantic models, and
-vendor errors that are instances of both vendors' exception classes (:mod:`frugal.providers.errors`).
+The caller gets its own SDK's objects (``ChatCompletion``, ``Stream[ChatCompletionChunk]``, ``Response``,
+``Stream[ResponseStreamEvent]``, ``anthropic.types.Message``, ``MessageStreamManager``, ...), validated by
+that SDK's pydantic models, and vendor errors that are instances of both vendors' exception classes
+(:mod:`frugal.providers.errors`).
 This module imports both SDKs; it is imported the first time a call crosses vendors.
 """
 
@@ -19,16 +20,18 @@ import anthropic
 import openai
 from anthropic.types import Message, RawMessageStreamEvent
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 
 from .. import translate
-from ..calls import CHAT, MESSAGES, Operation, check, clean
+from ..calls import CHAT, MESSAGES, RESPONSES, Operation, check, clean
 from ..errors import as_caller_error
 from ..streams import rewrap, translate_async, translate_sync
 
 __all__ = ["Translated", "prepare"]
 
 _ANTHROPIC_EVENT: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
+_RESPONSES_EVENT: TypeAdapter[ResponseStreamEvent] = TypeAdapter(ResponseStreamEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ def prepare(
         return _chat_via_anthropic(sdk, cleaned, model, is_async, default_max_tokens, last)
     if op is MESSAGES:
         return _messages_via_openai(sdk, cleaned, model, is_async, last)
+    if op is RESPONSES:
+        return _responses_via_anthropic(sdk, cleaned, model, is_async, default_max_tokens, last)
     check(op, "anthropic" if op.shape == "openai" else "openai", cleaned)  # vendor-only operations raise
     raise AssertionError(f"no translation for {op.name}")  # pragma: no cover
 
@@ -116,6 +121,40 @@ def _chat_via_anthropic(
 def _chat_completion(message: Any, *, model: str) -> ChatCompletion:
     data = message.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return ChatCompletion.model_validate(translate.messages_response_to_chat(data, model=model))
+
+
+def _responses_via_anthropic(
+    sdk: Any,
+    params: dict[str, Any],
+    model: str,
+    is_async: bool,
+    default_max_tokens: int,
+    finalize: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Translated:
+    target = finalize(
+        translate.responses_request_to_messages(params, model=model, default_max_tokens=default_max_tokens)
+    )
+    convert = partial(as_caller_error, caller_sdk=openai)
+    invoke = partial(sdk.messages.create, **target)
+    if not params.get("stream"):
+        return Translated(invoke, partial(_response, model=model, request=params), convert)
+
+    def finish(raw: Any) -> Any:
+        translator = translate.MessagesStreamToResponsesEvents(model=model, request=params)
+        build = _RESPONSES_EVENT.validate_python
+        if is_async:
+            items = translate_async(raw, translator.feed, None, build, convert)
+            return rewrap(openai.AsyncStream, raw.response, items)
+        return rewrap(openai.Stream, raw.response, translate_sync(raw, translator.feed, None, build, convert))
+
+    return Translated(invoke, finish, convert)
+
+
+def _response(message: Any, *, model: str, request: Mapping[str, Any]) -> Response:
+    data = message.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return Response.model_validate(
+        translate.messages_response_to_responses(data, model=model, request=request)
+    )
 
 
 def _messages_via_openai(

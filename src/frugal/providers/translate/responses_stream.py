@@ -200,7 +200,13 @@ class MessagesStreamToResponsesEvents:
         if index in self._pending_input:
             events = self._arguments(index, dump_tool_input(self._pending_input.pop(index)))
         events.append(
-            self._event("response.function_call_arguments.done", **where, arguments=item["arguments"])
+            # ``name`` too: older openai releases (3.0.0) require it on this event; newer ones ignore it.
+            self._event(
+                "response.function_call_arguments.done",
+                **where,
+                name=item["name"],
+                arguments=item["arguments"],
+            )
         )
         return events
 

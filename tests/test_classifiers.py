@@ -238,12 +238,13 @@ def test_hard_prompts_score_above_easy_ones() -> None:
 
 
 def test_request_properties_raise_the_score() -> None:
-    """Tools, tool history, depth, structured output, a large output limit, images and context raise it."""
+    """Depth, structured output, a large output limit, images and context raise it; tools do not (a
+    capability the router filters on, not a sign of difficulty)."""
     prompt = "Help me with this task"
     base = score(prompt)
+    assert score(prompt, tools=2) == base
+    assert score(prompt, tool_history=True) == base
     for fields in (
-        {"tools": 2},
-        {"tool_history": True},
         {"turns": 12},
         {"structured_output": True},
         {"max_output_tokens": 8000},

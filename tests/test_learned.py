@@ -66,10 +66,12 @@ def test_shipped_model_scores_greetings_below_proofs_and_design() -> None:
 
 
 def test_request_shape_raises_the_score() -> None:
-    """Tools, depth, structured output and images raise the score, with the heuristic's fixed weights."""
+    """Depth, structured output and images raise the score, with the heuristic's fixed weights; tools do
+    not (a capability the router filters on)."""
     classifier = LearnedClassifier()
     base = score(classifier, "Help me with this task")
-    for fields in ({"tools": 2}, {"turns": 12}, {"structured_output": True}, {"images": 1}):
+    assert score(classifier, "Help me with this task", tools=2, tool_history=True) == base
+    for fields in ({"turns": 12}, {"structured_output": True}, {"images": 1}):
         assert score(classifier, "Help me with this task", **fields) > base, fields
 
 

@@ -14,6 +14,7 @@ from frugal._context import with_context
 from frugal._plan import dry_run as decide
 from frugal.policy import load_policy
 from frugal.providers.calls import CHAT, MESSAGES
+from frugal.request import RoutingRequest
 from frugal.routing import Decision, Router
 from frugal.routing.compile import compile_policy
 
@@ -428,3 +429,21 @@ def _assert_fast_path_agrees(
         ]
         ranked = sorted(((float("inf") if cost is None else cost, c) for cost, c in slow), key=lambda x: x[0])
         assert fast == ranked
+
+
+def test_tools_are_a_capability_not_a_tier() -> None:
+    """A request with tools is scored by its content like any other (the default classifiers give tools
+    no weight), and only models that support tools can serve it: here the small tier's tool-less model
+    is skipped for its tool-capable neighbour, not the call moved up a tier."""
+    from frugal.classifiers.heuristic import HeuristicClassifier
+    from frugal.classifiers.learned import LearnedClassifier
+
+    plain = RoutingRequest.from_prompt("What time is it in Paris?")
+    with_tools = RoutingRequest.from_prompt("What time is it in Paris?", tools=3, tool_chars=600)
+    for classifier in (HeuristicClassifier(), LearnedClassifier()):
+        assert classifier.classify(with_tools).score == classifier.classify(plain).score
+    compiled = router()
+    request = RoutingRequest.from_prompt("hi", tools=1, metadata={"score": "0.1"})
+    route = compiled.default_route
+    decision = compiled.decide(request, route.classifier.classify(request), route)
+    assert (decision.tier, decision.model) == ("small", "small-vision")

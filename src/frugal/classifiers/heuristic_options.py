@@ -53,7 +53,11 @@ class HeuristicOptions(BaseModel):
         -0.8, description="Per simple-request cue in a short prompt (greeting, translation), up to 2."
     )
     multilingual: float = Field(0.3, description="Mostly non-Latin script (Cyrillic, Greek, CJK, ...).")
-    tools: float = Field(0.8, description="Tools offered, or tool calls earlier in the conversation.")
+    tools: float = Field(
+        0.0,
+        description="Tools offered, or tool calls earlier in the conversation. 0: tools are a capability "
+        "(the router keeps models that support them), not a sign of a harder request.",
+    )
     turns: float = Field(0.5, description="Conversation depth: 1.0 at 11 messages or more.")
     structured_output: float = Field(0.4, description="JSON / JSON-schema output requested.")
     output_size: float = Field(

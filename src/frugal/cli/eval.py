@@ -35,6 +35,13 @@ def add_evaluation_commands(commands: Any) -> None:
     evaluate = commands.add_parser("eval", help="measure a policy's cost and quality on labelled rows")
     _routing_options(evaluate)
     evaluate.add_argument("--plot", metavar="FILE", help="draw the cost-quality picture (.html or .png)")
+    evaluate.add_argument(
+        "--adapt",
+        type=float,
+        metavar="SHARE",
+        help="with --cv sources: also train each source's model on a random SHARE of its own rows (e.g. "
+        "0.2) and judge the rest, next to the prior alone on the same rows",
+    )
     evaluate.set_defaults(run=_guarded(_eval))
 
     calibrate = commands.add_parser("calibrate", help="choose thresholds for a quality target")

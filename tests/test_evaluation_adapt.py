@@ -80,7 +80,7 @@ def test_a_planted_word_is_learnt_from_the_adaptation_rows_and_not_by_the_prior(
     )
     assert [s["rows"] for s in report["sources"]] == [20, 20, 20]  # the adaptation half is not judged
     adapted, prior = report["classifiers"]
-    assert adapted["classifier"] == "learned (model=" + str(model) + "), adapted on 50% of the source"
+    assert adapted["classifier"] == "learned (model=" + str(model) + "), adapted (50%)"
     assert prior["classifier"] == "learned (model=" + str(model) + "), prior alone"
     rows = load_rows([data])
     adapted_rows = adapt_folds(source_folds(rows), 0.5, seed=0)
@@ -171,3 +171,31 @@ def test_adapting_k_folds_is_refused(tmp_path: Path) -> None:
     rows = load_rows([planted_sources(tmp_path, 4)])
     with pytest.raises(ConfigError, match="--adapt needs --cv sources"):
         adapt_folds(k_folds(rows, 3), 0.2)
+
+
+def test_the_text_report_says_how_each_model_was_trained(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The adapted classifier's table says it trained on a share of the judged source; the prior's not."""
+    data, model = planted_sources(tmp_path), word_model(tmp_path)
+    code, out, _ = run(
+        capsys,
+        "eval",
+        str(data),
+        "--models",
+        "cheap,strong",
+        "--classifier",
+        "learned",
+        "--classifier-options",
+        json.dumps({"model": str(model)}),
+        "--cv",
+        "sources",
+        "--adapt",
+        "0.5",
+        "--bootstrap",
+        "0",
+        "--quiet",
+    )
+    assert code == 0
+    assert "adapted (50%) (refitted on the other sources and a random 50% of the judged one)" in out
+    assert "prior alone (refitted without each source)" in out

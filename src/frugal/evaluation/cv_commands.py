@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from .cv_report import PRIOR_ALONE
 from .data import load_scores
 from .evaluate import Prepared
 from .progress import progress_printer
@@ -116,13 +117,13 @@ def eval_cv(args: argparse.Namespace) -> int:
 
     scored = score_candidates(rows, folds, candidates, progress=show)
     if adapt is not None:
-        share = f"{adapt:.0%}"
+        adapted_name = f", adapted ({adapt:.0%})"
         (label, refitted, table), *others = scored
-        scored = [(f"{label}, adapted on {share} of the source" if refitted else label, refitted, table)]
+        scored = [(label + adapted_name if refitted else label, refitted, table)]
         if refitted:
             ((_, _, prior),) = score_candidates(rows, plain, candidates[:1], progress=show)
-            scored.append((f"{label}, prior alone", refitted, prior))
-        scored += [(f"{name}, adapted on {share}" if again else name, again, t) for name, again, t in others]
+            scored.append((label + PRIOR_ALONE, refitted, prior))
+        scored += [(name + adapted_name if again else name, again, t) for name, again, t in others]
         adapted = {row.id for i, row in enumerate(rows) if folds.adapted(i)}
         groups = [g.subset([i for i, row in enumerate(g.rows) if row.id not in adapted]) for g in groups]
     report = cross_validate(

@@ -42,6 +42,18 @@ def add_evaluation_commands(commands: Any) -> None:
         help="with --cv sources: also train each source's model on a random SHARE of its own rows (e.g. "
         "0.2) and judge the rest, next to the prior alone on the same rows",
     )
+    evaluate.add_argument(
+        "--strategy",
+        choices=("route", "cascade"),
+        default="route",
+        help="route (default): the classifier picks a tier; cascade: replay a cascade on the answers the "
+        "rows recorded (responses), next to random escalation and the oracle",
+    )
+    evaluate.add_argument(
+        "--cascade",
+        metavar="JSON",
+        help="with --strategy cascade: its settings, as a policy's cascade: block (default: the policy's)",
+    )
     evaluate.set_defaults(run=_guarded(_eval))
 
     calibrate = commands.add_parser("calibrate", help="choose thresholds for a quality target")
@@ -226,6 +238,14 @@ def _eval(args: argparse.Namespace) -> int:
     from ..evaluation.plot import write_plot
 
     check_routing_args(args)
+    if args.strategy == "cascade":
+        from ..evaluation.cascade_commands import eval_cascade
+
+        return eval_cascade(args)
+    if args.cascade is not None:
+        from ..exceptions import ConfigError
+
+        raise ConfigError("--cascade needs --strategy cascade")
     if args.cv:
         return eval_cv(args)
     prepared, _ = _prepare(args)

@@ -124,6 +124,17 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--folds", type=int, help="the same as --cv K (in-domain k-fold)")
     train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --cv)")
+    train.add_argument(
+        "--answers",
+        action="store_true",
+        help="fit the learned answer check of a cascade (a policy's answer_model) on recorded answers",
+    )
+    train.add_argument(
+        "--cheap", metavar="MODEL", help="--answers: the model whose recorded answers are checked"
+    )
+    train.add_argument(
+        "--adequate", type=float, default=0.5, help="--answers: an answer is adequate at this quality (0.5)"
+    )
     train.add_argument("--json", action="store_true", help="print a summary as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.set_defaults(run=_guarded(_train))
@@ -378,6 +389,10 @@ def _train(args: argparse.Namespace) -> int:
     from ..evaluation.train_report import format_fits, source_fits
     from ..exceptions import ConfigError
 
+    if args.answers:
+        from ..evaluation.answer_commands import train_answers
+
+        return train_answers(args)
     if args.folds is not None and args.cv is not None:
         raise ConfigError("give --cv or --folds, not both (--folds K is --cv K)")
     cv = parse_cv(args.cv) if args.cv is not None else args.folds

@@ -435,3 +435,15 @@ def test_bad_cascade_options_are_one_clear_line(
     assert (code, out) == (1, "")
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_the_documented_example_is_reproduced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """tests/data/answers.jsonl is the generator's output, and the replay docs/evaluation.md shows from it
+    gives the figures printed there."""
+    fixture = Path(__file__).parent / "data" / "answers.jsonl"
+    fresh = answer_rows(tmp_path / "answers.jsonl", 100, seed=2)
+    assert fixture.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+    report = cascade_json(capsys, str(fixture), "--models", "cheap,strong", "--bootstrap", "0")
+    cascade = report["cascade"]
+    assert (round(cascade["quality"], 3), round(cascade["savings"], 3)) == (0.673, 0.573)
+    assert round(report["quality_gain"], 3) == 0.109

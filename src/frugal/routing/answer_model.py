@@ -10,7 +10,8 @@ model's answers and their quality (:mod:`frugal.evaluation.answer_train`). A cas
       answer_model: {path: check.json, min_probability: 0.5}
 
 and an answer it rates below ``min_probability`` escalates, online on the real answer and offline in
-``frugal eval --strategy cascade`` on the recorded one. Inference is pure Python.
+``frugal eval --strategy cascade`` on the recorded one. Inference is pure Python (about 0.5 ms for a
+2,000-character answer; lengths are measured in full, cues read in a bounded window).
 
 **What it reads** (:data:`ANSWER_FEATURES`, each about in [0, 1]): the answer's length, its length
 against the prompt's, its lines; whether it was cut short (finish reason) or stops mid-sentence, or
@@ -87,7 +88,9 @@ ANSWER_FEATURES: tuple[str, ...] = (
 PROMPT_FEATURES: tuple[str, ...] = tuple(f"prompt_{name}" for name in DENSE_FEATURES)
 FEATURES: tuple[str, ...] = ANSWER_FEATURES + PROMPT_FEATURES
 
-_HEAD, _TAIL = 20_000, 2_000  # characters of a long answer that are read
+# Characters of a long answer whose cues are read (its lengths are measured in full): the opening and the
+# close say whether it hedges, refuses, loops or concludes, and the cost stays flat (~1 ms at most).
+_HEAD, _TAIL = 4_000, 1_000
 _WORDS = re.compile(r"[a-z0-9']+")
 _REFUSAL_CUES = (
     "i can't",
@@ -129,9 +132,9 @@ _ASKS_BACK = (
     "could you provide",
     "can you provide",
 )
-_FINAL = re.compile(
-    r"answer is|answer:|final answer|####|\\boxed|therefore|so the answer|thus,", re.IGNORECASE
-)
+# Substring searches, not one regular expression: CPython's re tries every branch of an alternation at
+# every position of the text.
+_FINAL = ("answer is", "answer:", "final answer", "####", "\\boxed", "therefore", "thus,")
 _OPTION_LINES = re.compile(r"^\s*\(?[A-E][).:]\s", re.MULTILINE)
 _LETTER = re.compile(r"(?<![A-Za-z])[A-E](?![A-Za-z])")
 _CODE_MARKS = ("def ", "function", "return", "{", ";", "=>", "class ", "import ")
@@ -140,29 +143,35 @@ _ENDINGS = frozenset(".!?)]}\"'`*:;。！？」）")
 
 def answer_features(request: RoutingRequest, answer: Answer) -> dict[str, float]:
     """Every feature of :data:`FEATURES` for an answer to a request (see the module docstring)."""
-    text = answer.text if len(answer.text) <= _HEAD + _TAIL else answer.text[:_HEAD] + answer.text[-_TAIL:]
+    full = answer.text.strip()
+    text = (
+        answer.text
+        if len(answer.text) <= _HEAD + _TAIL
+        else answer.text[:_HEAD] + "\n" + answer.text[-_TAIL:]
+    )
     stripped = text.strip()
     lower = stripped.lower()
     prompt = request.prompt
-    prompt_lower = prompt.lower()
+    window = prompt if len(prompt) <= _HEAD + _TAIL else prompt[:_HEAD] + "\n" + prompt[-_TAIL:]
+    prompt_lower = window.lower()
     reading = read(request)
     words = _WORDS.findall(lower)
     content = {w for w in words if len(w) > 3}
-    prompt_words = {w for w in _WORDS.findall(prompt_lower[:_HEAD]) if len(w) > 3}
+    prompt_words = {w for w in _WORDS.findall(prompt_lower) if len(w) > 3}
     digits = any(c.isdigit() for c in stripped)
     fenced = "```" in stripped
     wants_json = request.structured_output or "json" in prompt_lower
-    options = len(_OPTION_LINES.findall(prompt)) >= 2
+    options = len(_OPTION_LINES.findall(window)) >= 2
     values = {
-        "length": min(1.0, math.log10(1 + len(stripped)) / 4),
+        "length": min(1.0, math.log10(1 + len(full)) / 4),
         "empty": float(not stripped),
-        "length_ratio": max(-1.0, min(1.0, math.log10((1 + len(stripped)) / (1 + len(prompt))) / 2)),
-        "lines": min(1.0, math.log10(1 + stripped.count("\n")) / 2),
+        "length_ratio": max(-1.0, min(1.0, math.log10((1 + len(full)) / (1 + len(prompt))) / 2)),
+        "lines": min(1.0, math.log10(1 + full.count("\n")) / 2),
         "truncated": float(answer.truncated or answer.filtered),
         "unfinished": float(
             len(stripped) > 200 and stripped[-1] not in _ENDINGS and not stripped[-1].isdigit()
         ),
-        "open_fence": float(stripped.count("```") % 2 == 1),
+        "open_fence": float(full.count("```") % 2 == 1),
         "refusal": float(answer.refused or reads_as_refusal(stripped)),
         "refusal_cue": min(1.0, sum(cue in lower for cue in _REFUSAL_CUES) / 2),
         "apology": float("sorry" in lower or "apolog" in lower),
@@ -181,8 +190,8 @@ def answer_features(request: RoutingRequest, answer: Answer) -> dict[str, float]
         "prompt_overlap": len(content & prompt_words) / len(content) if content else 0.0,
         "prompt_coverage": len(content & prompt_words) / len(prompt_words) if prompt_words else 0.0,
         "repetition": _repetition(words),
-        "final_answer": float(_FINAL.search(stripped) is not None),
-        "choice_missing": float(options and _LETTER.search(stripped) is None),
+        "final_answer": float(any(mark in lower for mark in _FINAL)),
+        "choice_missing": float(options and _LETTER.search(stripped[:2000]) is None),
         "script_mismatch": float(bool(stripped) and reading.non_latin != _mostly_non_latin(stripped)),
     }
     for name in DENSE_FEATURES:
@@ -215,7 +224,11 @@ def _repetition(words: list[str]) -> float:
 
 
 def _mostly_non_latin(text: str) -> bool:
-    letters = [c for c in text[:2000] if c.isalpha()]
+    """Most letters of the answer's opening are outside ASCII (CJK, Cyrillic, ...)."""
+    head = text[:500]
+    if head.isascii():
+        return False
+    letters = [c for c in head if c.isalpha()]
     return bool(letters) and sum(not c.isascii() for c in letters) > len(letters) / 2
 
 

@@ -196,7 +196,7 @@ class CascadeEvaluation:
                 **point(self.configured.point),
                 "reached": self.reached,
                 "escalations": [
-                    {"step": k + 1, "rows": reached, "escalated": escalated, "rate": rate}
+                    {"step": k + 1, "rows": round(reached), "escalated": round(escalated), "rate": rate}
                     for k, (reached, escalated, rate) in enumerate(
                         zip(
                             self.configured.reached,

@@ -461,6 +461,8 @@ SETTING = {
     ("JudgeSpec", "min_score"): CASCADE + "cascade: {judge: {model: m, min_score: V}}\n",
     ("JudgeSpec", "max_tokens"): CASCADE + "cascade: {judge: {model: m, max_tokens: V}}\n",
     ("CascadeSpec", "max_steps"): CASCADE + "cascade: {max_steps: V}\n",
+    ("AnswerModelSpec", "min_probability"): CASCADE
+    + "cascade: {answer_model: {path: m.json, min_probability: V}}\n",
     ("Route", "thresholds"): ONE_TIER + "routes: {r: {thresholds: [V]}}\n",
     ("FallbackSpec", "max_candidates"): ONE_TIER + "fallback: {max_candidates: V}\n",
     ("FallbackSpec", "retries"): ONE_TIER + "fallback: {retries: V}\n",

@@ -41,6 +41,7 @@ from .catalog import ModelSpec, PricesSpec
 from .exceptions import ConfigError
 
 __all__ = [
+    "AnswerModelSpec",
     "BudgetSpec",
     "CascadeSpec",
     "ClassifierSpec",
@@ -170,6 +171,16 @@ class JudgeSpec(_Frozen):
     )
 
 
+class AnswerModelSpec(_Frozen):
+    """A learned answer check (``frugal train --answers``): an answer it rates below ``min_probability``
+    escalates."""
+
+    path: str = Field(description="The model file made by 'frugal train --answers'.")
+    min_probability: float = Field(
+        0.5, ge=0, le=1, description="Lowest accepted probability that the answer is adequate, 0..1."
+    )
+
+
 CheckName = Literal["finish_reason", "refusal", "empty", "json", "tool_arguments"]
 _ALL_CHECKS: tuple[CheckName, ...] = ("finish_reason", "refusal", "empty", "json", "tool_arguments")
 
@@ -184,6 +195,9 @@ class CascadeSpec(_Frozen):
         None, description="A check of your own, 'package.module:function': function(params, answer)."
     )
     judge: JudgeSpec | None = None
+    answer_model: AnswerModelSpec | None = Field(
+        None, description="A learned answer check, run after the built-in checks."
+    )
     start: Literal["cheapest", "classifier"] = Field(
         "cheapest", description="First tier: the route's cheapest, or the one the classifier picks."
     )

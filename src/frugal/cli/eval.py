@@ -35,6 +35,25 @@ def add_evaluation_commands(commands: Any) -> None:
     evaluate = commands.add_parser("eval", help="measure a policy's cost and quality on labelled rows")
     _routing_options(evaluate)
     evaluate.add_argument("--plot", metavar="FILE", help="draw the cost-quality picture (.html or .png)")
+    evaluate.add_argument(
+        "--adapt",
+        type=float,
+        metavar="SHARE",
+        help="with --cv sources: also train each source's model on a random SHARE of its own rows (e.g. "
+        "0.2) and judge the rest, next to the prior alone on the same rows",
+    )
+    evaluate.add_argument(
+        "--strategy",
+        choices=("route", "cascade"),
+        default="route",
+        help="route (default): the classifier picks a tier; cascade: replay a cascade on the answers the "
+        "rows recorded (responses), next to random escalation and the oracle",
+    )
+    evaluate.add_argument(
+        "--cascade",
+        metavar="JSON",
+        help="with --strategy cascade: its settings, as a policy's cascade: block (default: the policy's)",
+    )
     evaluate.set_defaults(run=_guarded(_eval))
 
     calibrate = commands.add_parser("calibrate", help="choose thresholds for a quality target")
@@ -105,6 +124,17 @@ def add_evaluation_commands(commands: Any) -> None:
     train.add_argument("--folds", type=int, help="the same as --cv K (in-domain k-fold)")
     train.add_argument("--seed", type=int, default=0, help="seed of the fold shuffle (default 0)")
     train.add_argument("--scores", metavar="FILE.jsonl", help="write the out-of-fold scores (needs --cv)")
+    train.add_argument(
+        "--answers",
+        action="store_true",
+        help="fit the learned answer check of a cascade (a policy's answer_model) on recorded answers",
+    )
+    train.add_argument(
+        "--cheap", metavar="MODEL", help="--answers: the model whose recorded answers are checked"
+    )
+    train.add_argument(
+        "--adequate", type=float, default=0.5, help="--answers: an answer is adequate at this quality (0.5)"
+    )
     train.add_argument("--json", action="store_true", help="print a summary as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.set_defaults(run=_guarded(_train))
@@ -219,6 +249,14 @@ def _eval(args: argparse.Namespace) -> int:
     from ..evaluation.plot import write_plot
 
     check_routing_args(args)
+    if args.strategy == "cascade":
+        from ..evaluation.cascade_commands import eval_cascade
+
+        return eval_cascade(args)
+    if args.cascade is not None:
+        from ..exceptions import ConfigError
+
+        raise ConfigError("--cascade needs --strategy cascade")
     if args.cv:
         return eval_cv(args)
     prepared, _ = _prepare(args)
@@ -351,6 +389,10 @@ def _train(args: argparse.Namespace) -> int:
     from ..evaluation.train_report import format_fits, source_fits
     from ..exceptions import ConfigError
 
+    if args.answers:
+        from ..evaluation.answer_commands import train_answers
+
+        return train_answers(args)
     if args.folds is not None and args.cv is not None:
         raise ConfigError("give --cv or --folds, not both (--folds K is --cv K)")
     cv = parse_cv(args.cv) if args.cv is not None else args.folds

@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from .cv_report import PRIOR_ALONE
 from .data import load_scores
 from .evaluate import Prepared
 from .progress import progress_printer
@@ -42,6 +43,8 @@ def check_routing_args(args: argparse.Namespace) -> None:
         raise ConfigError("--compare needs --cv (classifiers are compared cross-validated)")
     if args.bootstrap < 0:
         raise ConfigError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    if getattr(args, "adapt", None) is not None and args.cv != "sources":
+        raise ConfigError("--adapt needs --cv sources (each source adapted on a share of its own rows)")
 
 
 def main_candidate(args: argparse.Namespace) -> Any:
@@ -88,21 +91,41 @@ def route_groups(args: argparse.Namespace, rows: Any) -> tuple[list[Prepared], i
 
 
 def eval_cv(args: argparse.Namespace) -> int:
-    """``frugal eval --cv``: each source's figures from out-of-fold scores, per candidate classifier."""
+    """``frugal eval --cv``: each source's figures from out-of-fold scores, per candidate classifier.
+
+    With ``--adapt SHARE`` (``--cv sources`` only), each source's model also trains on a random share of
+    its rows, and only its other rows are judged; the main classifier is judged a second time without
+    adaptation (the prior alone), on the same rows.
+    """
     from .candidates import parse_candidate, score_candidates
     from .crossval import by_source, cross_validate
     from .cv_report import format_cross_validation
     from .data import load_rows
-    from .folds import folds_for, parse_cv
+    from .folds import adapt_folds, folds_for, parse_cv
 
     cv = parse_cv(args.cv)
     candidates = [main_candidate(args), *(parse_candidate(c) for c in args.compare)]
     rows = load_rows(args.data)
-    folds = folds_for(rows, cv, args.seed)
+    folds = plain = folds_for(rows, cv, args.seed)
+    adapt = getattr(args, "adapt", None)
+    if adapt is not None:
+        folds = adapt_folds(plain, adapt, args.seed)
     groups, unmatched = route_groups(args, rows)
-    scored = score_candidates(
-        rows, folds, candidates, progress=lambda label: progress_printer(f"frugal eval: {label}", args.quiet)
-    )
+
+    def show(label: str) -> Any:
+        return progress_printer(f"frugal eval: {label}", args.quiet)
+
+    scored = score_candidates(rows, folds, candidates, progress=show)
+    if adapt is not None:
+        adapted_name = f", adapted ({adapt:.0%})"
+        (label, refitted, table), *others = scored
+        scored = [(label + adapted_name if refitted else label, refitted, table)]
+        if refitted:
+            ((_, _, prior),) = score_candidates(rows, plain, candidates[:1], progress=show)
+            scored.append((label + PRIOR_ALONE, refitted, prior))
+        scored += [(name + adapted_name if again else name, again, t) for name, again, t in others]
+        adapted = {row.id for i, row in enumerate(rows) if folds.adapted(i)}
+        groups = [g.subset([i for i, row in enumerate(g.rows) if row.id not in adapted]) for g in groups]
     report = cross_validate(
         by_source(groups, folds),
         scored,

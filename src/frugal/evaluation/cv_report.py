@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from .bootstrap import Interval
 from .crossval import ClassifierResult, CrossValidation
+from .folds import Folds
 
-__all__ = ["format_cross_validation"]
+__all__ = ["PRIOR_ALONE", "format_cross_validation"]
+
+#: How ``--adapt`` names the main classifier judged without adaptation (its name, then this).
+PRIOR_ALONE = ", prior alone"
 
 
 def _share(value: float | None) -> str:
@@ -57,12 +61,13 @@ def format_cross_validation(cv: CrossValidation, command: str = "frugal eval") -
             f"{s.gap:>6.3f}  {tiers}{flag}"
         )
     for result in cv.classifiers:
-        lines += ["", *_classifier_table(result, width, cv.folds.in_domain)]
-    lines += ["", _summary_header(width)]
+        lines += ["", *_classifier_table(result, width, cv.folds)]
+    names = max(width, *(len(c.name) + 2 for c in cv.classifiers))
+    lines += ["", _summary_header(names)]
     for result in cv.classifiers:
         pooled = result.pooled.figures
         lines.append(
-            f"{result.name:<{width}} {_apgr(pooled.apgr):>7} {_share(pooled.savings):>9} "
+            f"{result.name:<{names}} {_apgr(pooled.apgr):>7} {_share(pooled.savings):>9} "
             f"{_share(pooled.random_mix):>10} {_points(pooled.gain):>8}   "
             f"{result.beats_random_mix} of {len(result.sources)}"
         )
@@ -76,13 +81,15 @@ def _summary_header(width: int) -> str:
     )
 
 
-def _classifier_table(result: ClassifierResult, width: int, in_domain: bool) -> list[str]:
+def _classifier_table(result: ClassifierResult, width: int, folds: Folds) -> list[str]:
     how = (
-        "refitted on each fold's training rows"
-        if result.refitted and in_domain
+        "as it is: not a trained classifier"
+        if not result.refitted
+        else "refitted on each fold's training rows"
+        if folds.in_domain
         else "refitted without each source"
-        if result.refitted
-        else "as it is: not a trained classifier"
+        if not folds.adapt or result.name.endswith(PRIOR_ALONE)
+        else f"refitted on the other sources and a random {folds.adapt_share:.0%} of the judged one"
     )
     lines = [
         f"{result.name} ({how})",

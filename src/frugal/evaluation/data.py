@@ -6,8 +6,12 @@ One JSON object per line (blank lines are skipped)::
      "quality": {"model-a": 1.0, "model-b": 0.0}, "cost_usd": {"model-a": 0.0031, "model-b": 0.00004}}
 
 ``prompt`` may instead be ``messages`` (OpenAI chat shape). ``quality`` is 0..1 per model; ``cost_usd``
-(optional, per model, USD) is what the call cost. Other keys are ignored. Every problem is a
-:class:`~frugal.exceptions.DataError` naming ``file:line`` and the key; a prompt is never quoted.
+(optional, per model, USD) is what the call cost. ``responses`` (optional, ``{model: answer text}``) and
+``finish_reasons`` (optional, ``{model: reason}``, e.g. ``"stop"``, ``"length"``) record what each model
+answered, for cascades replayed offline (``frugal eval --strategy cascade``) and the learned answer check
+(``frugal train --answers``). Other keys are ignored. Every problem is a
+:class:`~frugal.exceptions.DataError` naming ``file:line`` and the key; a prompt or an answer is never
+quoted.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class Row:
         request: the vendor-neutral view of the call, built the way the client builds it.
         quality: 0..1 per model.
         cost_usd: recorded USD per model (models without a recorded cost are absent).
+        responses: recorded answer text per model (models without one are absent).
+        finish_reasons: recorded finish reason per model (models without one are absent).
     """
 
     id: str
@@ -47,6 +53,8 @@ class Row:
     request: RoutingRequest = field(repr=False)
     quality: Mapping[str, float]
     cost_usd: Mapping[str, float]
+    responses: Mapping[str, str] = field(default_factory=dict, repr=False)
+    finish_reasons: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -59,8 +67,8 @@ def load_rows(paths: Iterable[str | os.PathLike[str]]) -> list[Row]:
 
     Raises:
         DataError: a file that cannot be read, a line that is not a JSON object, a missing or malformed
-            ``prompt`` / ``messages`` / ``quality`` / ``cost_usd``, a quality outside [0, 1], a negative
-            or non-finite cost, an id used twice, or no rows at all.
+            ``prompt`` / ``messages`` / ``quality`` / ``cost_usd`` / ``responses`` / ``finish_reasons``, a
+            quality outside [0, 1], a negative or non-finite cost, an id used twice, or no rows at all.
     """
     rows: list[Row] = []
     seen: dict[str, str] = {}
@@ -148,6 +156,8 @@ def _row(text: str, name: str, number: int) -> Row:
         request=_request(data, where),
         quality=quality,
         cost_usd=_numbers(data, "cost_usd", where, required=False, upper=math.inf),
+        responses=_texts(data, "responses", where, "answer text"),
+        finish_reasons=_texts(data, "finish_reasons", where, "finish reason"),
     )
 
 
@@ -187,6 +197,19 @@ def _numbers(data: dict[str, Any], key: str, where: str, *, required: bool, uppe
             raise DataError(f"{where}: {key}.{model}: expected {bounds}, got {number!r}")
         out[model] = float(number)
     return out
+
+
+def _texts(data: dict[str, Any], key: str, where: str, what: str) -> dict[str, str]:
+    """An optional ``{model: string}`` object (the strings are never quoted in errors)."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: {key}: expected {{model: {what}}}, got {_kind(value)}")
+    for model, text in value.items():
+        if not isinstance(text, str):
+            raise DataError(f"{where}: {key}.{model}: expected a string ({what}), got {_kind(text)}")
+    return dict(value)
 
 
 def _kind(value: object) -> str:

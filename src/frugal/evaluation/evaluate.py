@@ -54,6 +54,7 @@ class Prepared:
         recorded_costs: (row, model) costs taken from ``cost_usd``.
         estimated_costs: (row, model) costs estimated from tokens and catalog prices.
         classifier_failures: rows the classifier raised on (routed to the default tier).
+        served: per row, the model that serves it in each tier (what a cascade's steps call).
     """
 
     rows: tuple[Row, ...]
@@ -69,6 +70,7 @@ class Prepared:
     recorded_costs: int = 0
     estimated_costs: int = 0
     classifier_failures: int = 0
+    served: tuple[tuple[str, ...], ...] = ()
 
     def subset(self, indices: Sequence[int]) -> Prepared:
         """The same evaluation restricted to some rows (cross-validation)."""
@@ -82,6 +84,7 @@ class Prepared:
             self.outcomes.subset(indices),
             self.thresholds,
             self.classifier,
+            served=tuple(self.served[i] for i in indices) if self.served else (),
         )
 
     def single(self) -> dict[str, Point]:
@@ -129,6 +132,7 @@ def prepare(
     quality: list[tuple[float, ...]] = []
     cost: list[tuple[float, ...]] = []
     row_scores: list[float | None] = []
+    served: list[tuple[str, ...]] = []
     tier_quality: list[list[float]] = [[] for _ in route.tiers]
     tier_cost: list[list[float]] = [[] for _ in route.tiers]
     skipped = {"missing_quality": 0, "unroutable": 0}
@@ -182,6 +186,7 @@ def prepare(
                 row, model, router.catalog.estimate(info, tokens, output) if info.priced else None
             )
         kept.append(row)
+        served.append(tuple(decisions))
         quality.append(tuple(row.quality[m] for m in models))
         cost.append(tuple(row_cost[m] for m in models))
         for position, model in enumerate(decisions):
@@ -219,6 +224,7 @@ def prepare(
         recorded,
         estimated,
         failures,
+        tuple(served),
     )
 
 

@@ -106,8 +106,16 @@ class KnnTrainer:
         Raises:
             ConfigError: no row left to index.
         """
+        return self.adapted_index(indices, (), scale=scale, **training)
+
+    def adapted_index(
+        self, indices: Sequence[int], adapt: Sequence[int], *, scale: bool = False, **training: Any
+    ) -> KnnIndex:
+        """:meth:`index`, with ``adapt`` rows (among ``indices``) indexed even if their source is excluded
+        (``--adapt``: an evaluation figure, nothing that ships)."""
         excluded = set(self.recipe.exclude_sources)
-        chosen = [i for i in indices if self.rows[i].source not in excluded]
+        kept = set(adapt)
+        chosen = [i for i in indices if self.rows[i].source not in excluded or i in kept]
         if not chosen:
             raise ConfigError("no row left to index: every row is of an excluded source")
         found = labels([self.rows[i] for i in chosen], self.recipe.label)
@@ -132,9 +140,9 @@ class KnnTrainer:
             {**index.training, "rows_used": len(keep)},
         )
 
-    def fit(self, indices: Sequence[int]) -> KnnClassifier:
-        """A knn classifier over the given rows (for a fold)."""
-        return KnnClassifier(index=self.index(indices), embedder=self.embedder)
+    def fit(self, indices: Sequence[int], adapt: Sequence[int] = ()) -> KnnClassifier:
+        """A knn classifier over the given rows (for a fold; ``adapt``: see :meth:`adapted_index`)."""
+        return KnnClassifier(index=self.adapted_index(indices, adapt), embedder=self.embedder)
 
     def score(self, classifier: Any, index: int) -> float:
         """Row ``index``'s score by a classifier this trainer fitted, from its vector (embedded once)."""

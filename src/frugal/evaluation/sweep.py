@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .metrics import Point
 
-__all__ = ["Outcomes", "Setting", "apply", "cheapest_setting", "sweep"]
+__all__ = ["Outcomes", "Setting", "apply", "cheapest_setting", "shortest_between", "sweep"]
 
 _LOW, _HIGH = 1e-6, 1.0 - 1e-6  # a policy's thresholds lie strictly inside (0, 1)
 
@@ -146,13 +146,13 @@ def _candidates(ranked: Sequence[float]) -> list[float]:
     distinct = sorted(set(ranked))
     if not distinct:
         return [0.5]
-    low = _between(0.0, distinct[0]) if distinct[0] > 2 * _LOW else _LOW
-    high = _between(distinct[-1], 1.0) if distinct[-1] < 1.0 - 2 * _LOW else _HIGH
-    middles = [_between(a, b) for a, b in itertools.pairwise(distinct)]
+    low = shortest_between(0.0, distinct[0]) if distinct[0] > 2 * _LOW else _LOW
+    high = shortest_between(distinct[-1], 1.0) if distinct[-1] < 1.0 - 2 * _LOW else _HIGH
+    middles = [shortest_between(a, b) for a, b in itertools.pairwise(distinct)]
     return sorted({low, *middles, high})
 
 
-def _between(a: float, b: float) -> float:
+def shortest_between(a: float, b: float) -> float:
     """The shortest decimal near the middle of (a, b), so that policies get readable thresholds.
 
     b itself when nothing lies strictly between (a and b adjacent floats): a score at the threshold goes up.
@@ -187,7 +187,7 @@ def _strictly_increasing(values: list[float], ranked: Sequence[float]) -> list[f
         if out and value <= out[-1]:
             above = bisect.bisect_right(ranked, out[-1])
             ceiling = ranked[above] if above < len(ranked) else 1.0
-            value = _between(out[-1], ceiling)
+            value = shortest_between(out[-1], ceiling)
             if not value < 1.0:  # nothing short fits below 1: the last float step does
                 value = math.nextafter(out[-1], 1.0)
         out.append(value)

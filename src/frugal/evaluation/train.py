@@ -199,6 +199,7 @@ def fit(
     provenance: Mapping[str, Any] | None = None,
     table: FeatureTable | None = None,
     indices: Sequence[int] | None = None,
+    adapt: Sequence[int] = (),
 ) -> LearnedModel:
     """Fit a learned-classifier model on ``rows`` (see the module docstring).
 
@@ -208,6 +209,8 @@ def fit(
         provenance: recorded in the model file's ``training`` section (data, command, date, ...).
         table: the rows' features, when already read.
         indices: fit on these rows only (default: all).
+        adapt: rows among ``indices`` trained on even if their source is excluded (``--adapt``: an
+            evaluation figure, nothing that ships).
 
     Raises:
         ConfigError: numpy is not installed, or every row is of an excluded source.
@@ -219,7 +222,8 @@ def fit(
     table = table or FeatureTable(rows, scan_chars)
     chosen = list(range(len(rows))) if indices is None else list(indices)
     excluded = set(options.exclude_sources)
-    chosen = [i for i in chosen if rows[i].source not in excluded]
+    kept = set(adapt)
+    chosen = [i for i in chosen if rows[i].source not in excluded or i in kept]
     if not chosen:
         raise ConfigError("no row left to train on: every row is of an excluded source")
     label = labels([rows[i] for i in chosen], options.label, options.strong)
@@ -346,9 +350,10 @@ class LearnedTrainer:
         self.recipe = recipe
         self.table = FeatureTable(rows, HeuristicOptions().scan_chars, progress)
 
-    def fit(self, indices: Sequence[int]) -> LearnedClassifier:
-        """A learned classifier fitted with the recipe on the given rows."""
-        return LearnedClassifier(model=fit(self.rows, self.recipe, table=self.table, indices=indices))
+    def fit(self, indices: Sequence[int], adapt: Sequence[int] = ()) -> LearnedClassifier:
+        """A learned classifier fitted with the recipe on the given rows (``adapt``: see :func:`fit`)."""
+        model = fit(self.rows, self.recipe, table=self.table, indices=indices, adapt=adapt)
+        return LearnedClassifier(model=model)
 
     def score(self, classifier: Any, index: int) -> float:
         """Row ``index``'s score by a classifier this trainer fitted."""

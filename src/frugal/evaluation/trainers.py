@@ -30,8 +30,12 @@ Progress = Callable[[int, int], None]
 class Trainer(Protocol):
     """Fits one kind of classifier on subsets of a fixed set of rows (features are read once)."""
 
-    def fit(self, indices: Sequence[int]) -> Classifier:
-        """A classifier trained on ``rows[i] for i in indices`` (minus what its recipe leaves out)."""
+    def fit(self, indices: Sequence[int], adapt: Sequence[int] = ()) -> Classifier:
+        """A classifier trained on ``rows[i] for i in indices`` (minus what its recipe leaves out).
+
+        ``adapt`` (a subset of ``indices``): rows of the source being judged (``--adapt``), trained on even
+        when the recipe leaves their source out: nothing made with them ships.
+        """
         ...
 
     def score(self, classifier: Classifier, index: int) -> float | None:
@@ -103,17 +107,18 @@ def out_of_fold(
 def refit_scores(
     trainer: Trainer, rows: Sequence[Row], folds: Folds, progress: Progress | None = None
 ) -> dict[str, float | None]:
-    """Each row's score by the trainer's classifier fitted on the other folds, by row id."""
+    """Each row's score by the trainer's classifier fitted on the other folds (and the fold's own
+    adaptation rows, which are not scored), by row id."""
     scores: dict[str, float | None] = {}
     done = 0
     for fold in range(len(folds.names)):
         held_out = folds.rows_of(fold)
-        classifier = trainer.fit([i for i, f in enumerate(folds.of_row) if f != fold])
+        classifier = trainer.fit(folds.training_rows(fold), folds.adaptation_rows(fold))
         for i in held_out:
             scores[rows[i].id] = trainer.score(classifier, i)
         done += len(held_out)
         if progress is not None:
-            progress(done, len(rows))
+            progress(done, len(folds.of_row) - sum(folds.adapt))
     return scores
 
 

@@ -21,9 +21,15 @@ whichever vendor answered:
 - ``json``: structured output was asked for and the text is not JSON, or breaks the schema;
 - ``tool_arguments``: a tool call's arguments are not a JSON object, name an unknown tool, or break
   its ``parameters`` / ``input_schema``;
+- a learned answer check (``answer_model: {path: ..., min_probability: ...}``, made by
+  ``frugal train --answers``): the probability that the answer is adequate, from features of the answer
+  and the prompt (:mod:`frugal.routing.answer_model`), below ``min_probability``;
 - a user check (``check: package.module:function``): ``function(params, answer)`` returns True (or None)
   to accept, False or a short reason to escalate;
 - a judge model (``judge: {model: ..., min_score: ...}``): another model rates the answer from 0 to 10.
+
+:func:`recorded_answer` builds the same :class:`Answer` from an answer recorded as text (an evaluation
+row's ``responses``), so ``frugal eval --strategy cascade`` runs these very checks offline.
 
 Reasons name the check and what failed, never the answer's text.
 """
@@ -34,7 +40,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from .._jsonschema import first_violation
 from .._util import warn_once
@@ -47,6 +53,7 @@ __all__ = [
     "BUILTIN_CHECKS",
     "Answer",
     "AnswerChecker",
+    "AnswerScorer",
     "CascadePlan",
     "CascadeRun",
     "ToolCallView",
@@ -54,6 +61,8 @@ __all__ = [
     "parse_judge_score",
     "plan_steps",
     "read_answer",
+    "reads_as_refusal",
+    "recorded_answer",
     "start_cascade",
 ]
 
@@ -149,6 +158,19 @@ def read_answer(result: Any) -> Answer:
     raise TypeError(f"not a chat completion, message or response: {type(result).__name__}")
 
 
+def recorded_answer(text: str, finish_reason: str | None = None) -> Answer:
+    """The :class:`Answer` view of an answer recorded as text (an evaluation row's ``responses``).
+
+    It has no tool calls; it was refused when its finish reason is Anthropic's ``refusal``.
+    """
+    return Answer(text, finish_reason, finish_reason == "refusal", ())
+
+
+def reads_as_refusal(text: str) -> bool:
+    """A short answer (at most 400 characters) that opens like a refusal ("I'm sorry, but I can't...")."""
+    return bool(text) and len(text) <= _REFUSAL_MAX_CHARS and _REFUSAL_OPENINGS.match(text) is not None
+
+
 def _tool_call(name: str, arguments: str | None) -> ToolCallView:
     try:
         parsed = json.loads(arguments or "{}")
@@ -201,6 +223,14 @@ UserCheck = Callable[[Mapping[str, Any], Any], object]
 """``check(params, answer)``: True or None accepts; False or a short reason (str) escalates."""
 
 
+class AnswerScorer(Protocol):
+    """A learned answer check: the probability that an answer to a request is adequate."""
+
+    def probability(self, request: RoutingRequest, answer: Answer) -> float:
+        """P(adequate), in [0, 1]."""
+        ...
+
+
 class AnswerChecker:
     """The checks of one cascade route, compiled from the policy.
 
@@ -208,12 +238,20 @@ class AnswerChecker:
         checks: built-in check names, applied in this order (see :data:`BUILTIN_CHECKS`).
         user_check: an optional callable ``(params, answer) -> bool | str | None``.
         user_check_name: its dotted path, for reasons.
+        answer_model: an optional learned answer check (``answer_model:`` in the policy).
+        min_probability: the lowest P(adequate) it accepts.
     """
 
-    __slots__ = ("_checks", "_user_check", "_user_check_name")
+    __slots__ = ("_checks", "_user_check", "_user_check_name", "answer_model", "min_probability")
 
     def __init__(
-        self, checks: Sequence[str], user_check: UserCheck | None = None, user_check_name: str = ""
+        self,
+        checks: Sequence[str],
+        user_check: UserCheck | None = None,
+        user_check_name: str = "",
+        *,
+        answer_model: AnswerScorer | None = None,
+        min_probability: float = 0.5,
     ) -> None:
         unknown = [name for name in checks if name not in BUILTIN_CHECKS]
         if unknown:
@@ -221,23 +259,59 @@ class AnswerChecker:
         self._checks = tuple(checks)
         self._user_check = user_check
         self._user_check_name = user_check_name or "check"
+        self.answer_model = answer_model
+        self.min_probability = min_probability
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The built-in checks, in order."""
+        return self._checks
+
+    @property
+    def user_check_name(self) -> str | None:
+        """The user check's dotted path (None without one)."""
+        return self._user_check_name if self._user_check is not None else None
 
     def failure(self, operation: str, params: Mapping[str, Any], result: Any) -> str | None:
         """Why ``result`` should be escalated, or None when it passes every check.
 
-        A user check that raises propagates: the caller decides (the client warns and accepts).
+        The built-in checks run first, then the answer model, then the user check. A user check that
+        raises propagates: the caller decides (the client warns and accepts).
         """
         answer = read_answer(result)
+        reason = self.builtin_failure(answer, operation, params)
+        if (
+            reason is None
+            and self.answer_model is not None
+            and (answer.text.strip() or not answer.tool_calls)
+        ):
+            request = RoutingRequest.from_call(operation, params, {})
+            reason = self.answer_model_failure(self.answer_model.probability(request, answer))
+        return reason if reason is not None else self.user_failure(params, result)
+
+    def builtin_failure(self, answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
+        """The first built-in check ``answer`` fails, as a reason (None: it passes them all)."""
         for name in self._checks:
             reason = _BUILTIN[name](answer, operation, params)
             if reason is not None:
                 return f"{name}: {reason}"
-        if self._user_check is not None:
-            verdict = self._user_check(params, result)
-            if verdict is False:
-                return f"{self._user_check_name}: rejected"
-            if isinstance(verdict, str):
-                return f"{self._user_check_name}: {verdict[:120]}"
+        return None
+
+    def answer_model_failure(self, probability: float) -> str | None:
+        """The answer model's reason to escalate an answer it rates ``probability`` (None: accepted)."""
+        if probability < self.min_probability:
+            return f"answer_model: P(adequate) {probability:.2f} < {self.min_probability:.2f}"
+        return None
+
+    def user_failure(self, params: Mapping[str, Any], result: Any) -> str | None:
+        """The user check's reason to escalate ``result`` (None: accepted, or no user check)."""
+        if self._user_check is None:
+            return None
+        verdict = self._user_check(params, result)
+        if verdict is False:
+            return f"{self._user_check_name}: rejected"
+        if isinstance(verdict, str):
+            return f"{self._user_check_name}: {verdict[:120]}"
         return None
 
 
@@ -252,8 +326,7 @@ def _check_finish(answer: Answer, operation: str, params: Mapping[str, Any]) -> 
 def _check_refusal(answer: Answer, operation: str, params: Mapping[str, Any]) -> str | None:
     if answer.refused:
         return "the model refused"
-    text = answer.text
-    if text and len(text) <= _REFUSAL_MAX_CHARS and _REFUSAL_OPENINGS.match(text):
+    if reads_as_refusal(answer.text):
         return "the answer reads as a refusal"
     return None
 

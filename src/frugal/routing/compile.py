@@ -23,6 +23,7 @@ from ..classifiers.base import Classifier
 from ..classifiers.registry import load_classifier, resolve_object
 from ..exceptions import ConfigError, UnknownModelError
 from ..policy import CascadeSpec, ClassifierSpec, Policy
+from .answer_model import AnswerModel, load_answer_model
 from .cascade import AnswerChecker, CascadePlan, UserCheck
 from .decide import Candidate, RouteConfig, Router, RuleConfig, TierConfig
 
@@ -271,26 +272,28 @@ def _classifier(spec: ClassifierSpec, path: Sequence[str | int], error: PolicyEr
         raise error((*path, "name"), str(exc)) from None
 
 
-def compile_cascades(policy: Policy, located: Located | None, router: Router) -> dict[str, CascadePlan]:
+def compile_cascades(
+    policy: Policy, located: Located | None, router: Router, source: str = "<policy object>"
+) -> dict[str, CascadePlan]:
     """Route name (:data:`DEFAULT_ROUTE` for the default route) → plan, for every cascade route.
 
+    ``source`` names the settings in errors when they have no positions (``located`` is None).
+
     Raises:
-        ConfigError: a user check that does not import or is not callable, or an unknown judge model,
-            with the policy's file:line:column.
+        ConfigError: a user check that does not import or is not callable, an unknown judge model, or an
+            answer model file that cannot be read, with the policy's file:line:column.
     """
+    error = PolicyErrors(located, source)
     plans: dict[str, CascadePlan] = {}
     if policy.strategy == "cascade":
-        plans[DEFAULT_ROUTE] = _plan(policy.cascade or CascadeSpec(), ("cascade",), located, router)
+        plans[DEFAULT_ROUTE] = _plan(policy.cascade or CascadeSpec(), ("cascade",), router, error)
     for name, route in policy.routes.items():
         if route.strategy == "cascade":
-            plans[name] = _plan(route.cascade or CascadeSpec(), ("routes", name, "cascade"), located, router)
+            plans[name] = _plan(route.cascade or CascadeSpec(), ("routes", name, "cascade"), router, error)
     return plans
 
 
-def _plan(
-    spec: CascadeSpec, path: tuple[str | int, ...], located: Located | None, router: Router
-) -> CascadePlan:
-    error = PolicyErrors(located)
+def _plan(spec: CascadeSpec, path: tuple[str | int, ...], router: Router, error: PolicyErrors) -> CascadePlan:
     user_check: UserCheck | None = None
     if spec.check is not None:
         try:
@@ -310,8 +313,21 @@ def _plan(
         # Its calls are paid for like any other: a judge without a price would make every cost unknown.
         if not judge.info.priced and name not in router.policy.models:
             raise error((*path, "judge", "model"), _unknown_judge(name, known_model_names(judge.kind)))
+    answer_model: AnswerModel | None = None
+    if spec.answer_model is not None:
+        try:
+            answer_model = load_answer_model(spec.answer_model.path)
+        except ConfigError as exc:
+            raise error((*path, "answer_model", "path"), str(exc)) from None
+    checker = AnswerChecker(
+        spec.checks,
+        user_check,
+        spec.check or "",
+        answer_model=answer_model,
+        min_probability=spec.answer_model.min_probability if spec.answer_model else 0.5,
+    )
     return CascadePlan(
-        checker=AnswerChecker(spec.checks, user_check, spec.check or ""),
+        checker=checker,
         judge=judge,
         judge_min_score=spec.judge.min_score if spec.judge else 0.7,
         judge_max_tokens=spec.judge.max_tokens if spec.judge else 16,

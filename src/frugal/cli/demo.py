@@ -3,22 +3,18 @@ shapes of call served by both vendors through the real SDKs, no API key needed."
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import Any
 
-__all__ = ["add_parser", "run"]
+import rich_click as click
+
+__all__ = ["demo"]
 
 
-def add_parser(commands: Any) -> None:
-    """Register ``frugal demo``."""
-    demo = commands.add_parser("demo", help="run the drop-in client against the built-in loopback stub")
-    demo.add_argument("--json", action="store_true", help="print the calls as JSON")
-    demo.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run the demo; print what each call returned."""
+@click.command(epilog="Example:\n\n\b\n  frugal demo\n  frugal demo --json")
+@click.option("--json", "as_json", is_flag=True, help="Print the calls as JSON.")
+def demo(as_json: bool) -> int:
+    """Run the drop-in client against the built-in loopback stub (no API key, no network)."""
     from .. import Client
     from ..policy import Policy, Tier
     from ..testing import Reply, ToolCall, Usage, VendorStub
@@ -96,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 "output_tokens": None,
             }
         )
-    if args.json:
+    if as_json:
         print(json.dumps(rows, indent=2))
         return 0
     print("frugal demo: the drop-in client against the loopback vendor stub (no API key, no network)\n")

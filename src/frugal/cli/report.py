@@ -88,6 +88,7 @@ def report(
     from ..budgets.ledger import open_ledger
     from ..budgets.report import build_report, parse_period, render_terminal
     from ..budgets.rules import budget_status
+    from ..budgets.windows import Window
     from ..routing.compile import compile_budgets
     from ._output import console
     from .route import dry_run_router
@@ -112,6 +113,8 @@ def report(
         store = open_ledger(url)
         try:
             records = store.records(span.since, span.until)
+            previous = store.records(2 * span.since - span.until, span.since)
+            month = store.records(Window("month").start(now), now)
             statuses = budget_status(budgets, store, now)
         finally:
             store.close()
@@ -120,19 +123,21 @@ def report(
     except Exception as exc:  # any store's error (redis, sqlite3, OS): one line naming the ledger
         reason = str(exc) or type(exc).__name__
         raise CliError(f"cannot read the ledger {shown}: {reason}") from exc
-    made = build_report(records, span, statuses=statuses, top=top, ledger=shown)
+    made = build_report(
+        records, span, statuses=statuses, top=top, ledger=shown, previous=previous, month=month, now=now
+    )
     if html:
         from ..budgets.report_html import render_html
 
         try:
-            Path(html).write_text(render_html(made), encoding="utf-8")
+            Path(html).write_text(render_html(made, top=top), encoding="utf-8")
         except OSError as exc:
             raise CliError(f"{html}: cannot write the page: {exc.strerror}") from None
     if as_json:
         print(json.dumps(made, indent=2))
     else:
         out = console()
-        render_terminal(made, out)
+        render_terminal(made, out, top=top)
         if html:
             out.print(f"\nwrote {html}", highlight=False)
     return 0

@@ -328,6 +328,11 @@ def limit_of(status: dict[str, Any]) -> str:
     return f"{limit:,} calls" if limit is not None else usd(status["limit_usd"])
 
 
+def calls(count: int) -> str:
+    """``1 call``, ``12 calls``."""
+    return f"{count:,} call" + ("" if count == 1 else "s")
+
+
 def change_of(ratio: float | None) -> str:
     """A relative change for people: ``+12%``, ``-3%``, ``new`` (nothing before)."""
     return "new" if ratio is None else f"{ratio:+.0%}"
@@ -396,11 +401,13 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
 
     console = console or Console()
 
-    def table(title: str, columns: Sequence[str], rows: list[list[str]], more: int, numeric: int) -> None:
+    def table(
+        title: str, columns: Sequence[str], rows: list[list[str]], more: int, numeric: set[int]
+    ) -> None:
         console.print(f"\n[bold]{title}[/bold]", highlight=False)
         grid = Table(header_style="bold")
         for index, column in enumerate(columns):
-            grid.add_column(column, justify="right" if index >= numeric else "left", overflow="fold")
+            grid.add_column(column, justify="right" if index in numeric else "left", overflow="fold")
         for row in rows:
             grid.add_row(*row)
         console.print(grid, highlight=False)
@@ -433,7 +440,7 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
         ("by_user", "User"),
     ):
         groups = report[key]
-        if groups:
+        if groups and [g["name"] for g in groups] != ["(none)"]:
             rows = [
                 [
                     g["name"],
@@ -445,17 +452,17 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
                 for g in groups[:top]
             ]
             columns = [title, "Calls", "Spent", "Baseline", "Saved"]
-            table(f"By {title.lower()}", columns, rows, max(0, len(groups) - top), 1)
+            table(f"By {title.lower()}", columns, rows, max(0, len(groups) - top), {1, 2, 3, 4})
     premium = report["premium_for_simple"]
     rows, more = premium_rows(report, top)
     table(
-        f"Premium model asked for a simple prompt: {premium['calls']:,} calls cost "
+        f"Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
         f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}: "
         f"routing saved {usd(premium['savings_usd'])}",
         ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
         rows,
         more,
-        5,
+        {3, 5, 6, 7},
     )
     budgets = report["budgets"]
     if budgets:
@@ -478,5 +485,5 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
             ["Budget", "Scope", "Value", "Action", "Spent", "Limit", "Used", "Resets (UTC)"],
             rows,
             max(0, len(budgets) - top),
-            4,
+            {4, 5, 6},
         )

@@ -7,7 +7,7 @@ import math
 from html import escape
 from typing import Any
 
-from .report import change_of, headline, limit_of, premium_rows, spent_of, usd, used_of
+from .report import calls, change_of, headline, limit_of, premium_rows, spent_of, usd, used_of
 
 __all__ = ["render_html"]
 
@@ -246,7 +246,7 @@ def render_html(report: dict[str, Any], *, top: int = 10) -> str:
         + _legend(("spent", _SPENT), ("saved by routing", _SAVED))
         + _bars(report["by_model"], stacked=True)
         + "</div></div></div>",
-        f"<h2>Premium model asked for a simple prompt: {premium['calls']:,} calls cost "
+        f"<h2>Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
         f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}, routing saved "
         f"{usd(premium['savings_usd'])}</h2><div class=panel>"
         + _table(

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich_click as click
 
 from ._errors import CliError
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 __all__ = ["dry_run_router", "init", "route", "schema", "validate"]
 
 _POLICY_HELP = "Policy file (default: $FRUGAL_POLICY, ./frugal.yaml, else the built-in default)."
 
 
-def dry_run_router(policy: str | None) -> Any:
+def dry_run_router(policy: str | Policy | None) -> Any:
     """The compiled policy, every provider assumed configured (a dry run needs no credentials)."""
     from ..policy import load_policy
     from ..routing.compile import compile_policy

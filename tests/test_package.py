@@ -105,3 +105,24 @@ def test_the_layers_import_downwards() -> None:
         if source == "frugal" and name != "__version__" and not top:
             wrong.append(f"{module} imports {name} from the package root")
     assert wrong == []
+
+
+def test_plugin_authors_need_no_private_import() -> None:
+    """`RoutingRequest` (what a classifier receives) and `DataError` are public names of the package."""
+    from frugal.exceptions import DataError
+    from frugal.request import RoutingRequest
+
+    assert frugal.RoutingRequest is RoutingRequest
+    assert frugal.DataError is DataError
+    assert issubclass(frugal.DataError, frugal.FrugalError)
+
+
+def test_frugal_logs_nothing_unless_the_application_configures_logging() -> None:
+    """The `frugal` logger has a NullHandler: a budget's warning does not reach stderr through Python's
+    last-resort handler when the application has not configured logging."""
+    code = "import logging, frugal; logging.getLogger('frugal.budgets').warning('over the limit')"
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stderr == ""
+    configured = code.replace("import logging, frugal;", "import logging, frugal; logging.basicConfig();")
+    done = subprocess.run([sys.executable, "-c", configured], check=True, capture_output=True, text=True)
+    assert "over the limit" in done.stderr

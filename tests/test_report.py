@@ -331,3 +331,17 @@ def test_budgets_are_sorted_over_limit_first_and_capped() -> None:
     page = render_html(report, top=2)
     assert "over limit</span>" in page
     assert '<p class="more">+2 more</p>' in page
+
+
+def test_an_empty_previous_period_and_no_premium_calls_read_plainly() -> None:
+    """Nothing before is one line saying so; no premium-for-simple call is 'none', not an empty table."""
+    from rich.console import Console
+
+    from frugal.budgets.report import Period, build_report, render_terminal
+
+    report = build_report([record()], Period(NOW - 86_400, NOW), previous=[])
+    console = Console(width=200, record=True)
+    render_terminal(report, console)
+    text = console.export_text()
+    assert "nothing recorded in the previous period (2026-11-29 → 2026-11-30)" in text
+    assert "Premium model asked for a simple prompt: none" in text

@@ -8,4 +8,4 @@ with client.with_context(team="search", feature="answers"):  # who spent it, in 
         print(reply.model, "->", reply.choices[0].message.content)
 
 decision = client.route(messages=[{"role": "user", "content": "hi"}])  # a dry run: no call, no cost
-print(decision.model, decision.estimated_cost_usd, "instead of", decision.baseline_cost_usd)
+print(f"{decision.model}: ${decision.estimated_cost_usd:.6f} instead of ${decision.baseline_cost_usd:.6f}")

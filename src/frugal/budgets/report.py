@@ -349,7 +349,11 @@ def headline(report: dict[str, Any]) -> list[str]:
         + (f" ({share:.0%})" if share is not None else "")
     ]
     before = report.get("previous")
-    if before is not None:
+    if before is not None and not before["calls"]:
+        lines.append(
+            f"nothing recorded in the previous period ({before['since'][:10]} → {before['until'][:10]})"
+        )
+    elif before is not None:
         lines.append(
             f"against the previous period ({before['since'][:10]} → {before['until'][:10]}): spend "
             f"{change_of(before['cost_change'])}, savings {change_of(before['savings_change'])}, calls "
@@ -455,15 +459,18 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
             table(f"By {title.lower()}", columns, rows, max(0, len(groups) - top), {1, 2, 3, 4})
     premium = report["premium_for_simple"]
     rows, more = premium_rows(report, top)
-    table(
-        f"Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
-        f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}: "
-        f"routing saved {usd(premium['savings_usd'])}",
-        ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
-        rows,
-        more,
-        {3, 5, 6, 7},
-    )
+    if not rows:
+        console.print("\n[bold]Premium model asked for a simple prompt[/bold]: none", highlight=False)
+    else:
+        table(
+            f"Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
+            f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}: "
+            f"routing saved {usd(premium['savings_usd'])}",
+            ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
+            rows,
+            more,
+            {3, 5, 6, 7},
+        )
     budgets = report["budgets"]
     if budgets:
         rows = [

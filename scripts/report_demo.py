@@ -1,10 +1,11 @@
-"""A demo ledger: routed calls through the real client against the loopback stub, over two weeks.
+"""A demo ledger: routed calls through the real client against the loopback stub, over four weeks.
 
-Run: ``python scripts/report_demo.py LEDGER_URL POLICY_FILE [--calls 600]`` — writes the policy (the
-built-in default tiers plus budgets and the ledger URL) to POLICY_FILE and fills the ledger. Teams, users
-and features call with prompts from one-word greetings to design questions, some naming a premium model
-(a ceiling that routing brings down for simple prompts); the clock is injected so the calls spread over
-14 days and the budgets block and downgrade some of them. No API key, no network.
+Run: ``python scripts/report_demo.py LEDGER_URL POLICY_FILE [--calls 1000] [--days 28]``: writes the
+policy (the built-in default tiers plus budgets and the ledger URL) to POLICY_FILE and fills the ledger.
+Teams, users and features call with prompts from one-word greetings to design questions, some naming a
+premium model (a ceiling that routing brings down for simple prompts); the clock is injected so the calls
+spread over the days (a two-week report then has a previous period to compare with) and the budgets block
+and downgrade some of them. No API key, no network.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("ledger")
     parser.add_argument("policy")
-    parser.add_argument("--calls", type=int, default=600)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     logging.getLogger("frugal").setLevel(logging.ERROR)  # the demo's budgets log as they work
@@ -66,7 +68,7 @@ def main() -> None:
     default = find_policy_source("src/frugal/policies/default.yaml")[1]
     Path(args.policy).write_text(default + BUDGETS + f"ledger: {args.ledger}\n", encoding="utf-8")
     rng = random.Random(args.seed)
-    start = datetime.now(timezone.utc) - timedelta(days=14)
+    start = datetime.now(timezone.utc) - timedelta(days=args.days)
     clock = Clock(start.timestamp())
     served = blocked = 0
     with VendorStub() as stub, warnings.catch_warnings():
@@ -79,7 +81,7 @@ def main() -> None:
             clock=clock,
         )
         for index in range(args.calls):
-            clock.now = start.timestamp() + (index + rng.random()) * (14 * 86_400 / args.calls)
+            clock.now = start.timestamp() + (index + rng.random()) * (args.days * 86_400 / args.calls)
             team = rng.choice(list(TEAMS))
             prompt, output = rng.choice(PROMPTS)
             model = rng.choice(PREMIUM) if rng.random() < 0.45 else "auto"

@@ -37,7 +37,7 @@ def test_import_frugal_imports_no_vendor_sdk() -> None:
 def test_demo_runs_without_keys(capsys: object) -> None:
     """`frugal demo --json` serves both shapes with both vendors through the loopback stub."""
     assert cli.main(["demo", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    rows = [r for r in json.loads(capsys.readouterr().out) if r["act"] == "drop-in"]  # type: ignore[attr-defined]
     served = {(row["call"], row["model"]): row["served_by"] for row in rows}
     assert served[("chat.completions.create", "claude-haiku-4-5")] == "anthropic"
     assert served[("messages.create", "gpt-4o-mini")] == "openai"
@@ -105,3 +105,24 @@ def test_the_layers_import_downwards() -> None:
         if source == "frugal" and name != "__version__" and not top:
             wrong.append(f"{module} imports {name} from the package root")
     assert wrong == []
+
+
+def test_plugin_authors_need_no_private_import() -> None:
+    """`RoutingRequest` (what a classifier receives) and `DataError` are public names of the package."""
+    from frugal.exceptions import DataError
+    from frugal.request import RoutingRequest
+
+    assert frugal.RoutingRequest is RoutingRequest
+    assert frugal.DataError is DataError
+    assert issubclass(frugal.DataError, frugal.FrugalError)
+
+
+def test_frugal_logs_nothing_unless_the_application_configures_logging() -> None:
+    """The `frugal` logger has a NullHandler: a budget's warning does not reach stderr through Python's
+    last-resort handler when the application has not configured logging."""
+    code = "import logging, frugal; logging.getLogger('frugal.budgets').warning('over the limit')"
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stderr == ""
+    configured = code.replace("import logging, frugal;", "import logging, frugal; logging.basicConfig();")
+    done = subprocess.run([sys.executable, "-c", configured], check=True, capture_output=True, text=True)
+    assert "over the limit" in done.stderr

@@ -3,9 +3,14 @@
 ``frugal.Client`` / ``frugal.AsyncClient`` are drop-ins for the official ``openai`` and ``anthropic``
 SDK clients: same methods, same arguments, same return types, same exceptions. Neither SDK is imported
 by ``import frugal``; each is imported the first time a call needs it.
+
+frugal logs under the ``frugal`` logger (budgets, ledger, classifiers), which has a ``NullHandler``: like
+any library, it prints nothing unless the application configures logging.
 """
 
 from __future__ import annotations
+
+import logging
 
 from ._client import DEFAULT_MAX_TOKENS, AsyncClient, Client
 from ._client import call_id_of as call_id
@@ -15,6 +20,7 @@ from .exceptions import (
     BudgetExceeded,
     BudgetWarning,
     ConfigError,
+    DataError,
     FrugalError,
     FrugalWarning,
     LedgerUnavailable,
@@ -23,6 +29,7 @@ from .exceptions import (
     UnpricedModelWarning,
     UnsupportedFeature,
 )
+from .request import RoutingRequest
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -31,10 +38,12 @@ __all__ = [
     "BudgetWarning",
     "Client",
     "ConfigError",
+    "DataError",
     "FrugalError",
     "FrugalWarning",
     "LedgerUnavailable",
     "RoutingError",
+    "RoutingRequest",
     "UnknownModelError",
     "UnpricedModelWarning",
     "UnsupportedFeature",
@@ -42,3 +51,5 @@ __all__ = [
     "call_id",
     "with_context",
 ]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -100,7 +100,9 @@ class _Frozen(BaseModel):
 class ClassifierSpec(_Frozen):
     """Which classifier scores requests: a registered name or a dotted path, and its options."""
 
-    name: str = Field("heuristic", description="Registered classifier name or 'package.module:Class'.")
+    name: str = Field(
+        default="heuristic", description="Registered classifier name or 'package.module:Class'."
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="Validated by the classifier.")
 
 
@@ -110,20 +112,20 @@ class Tier(_Frozen):
     name: str = Field(description="Tier name, used by thresholds, rules and routes.")
     models: list[str] = Field(min_length=1, description="Candidate models; the cheapest eligible is chosen.")
     expected_output_tokens: int = Field(
-        400,
+        default=400,
         gt=0,
         le=MAX_OUTPUT_TOKENS,
         description="Output tokens assumed by the pre-call estimate when max_tokens is larger.",
     )
     max_output_tokens: int | None = Field(
-        None,
+        default=None,
         gt=0,
         le=MAX_OUTPUT_TOKENS,
         description="Output limit sent when the caller set none (max_completion_tokens / max_output_tokens);"
         " caps what a runaway answer can cost. Off when unset.",
     )
     reasoning_effort: ReasoningEffort | None = Field(
-        None,
+        default=None,
         description="Reasoning effort sent to reasoning models when the caller set none. Off when unset.",
     )
 
@@ -134,8 +136,8 @@ class WhenSpec(_Frozen):
     tools: bool | None = None
     images: bool | None = None
     structured_output: bool | None = None
-    min_input_tokens: int | None = Field(None, ge=0, le=MAX_INPUT_TOKENS)
-    max_input_tokens: int | None = Field(None, ge=0, le=MAX_INPUT_TOKENS)
+    min_input_tokens: int | None = Field(default=None, ge=0, le=MAX_INPUT_TOKENS)
+    max_input_tokens: int | None = Field(default=None, ge=0, le=MAX_INPUT_TOKENS)
     operation: Literal["chat", "messages", "responses"] | None = None
 
 
@@ -165,9 +167,11 @@ class JudgeSpec(_Frozen):
     """A model that rates a cascade step's answer; a rating below ``min_score`` escalates."""
 
     model: str = Field(description="The judge model (called as named, never routed).")
-    min_score: float = Field(0.7, ge=0, le=1, description="Lowest accepted rating, 0..1 (judges say 0-10).")
+    min_score: float = Field(
+        default=0.7, ge=0, le=1, description="Lowest accepted rating, 0..1 (judges say 0-10)."
+    )
     max_tokens: int = Field(
-        16, gt=0, le=MAX_OUTPUT_TOKENS, description="Output limit of the judge's reply (one number)."
+        default=16, gt=0, le=MAX_OUTPUT_TOKENS, description="Output limit of the judge's reply (one number)."
     )
 
 
@@ -177,7 +181,7 @@ class AnswerModelSpec(_Frozen):
 
     path: str = Field(description="The model file made by 'frugal train --answers'.")
     min_probability: float = Field(
-        0.5, ge=0, le=1, description="Lowest accepted probability that the answer is adequate, 0..1."
+        default=0.5, ge=0, le=1, description="Lowest accepted probability that the answer is adequate, 0..1."
     )
 
 
@@ -192,17 +196,17 @@ class CascadeSpec(_Frozen):
         default_factory=lambda: list(_ALL_CHECKS), description="Built-in answer checks, in order."
     )
     check: str | None = Field(
-        None, description="A check of your own, 'package.module:function': function(params, answer)."
+        default=None, description="A check of your own, 'package.module:function': function(params, answer)."
     )
     judge: JudgeSpec | None = None
     answer_model: AnswerModelSpec | None = Field(
-        None, description="A learned answer check, run after the built-in checks."
+        default=None, description="A learned answer check, run after the built-in checks."
     )
     start: Literal["cheapest", "classifier"] = Field(
-        "cheapest", description="First tier: the route's cheapest, or the one the classifier picks."
+        default="cheapest", description="First tier: the route's cheapest, or the one the classifier picks."
     )
     max_steps: int | None = Field(
-        None, ge=1, le=MAX_CASCADE_STEPS, description="Tiers tried at most (default: all allowed)."
+        default=None, ge=1, le=MAX_CASCADE_STEPS, description="Tiers tried at most (default: all allowed)."
     )
 
 
@@ -212,27 +216,29 @@ Strategy = Literal["route", "cascade"]
 class Route(_Frozen):
     """A named route, callable as ``model="<route name>"``."""
 
-    tiers: list[str] | None = Field(None, description="Tiers this route may use (default: all).")
-    thresholds: list[Fraction] | None = Field(None, description="Thresholds between this route's tiers.")
+    tiers: list[str] | None = Field(default=None, description="Tiers this route may use (default: all).")
+    thresholds: list[Fraction] | None = Field(
+        default=None, description="Thresholds between this route's tiers."
+    )
     classifier: ClassifierSpec | None = None
     min_tier: str | None = None
     max_tier: str | None = None
     strategy: Strategy = Field(
-        "route",
+        default="route",
         description="route: the classifier picks one tier; cascade: try the cheapest tier first and "
         "escalate while the answer fails its checks.",
     )
-    cascade: CascadeSpec | None = Field(None, description="Cascade settings (strategy: cascade).")
+    cascade: CascadeSpec | None = Field(default=None, description="Cascade settings (strategy: cascade).")
     max_output_tokens: int | None = Field(
-        None, gt=0, le=MAX_OUTPUT_TOKENS, description="As a tier's, for this route's calls (it wins)."
+        default=None, gt=0, le=MAX_OUTPUT_TOKENS, description="As a tier's, for this route's calls (it wins)."
     )
     background: bool = Field(
-        False,
+        default=False,
         description="This route's calls are background work: sent on OpenAI's flex tier where the model has "
         "one (as with_context(priority='background') does for any call).",
     )
     reasoning_effort: ReasoningEffort | None = Field(
-        None, description="As a tier's, for this route's calls (it wins)."
+        default=None, description="As a tier's, for this route's calls (it wins)."
     )
     description: str = ""
 
@@ -251,10 +257,10 @@ class ProviderSpec(_Frozen):
     """A provider endpoint: the built-in ``openai`` / ``anthropic`` or any OpenAI-compatible server."""
 
     kind: Literal["openai", "anthropic"] | None = Field(
-        None, description="Wire format; defaults to the provider's name for openai/anthropic."
+        default=None, description="Wire format; defaults to the provider's name for openai/anthropic."
     )
     base_url: str | None = None
-    api_key_env: str | None = Field(None, description="Environment variable holding the API key.")
+    api_key_env: str | None = Field(default=None, description="Environment variable holding the API key.")
     enabled: bool = True
 
 
@@ -263,15 +269,18 @@ class FallbackSpec(_Frozen):
 
     enabled: bool = True
     max_candidates: int = Field(
-        3, ge=1, le=MAX_CANDIDATES, description="Models tried per call, the chosen one included."
+        default=3, ge=1, le=MAX_CANDIDATES, description="Models tried per call, the chosen one included."
     )
     retries: int = Field(
-        2, ge=0, le=MAX_RETRIES, description="Retries of the same model on 429/5xx/timeouts/connection."
+        default=2,
+        ge=0,
+        le=MAX_RETRIES,
+        description="Retries of the same model on 429/5xx/timeouts/connection.",
     )
-    initial_backoff: float = Field(0.5, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
-    max_backoff: float = Field(8.0, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
+    initial_backoff: float = Field(default=0.5, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
+    max_backoff: float = Field(default=8.0, ge=0, le=MAX_BACKOFF_SECONDS, description="Seconds.")
     jitter: bool = True
-    cross_provider: bool = Field(True, description="May the chain continue on another provider.")
+    cross_provider: bool = Field(default=True, description="May the chain continue on another provider.")
 
 
 _LEDGER_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
@@ -285,21 +294,22 @@ class LedgerSpec(_Frozen):
         "(a fleet). $FRUGAL_LEDGER overrides it."
     )
     on_error: Literal["fail_open", "fail_closed"] = Field(
-        "fail_open",
+        default="fail_open",
         description="Store unreachable: serve the call with a warning (records are spooled to disk and "
         "replayed) or raise frugal.LedgerUnavailable before any vendor request.",
     )
     spool: str | None = Field(
-        None, description="Directory for records that could not be written (default: a per-user cache dir)."
+        default=None,
+        description="Directory for records that could not be written (default: a per-user cache dir).",
     )
     retry_after: float = Field(
-        1.0,
+        default=1.0,
         ge=0,
         le=MAX_LEDGER_RETRY_AFTER_SECONDS,
         description="Seconds the store is left alone after a failure (calls fail open or closed).",
     )
     settle: Literal["auto", "background", "inline"] = Field(
-        "auto",
+        default="auto",
         description="Write each call's record and cost correction on the caller's thread (inline) or on a "
         "background writer that batches them (flushed by client.close(), client.flush_ledger() and at "
         "exit). auto: background for Redis, inline for memory and SQLite.",
@@ -330,38 +340,41 @@ class BudgetSpec(_Frozen):
     """A limit on spend per window, counted per value of a scope (each team its own limit, ...)."""
 
     name: str | None = Field(
-        None, description="Unique name; counters are stored under it (default: from scope, match, window)."
+        default=None,
+        description="Unique name; counters are stored under it (default: from scope, match, window).",
     )
     scope: str = Field(
-        "global",
+        default="global",
         description="What spend is counted by: global, user, team, feature, route, or any metadata key.",
         pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
     )
     match: str | list[str] = Field(
-        "*", description="Glob(s) on the scope's value; calls without a value are not counted."
+        default="*", description="Glob(s) on the scope's value; calls without a value are not counted."
     )
-    limit_usd: float | None = Field(None, gt=0, le=MAX_LIMIT_USD, description="USD per window.")
+    limit_usd: float | None = Field(default=None, gt=0, le=MAX_LIMIT_USD, description="USD per window.")
     limit_calls: int | None = Field(
-        None,
+        default=None,
         gt=0,
         le=MAX_CALLS,
         description="Calls per window (a runaway agent loop: scope: session, window: minute or hour).",
     )
     window: Literal["minute", "hour", "day", "week", "month"] = "day"
-    rolling: bool = Field(False, description="A sliding window instead of the calendar one (UTC).")
+    rolling: bool = Field(default=False, description="A sliding window instead of the calendar one (UTC).")
     action: Literal["block", "downgrade", "warn"] = Field(
-        "block",
+        default="block",
         description="At the limit: raise frugal.BudgetExceeded before the call, cap the call to "
         "downgrade_to, or only warn.",
     )
-    downgrade_to: str | None = Field(None, description="Tier name or model that a downgraded call may use.")
+    downgrade_to: str | None = Field(
+        default=None, description="Tier name or model that a downgraded call may use."
+    )
     thresholds: list[float] = Field(
         default_factory=lambda: [0.8],
         json_schema_extra={"items": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
         description="Soft thresholds (fractions of the limit): a span event and a log line.",
     )
     unpriced: Literal["allow", "block"] = Field(
-        "allow",
+        default="allow",
         description="A call whose cost cannot be estimated (unknown price) reserves nothing: allow it "
         "with a warning, or block it.",
     )
@@ -418,12 +431,12 @@ class FlexSpec(_Frozen):
     """OpenAI's flex service tier for background work (batch prices on the synchronous API)."""
 
     enabled: bool = Field(
-        True,
+        default=True,
         description="Send background work (a route's background: true, with_context(priority='background')) "
         "with service_tier flex to OpenAI models that have a flex price.",
     )
     timeout_seconds: float = Field(
-        900.0,
+        default=900.0,
         gt=0,
         le=MAX_BACKOFF_SECONDS * 6,
         description="The timeout of a flex request when the caller set none (flex may queue).",
@@ -434,22 +447,23 @@ class PromptCacheSpec(_Frozen):
     """Provider prompt caching used automatically (off by default: it changes what is sent)."""
 
     anthropic: bool = Field(
-        False,
+        default=False,
         description="Put cache breakpoints on the stable prefix (tools, system, conversation) of Anthropic "
         "requests whose caller set none, while that prefix's reuse pays for its writes.",
     )
     openai: bool = Field(
-        False, description="Set prompt_cache_key from the prefix on OpenAI requests whose caller set none."
+        default=False,
+        description="Set prompt_cache_key from the prefix on OpenAI requests whose caller set none.",
     )
     routing: bool = Field(
-        False,
+        default=False,
         description="Cache-aware routing: price a candidate on which the call's prompt prefix is warm (seen "
         "within its cache lifetime by this process, or by the fleet through a Redis ledger) as cached, so a "
         "warm cache is not traded for a nominally cheaper model.",
     )
-    ttl: Literal["5m", "1h"] = Field("5m", description="The Anthropic cache lifetime asked for.")
+    ttl: Literal["5m", "1h"] = Field(default="5m", description="The Anthropic cache lifetime asked for.")
     min_tokens: int | None = Field(
-        None,
+        default=None,
         gt=0,
         le=MAX_INPUT_TOKENS,
         description="The shortest prefix worth marking (default: the model's documented minimum).",
@@ -460,21 +474,23 @@ class LoopSpec(_Frozen):
     """A runaway-loop detector: the same request, again and again, in one session."""
 
     scope: str = Field(
-        "session",
+        default="session",
         description="The metadata key whose value is one run (with_context(session=...)); calls without it "
         "are not watched.",
         pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
     )
     max_repeats: int = Field(
-        10,
+        default=10,
         gt=1,
         le=MAX_LOOP_REPEATS,
         description="How many identical requests (same system prompt, messages and tools) in one session "
         "within the window make a loop.",
     )
-    window_seconds: int = Field(300, gt=0, le=MAX_LOOP_WINDOW_SECONDS, description="The window, in seconds.")
+    window_seconds: int = Field(
+        default=300, gt=0, le=MAX_LOOP_WINDOW_SECONDS, description="The window, in seconds."
+    )
     action: Literal["warn", "block"] = Field(
-        "warn",
+        default="warn",
         description="warn: a span event, a log line and a warning; block: raise frugal.BudgetExceeded "
         "before the call (nothing sent).",
     )
@@ -488,31 +504,33 @@ class ShadowSpec(_Frozen):
     and the two answers are compared; each comparison is a label."""
 
     sample: float = Field(
-        0.05,
+        default=0.05,
         ge=0,
         le=1,
         description="Share of calls routed below their baseline model that are shadowed (non-streamed chat, "
         "messages and responses calls).",
     )
     compare: ShadowCompare = Field(
-        "auto",
+        default="auto",
         description="How the answers are compared: exact text, normalized text (case, spaces, punctuation), "
         "json (equal JSON values), tools (the same tool calls with equal arguments), judge (a model rates "
         "the routed answer against the baseline's), or auto (tools when either called one, json for "
         "structured output, the judge when one is set, else normalized).",
     )
     judge: JudgeSpec | None = Field(
-        None, description="The judge model for compare: judge (and auto); its rating >= min_score is a match."
+        default=None,
+        description="The judge model for compare: judge (and auto); its rating >= min_score is a match.",
     )
     limit_usd: float = Field(
-        1.0,
+        default=1.0,
         gt=0,
         le=MAX_LIMIT_USD,
         description="What shadow calls (and their judge) may spend per day (UTC); at the limit sampling "
         "stops until the next day. Counted apart from every other budget.",
     )
     routes: list[str] | None = Field(
-        None, description="Routes whose calls are sampled (default: all; the default route is 'default')."
+        default=None,
+        description="Routes whose calls are sampled (default: all; the default route is 'default').",
     )
 
     @model_validator(mode="after")
@@ -526,12 +544,12 @@ class FeedbackSpec(_Frozen):
     """Where labels (shadow comparisons, cascade outcomes, client.feedback()) are kept, and what of them."""
 
     store: str | None = Field(
-        None,
+        default=None,
         description="The label store: memory://, sqlite:///PATH or redis://... (default: the ledger's URL, "
         "else memory://).",
     )
     store_content: bool = Field(
-        False,
+        default=False,
         description="Keep the prompt and the answers' text with each label (off: only the classifier's "
         "features, hashed, and counts: enough to train on, no text kept).",
     )
@@ -552,25 +570,25 @@ class Policy(_Frozen):
         default_factory=list, description="Scores between consecutive tiers, increasing, in (0, 1)."
     )
     default_tier: str | None = Field(
-        None, description="Tier used when the classifier fails (default: middle)."
+        default=None, description="Tier used when the classifier fails (default: middle)."
     )
     requested_model: Literal["ceiling", "honor", "route"] = Field(
-        "ceiling",
+        default="ceiling",
         description="A concrete requested model is a ceiling (route down, never up), honoured, or ignored.",
     )
     vendors: Literal["caller", "any"] = Field(
-        "caller",
+        default="caller",
         description="Which vendors may serve a call that names a concrete model: only that model's vendor "
         "('caller'; data-processing agreements differ per vendor), or any ('any'). Calls with 'auto' or a "
         "route name may always be served by any vendor the policy lists.",
     )
     strict_models: bool = Field(
-        False,
+        default=False,
         description="A requested model that fits a vendor's naming but is unknown (no price, not declared "
         "under models:) is an error instead of a warning with the closest known names.",
     )
-    strategy: Strategy = Field("route", description="The default route's strategy (see routes).")
-    cascade: CascadeSpec | None = Field(None, description="The default route's cascade settings.")
+    strategy: Strategy = Field(default="route", description="The default route's strategy (see routes).")
+    cascade: CascadeSpec | None = Field(default=None, description="The default route's cascade settings.")
     routes: dict[str, Route] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
@@ -580,7 +598,8 @@ class Policy(_Frozen):
     fallback: FallbackSpec = Field(default_factory=FallbackSpec)
     budgets: list[BudgetSpec] = Field(default_factory=list, description="Limits on spend.")
     ledger: LedgerSpec | None = Field(
-        None, description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist."
+        default=None,
+        description="Where calls are recorded (a URL or a mapping); default: memory when budgets exist.",
     )
     flex: FlexSpec = Field(default_factory=FlexSpec, description="The flex tier for background work.")
     prompt_cache: PromptCacheSpec = Field(
@@ -589,18 +608,21 @@ class Policy(_Frozen):
         "saved is measured either way.",
     )
     loops: LoopSpec | None = Field(
-        None, description="Detect runaway loops (the same request repeated in one session); off when unset."
+        default=None,
+        description="Detect runaway loops (the same request repeated in one session); off when unset.",
+    )
+    hash_user_ids: bool = Field(
+        default=False, description="Hash user ids before they reach spans and the ledger."
     )
     shadow: ShadowSpec | None = Field(
-        None,
+        default=None,
         description="Shadow comparisons against the baseline model on a sample of calls; off when unset.",
     )
     feedback: FeedbackSpec = Field(
         default_factory=FeedbackSpec, description="The label store (shadow, cascade and explicit feedback)."
     )
-    hash_user_ids: bool = Field(False, description="Hash user ids before they reach spans and the ledger.")
     token_counter: str = Field(
-        "bytes",
+        default="bytes",
         description="How input tokens are counted before a call: 'bytes' (UTF-8 bytes / 4, free), "
         "'tiktoken' or 'tiktoken:ENCODING' (needs tiktoken), or 'package.module:function' (text -> int).",
     )
@@ -611,7 +633,7 @@ class Policy(_Frozen):
         "'langfuse' (gen_ai.usage.cost: Langfuse, OpenLIT), 'logfire' (operation.cost: Pydantic Logfire).",
     )
     capture_content: bool = Field(
-        False,
+        default=False,
         description="Put prompts and answers on spans; the environment variable "
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT does too.",
     )

@@ -22,7 +22,7 @@ from .ledger import LedgerRecord
 from .rules import BudgetStatus
 from .windows import Unit, Window
 
-__all__ = ["Period", "build_report", "parse_period", "render_terminal"]
+__all__ = ["SCHEMA_VERSION", "Period", "build_report", "parse_period", "render_terminal"]
 
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 
@@ -107,6 +107,98 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
 
 
+#: The version of the report's JSON document (``schema_version``): 2 added the grouped premium-for-simple
+#: calls, the previous period, the month-end projection, rounded money and budgets' ``over_limit``.
+SCHEMA_VERSION = 2
+
+
+def _money(value: Any) -> Any:
+    """Every ``*_usd`` figure rounded to the micro-dollar (what a finance sheet can use), recursively."""
+    if isinstance(value, dict):
+        return {
+            k: round(v, 6) if k.endswith("_usd") and isinstance(v, float) else _money(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_money(v) for v in value]
+    return value
+
+
+def _premium_groups(premium: Sequence[LedgerRecord]) -> list[dict[str, Any]]:
+    """Premium-for-simple calls by (team, feature, requested model): counts and dollars, largest savings
+    first."""
+    groups: dict[tuple[str | None, str | None, str | None], list[LedgerRecord]] = {}
+    for record in premium:
+        groups.setdefault((record.team, record.feature, record.requested_model), []).append(record)
+    rows: list[dict[str, Any]] = []
+    for (team, feature, requested), items in groups.items():
+        served: dict[str, int] = {}
+        for r in items:
+            served[r.model or "(none)"] = served.get(r.model or "(none)", 0) + 1
+        rows.append(
+            {
+                "team": team,
+                "feature": feature,
+                "requested_model": requested,
+                "calls": len(items),
+                "cost_usd": _sum(r.cost_usd for r in items),
+                "baseline_usd": _sum(r.baseline_cost_usd for r in items),
+                "savings_usd": _sum(r.savings_usd for r in items),
+                "served_by": dict(sorted(served.items(), key=lambda kv: (-kv[1], kv[0]))),
+            }
+        )
+    rows.sort(key=lambda g: (-g["savings_usd"], -g["calls"], str(g["team"]), str(g["feature"])))
+    return rows
+
+
+def _change(now: float, before: float) -> float | None:
+    """The relative change from ``before`` to ``now`` (None when there was nothing before)."""
+    return (now - before) / before if before else None
+
+
+def _previous(records: Sequence[LedgerRecord], period: Period, current: dict[str, Any]) -> dict[str, Any]:
+    """The period of the same length just before the report's, and the change since."""
+    served = [r for r in records if r.outcome != "blocked"]
+    cost = _sum(r.cost_usd for r in served)
+    savings = _sum(r.savings_usd for r in served)
+    length = period.until - period.since
+    return {
+        "since": _iso(period.since - length),
+        "until": _iso(period.since),
+        "calls": len(records),
+        "cost_usd": cost,
+        "savings_usd": savings,
+        "cost_change": _change(current["cost_usd"], cost),
+        "savings_change": _change(current["savings_usd"], savings),
+        "calls_change": _change(current["calls"], len(records)),
+    }
+
+
+def _projection(records: Sequence[LedgerRecord], now: float) -> dict[str, Any]:
+    """Spend of the calendar month so far (UTC), and where it ends at the month's average daily rate."""
+    start = Window("month").start(now)
+    moment = datetime.fromtimestamp(start, timezone.utc)
+    following = moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
+    days_in_month = (following - moment).days
+    elapsed = (now - start) / 86_400
+    spent = _sum(r.cost_usd for r in records if r.outcome != "blocked" and start <= r.time < now)
+    return {
+        "month": moment.strftime("%Y-%m"),
+        "days_elapsed": round(elapsed, 2),
+        "days_in_month": days_in_month,
+        "month_to_date_usd": spent,
+        # Less than a day in, a daily rate says little: no projection rather than a wild one.
+        "projected_usd": spent / elapsed * days_in_month if elapsed >= 1 else None,
+    }
+
+
+def _budgets(statuses: Sequence[BudgetStatus]) -> list[dict[str, Any]]:
+    """Budget status, over-limit first, then by the share of the limit used."""
+    rows = [{**status.to_dict(), "over_limit": status.used_share >= 1} for status in statuses]
+    rows.sort(key=lambda b: (not b["over_limit"], -b["used_share"], b["budget"], str(b["value"])))
+    return rows
+
+
 def build_report(
     records: Sequence[LedgerRecord],
     period: Period,
@@ -114,8 +206,23 @@ def build_report(
     statuses: Sequence[BudgetStatus] = (),
     top: int = 10,
     ledger: str = "",
+    previous: Sequence[LedgerRecord] | None = None,
+    month: Sequence[LedgerRecord] | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict (``frugal report --json`` prints exactly this)."""
+    """The report as a JSON-ready dict (``frugal report --json`` prints exactly this).
+
+    Args:
+        records: the ledger's records of the period.
+        period: the period reported on.
+        statuses: each budget's status in its current window.
+        top: the largest premium-for-simple calls listed one by one (``premium_for_simple.top``).
+        ledger: the ledger's URL as shown (without a password).
+        previous: the records of the period of the same length just before, for the change since.
+        month: the records of the current calendar month (UTC) up to ``now``, for the month-end projection.
+        now: the moment the report is made (default: the end of the period).
+    """
+    now = period.until if now is None else now
     served = [r for r in records if r.outcome != "blocked"]
     cost = _sum(r.cost_usd for r in served)
     baseline = _sum(r.baseline_cost_usd for r in served)
@@ -140,34 +247,42 @@ def build_report(
             }
         )
         day += timedelta(days=1)
-    return {
+    totals = {
+        "calls": len(records),
+        "served": len(served),
+        "blocked": len(records) - len(served),
+        "errors": sum(r.outcome == "error" for r in served),
+        "downgraded": sum(r.downgraded is not None for r in served),
+        "unpriced": sum(r.cost_usd is None for r in served),
+        "cost_usd": cost,
+        "baseline_usd": baseline,
+        "savings_usd": savings,
+        "savings_share": savings / baseline if baseline else None,
+        "input_tokens": sum(r.input_tokens for r in served),
+        "output_tokens": sum(r.output_tokens for r in served),
+        "cache_read_tokens": sum(r.cache_read_tokens for r in served),
+        "cache_savings_usd": _sum(r.cache_savings_usd for r in served),
+        "cut_short": sum(r.finish_reason in _CUT_SHORT for r in served),
+    }
+    report = {
+        "schema_version": SCHEMA_VERSION,
         "period": {"since": _iso(period.since), "until": _iso(period.until)},
         "ledger": ledger,
-        "totals": {
-            "calls": len(records),
-            "served": len(served),
-            "blocked": len(records) - len(served),
-            "errors": sum(r.outcome == "error" for r in served),
-            "downgraded": sum(r.downgraded is not None for r in served),
-            "unpriced": sum(r.cost_usd is None for r in served),
-            "cost_usd": cost,
-            "baseline_usd": baseline,
-            "savings_usd": savings,
-            "savings_share": savings / baseline if baseline else None,
-            "input_tokens": sum(r.input_tokens for r in served),
-            "output_tokens": sum(r.output_tokens for r in served),
-            "cache_read_tokens": sum(r.cache_read_tokens for r in served),
-            "cache_savings_usd": _sum(r.cache_savings_usd for r in served),
-            "cut_short": sum(r.finish_reason in _CUT_SHORT for r in served),
-        },
+        "totals": totals,
+        "previous": None if previous is None else _previous(previous, period, totals),
+        "projection": None if month is None else _projection(month, now),
         "by_team": _group(served, "team"),
         "by_user": _group(served, "user"),
         "by_feature": _group(served, "feature"),
         "by_model": _group(served, "model"),
+        "by_requested_model": _group(served, "requested_model"),
         "daily": daily,
         "premium_for_simple": {
             "calls": len(premium),
+            "cost_usd": _sum(r.cost_usd for r in premium),
+            "baseline_usd": _sum(r.baseline_cost_usd for r in premium),
             "savings_usd": _sum(r.savings_usd for r in premium),
+            "groups": _premium_groups(premium),
             "top": [
                 {
                     "time": _iso(r.time),
@@ -185,8 +300,10 @@ def build_report(
                 for r in premium[:top]
             ],
         },
-        "budgets": [status.to_dict() for status in statuses],
+        "budgets": _budgets(statuses),
     }
+    rounded: dict[str, Any] = _money(report)
+    return rounded
 
 
 def usd(value: float | None) -> str:
@@ -211,85 +328,169 @@ def limit_of(status: dict[str, Any]) -> str:
     return f"{limit:,} calls" if limit is not None else usd(status["limit_usd"])
 
 
-def render_terminal(report: dict[str, Any], console: Any = None) -> None:
-    """Print the report as rich tables (to ``console``, default: standard output)."""
+def calls(count: int) -> str:
+    """``1 call``, ``12 calls``."""
+    return f"{count:,} call" + ("" if count == 1 else "s")
+
+
+def change_of(ratio: float | None) -> str:
+    """A relative change for people: ``+12%``, ``-3%``, ``new`` (nothing before)."""
+    return "new" if ratio is None else f"{ratio:+.0%}"
+
+
+def headline(report: dict[str, Any]) -> list[str]:
+    """The report's first lines, in words: what was spent and saved, the change since the previous period,
+    the month-end projection."""
+    totals = report["totals"]
+    share = totals["savings_share"]
+    lines = [
+        f"spent {usd(totals['cost_usd'])}; without frugal the same calls would have cost "
+        f"{usd(totals['baseline_usd'])}: routing saved {usd(totals['savings_usd'])}"
+        + (f" ({share:.0%})" if share is not None else "")
+    ]
+    before = report.get("previous")
+    if before is not None and not before["calls"]:
+        lines.append(
+            f"nothing recorded in the previous period ({before['since'][:10]} → {before['until'][:10]})"
+        )
+    elif before is not None:
+        lines.append(
+            f"against the previous period ({before['since'][:10]} → {before['until'][:10]}): spend "
+            f"{change_of(before['cost_change'])}, savings {change_of(before['savings_change'])}, calls "
+            f"{change_of(before['calls_change'])}"
+        )
+    month = report.get("projection")
+    if month is not None:
+        projected = month["projected_usd"]
+        lines.append(
+            f"{month['month']} so far: {usd(month['month_to_date_usd'])} in {month['days_elapsed']:g} days; "
+            + (
+                f"month-end projection {usd(projected)} at this rate"
+                if projected is not None
+                else "no month-end projection before the first full day"
+            )
+        )
+    return lines
+
+
+def premium_rows(report: dict[str, Any], top: int) -> tuple[list[list[str]], int]:
+    """The premium-for-simple groups as table rows (the first ``top``) and how many more there are."""
+    groups = report["premium_for_simple"]["groups"]
+    rows = [
+        [
+            g["team"] or "(none)",
+            g["feature"] or "(none)",
+            g["requested_model"] or "(none)",
+            f"{g['calls']:,}",
+            ", ".join(g["served_by"]),
+            usd(g["baseline_usd"]),
+            usd(g["cost_usd"]),
+            usd(g["savings_usd"]),
+        ]
+        for g in groups[:top]
+    ]
+    return rows, max(0, len(groups) - top)
+
+
+def used_of(status: dict[str, Any]) -> str:
+    """A budget's share used, marked when over its limit."""
+    return f"{status['used_share']:.0%}" + (" OVER" if status["over_limit"] else "")
+
+
+def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 10) -> None:
+    """Print the report as rich tables (to ``console``, default: standard output); each ranking shows its
+    first ``top`` rows and says how many more there are."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
+
+    def table(
+        title: str, columns: Sequence[str], rows: list[list[str]], more: int, numeric: set[int]
+    ) -> None:
+        console.print(f"\n[bold]{title}[/bold]", highlight=False)
+        grid = Table(header_style="bold")
+        for index, column in enumerate(columns):
+            grid.add_column(column, justify="right" if index in numeric else "left", overflow="fold")
+        for row in rows:
+            grid.add_row(*row)
+        console.print(grid, highlight=False)
+        if more:
+            console.print(f"[dim]+{more:,} more[/dim]", highlight=False)
+
     totals = report["totals"]
     period = report["period"]
-    share = totals["savings_share"]
     console.print(
-        f"[bold]frugal report[/bold]  {period['since']} → {period['until']}  ({report['ledger']})\n"
-        f"{totals['calls']} calls ({totals['blocked']} blocked, {totals['errors']} failed, "
-        f"{totals['downgraded']} downgraded, {totals['unpriced']} unpriced)   "
-        f"spent [bold]{usd(totals['cost_usd'])}[/bold]   without frugal {usd(totals['baseline_usd'])}   "
-        f"saved [bold green]{usd(totals['savings_usd'])}[/bold green]"
-        + (f" ({share:.0%})" if share is not None else "")
+        f"[bold]frugal report[/bold]  {period['since']} → {period['until']}  ({report['ledger']})",
+        highlight=False,
+    )
+    console.print(
+        f"{totals['calls']:,} calls ({totals['blocked']:,} blocked, {totals['errors']:,} failed, "
+        f"{totals['downgraded']:,} downgraded, {totals['unpriced']:,} unpriced)"
+        + (f", {totals['cut_short']:,} answers cut by their output limit" if totals["cut_short"] else "")
         + (
-            f"   prompt caching saved {usd(totals['cache_savings_usd'])}"
+            f"; prompt caching saved {usd(totals['cache_savings_usd'])}"
             if totals["cache_read_tokens"]
             else ""
-        )
-        + (f"   {totals['cut_short']} answers cut by their output limit" if totals["cut_short"] else "")
+        ),
+        highlight=False,
     )
+    for line in headline(report):
+        console.print(line, highlight=False)
     for key, title in (
         ("by_team", "Team"),
-        ("by_user", "User"),
         ("by_feature", "Feature"),
         ("by_model", "Model"),
+        ("by_user", "User"),
     ):
-        rows = report[key]
-        if not rows:
-            continue
-        table = Table(title=f"By {title.lower()}", title_justify="left")
-        table.add_column(title)
-        for column in ("Calls", "Spent", "Baseline", "Saved"):
-            table.add_column(column, justify="right")
-        for row in rows[:20]:
-            table.add_row(
-                row["name"],
-                str(row["calls"]),
-                usd(row["cost_usd"]),
-                usd(row["baseline_usd"]),
-                usd(row["savings_usd"]),
-            )
-        console.print(table)
+        groups = report[key]
+        if groups and [g["name"] for g in groups] != ["(none)"]:
+            rows = [
+                [
+                    g["name"],
+                    f"{g['calls']:,}",
+                    usd(g["cost_usd"]),
+                    usd(g["baseline_usd"]),
+                    usd(g["savings_usd"]),
+                ]
+                for g in groups[:top]
+            ]
+            columns = [title, "Calls", "Spent", "Baseline", "Saved"]
+            table(f"By {title.lower()}", columns, rows, max(0, len(groups) - top), {1, 2, 3, 4})
     premium = report["premium_for_simple"]
-    table = Table(
-        title=f"Premium model asked for a simple prompt: {premium['calls']} calls, routing saved "
-        f"{usd(premium['savings_usd'])}",
-        title_justify="left",
-    )
-    for column in ("When", "Team", "User", "Asked for", "Served by", "Spent", "Saved"):
-        table.add_column(column, justify="right" if column in ("Spent", "Saved") else "left")
-    for row in premium["top"]:
-        table.add_row(
-            row["time"][:16].replace("T", " "),
-            row["team"] or "",
-            row["user"] or "",
-            f"{row['requested_model']} ({row['requested_tier']})",
-            f"{row['model']} ({row['tier']})",
-            usd(row["cost_usd"]),
-            usd(row["savings_usd"]),
+    rows, more = premium_rows(report, top)
+    if not rows:
+        console.print("\n[bold]Premium model asked for a simple prompt[/bold]: none", highlight=False)
+    else:
+        table(
+            f"Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
+            f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}: "
+            f"routing saved {usd(premium['savings_usd'])}",
+            ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
+            rows,
+            more,
+            {3, 5, 6, 7},
         )
-    console.print(table)
-    if report["budgets"]:
-        table = Table(title="Budgets (current window)", title_justify="left")
-        for column in ("Budget", "Scope", "Value", "Action", "Spent", "Limit", "Used", "Resets"):
-            table.add_column(column, justify="right" if column in ("Spent", "Limit", "Used") else "left")
-        for status in report["budgets"]:
-            used = status["used_share"]
-            colour = "red" if used >= 1 else "yellow" if used >= 0.8 else "green"
-            table.add_row(
+    budgets = report["budgets"]
+    if budgets:
+        rows = [
+            [
                 status["budget"],
                 status["scope"],
-                status["value"],
+                status["value"] or "",
                 status["action"],
                 spent_of(status),
                 limit_of(status),
-                f"[{colour}]{used:.0%}[/{colour}]",
+                used_of(status),
                 status["reset_at"].replace("T", " ")[:16],
-            )
-        console.print(table)
+            ]
+            for status in budgets[:top]
+        ]
+        over = sum(b["over_limit"] for b in budgets)
+        table(
+            f"Budgets in their current window: {over:,} of {len(budgets):,} over the limit",
+            ["Budget", "Scope", "Value", "Action", "Spent", "Limit", "Used", "Resets (UTC)"],
+            rows,
+            max(0, len(budgets) - top),
+            {4, 5, 6},
+        )

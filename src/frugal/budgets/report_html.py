@@ -3,10 +3,11 @@ no fonts or files from anywhere else), readable offline and in any browser."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
-from .report import limit_of, spent_of, usd
+from .report import calls, change_of, headline, limit_of, premium_rows, spent_of, usd, used_of
 
 __all__ = ["render_html"]
 
@@ -30,6 +31,11 @@ th{color:#475569;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric
 .bar i{display:block;height:8px;border-radius:4px}
 .legend{font-size:12px;color:#475569}
 .legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
+.card em{display:block;font-style:normal;font-size:12px;color:#64748b;margin-top:2px}
+.lead{margin:0 0 4px;color:#334155}.more{color:#64748b;font-size:12px;margin:6px 0 0}
+.over{background:#fee2e2;color:#b91c1c;border-radius:4px;padding:0 5px;font-size:11px;font-weight:600}
+@media (max-width:900px){.cards{grid-template-columns:repeat(2,1fr)}.grid{grid-template-columns:1fr}
+main{padding:16px}}
 """
 
 
@@ -41,16 +47,22 @@ def _legend(*items: tuple[str, str]) -> str:
     )
 
 
+def _round_top(top: float) -> float:
+    """The chart's top: the first of 1, 2, 2.5, 5 times a power of ten at or above ``top`` (round ticks)."""
+    power = 10.0 ** math.floor(math.log10(top))
+    return float(next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= top * (1 - 1e-12)))
+
+
 def _daily_chart(daily: list[dict[str, Any]], width: int = 1100, height: int = 220) -> str:
     """Spend and baseline per day: grouped vertical bars."""
     if not daily:
         return "<p>No calls in this period.</p>"
-    top = max(max(d["baseline_usd"], d["cost_usd"]) for d in daily) or 1.0
+    top = _round_top(max(max(d["baseline_usd"], d["cost_usd"]) for d in daily) or 1.0)
     left, chart_h = 60, height - 34
     step = (width - left - 10) / len(daily)
     bar = max(1.0, min(18.0, step * 0.38))
     parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="spend per day">']
-    for fraction in (0, 0.5, 1):
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
         y = 10 + chart_h * (1 - fraction)
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#64748b">')
@@ -122,56 +134,78 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>none</td></tr>'}</tbody></table>"
 
 
-def _group_table(rows: list[dict[str, Any]], title: str) -> str:
+def _group_table(rows: list[dict[str, Any]], title: str, top: int) -> str:
     return _table(
-        [title, "Calls", "Spent", "Baseline", "Saved"],
+        [title, "Calls", "Spent", "Without frugal", "Saved"],
         [
             [
                 escape(r["name"]),
-                str(r["calls"]),
+                f"{r['calls']:,}",
                 usd(r["cost_usd"]),
                 usd(r["baseline_usd"]),
                 usd(r["savings_usd"]),
             ]
-            for r in rows[:15]
+            for r in rows[:top]
         ],
         {1, 2, 3, 4},
+    ) + _more(len(rows) - top)
+
+
+def _more(count: int) -> str:
+    return f'<p class="more">+{count:,} more</p>' if count > 0 else ""
+
+
+def _cards(report: dict[str, Any]) -> str:
+    totals = report["totals"]
+    share = totals["savings_share"]
+    before = report.get("previous")
+    month = report.get("projection")
+
+    def versus(key: str) -> str:
+        return "" if before is None else f"{change_of(before[key])} vs previous period"
+
+    cards = [
+        ("Spent", usd(totals["cost_usd"]), versus("cost_change")),
+        ("Without frugal", usd(totals["baseline_usd"]), "the same calls, unrouted"),
+        (
+            "Saved by routing",
+            usd(totals["savings_usd"]) + (f" ({share:.0%})" if share is not None else ""),
+            versus("savings_change"),
+        ),
+        (
+            "Calls",
+            f"{totals['served']:,}",
+            f"{totals['blocked']:,} blocked, {totals['downgraded']:,} downgraded",
+        ),
+    ]
+    if month is not None:
+        projected = month["projected_usd"]
+        cards.append(
+            (
+                f"Month-end projection ({month['month']})",
+                "n/a" if projected is None else usd(projected),
+                f"{usd(month['month_to_date_usd'])} in {month['days_elapsed']:g} days",
+            )
+        )
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><span>{escape(k)}</span><b>{escape(v)}</b><em>{escape(note)}</em></div>'
+            for k, v, note in cards
+        )
+        + "</div>"
     )
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """The report as one HTML document."""
-    totals = report["totals"]
-    period = report["period"]
-    share = totals["savings_share"]
-    cards = [
-        ("Spent", usd(totals["cost_usd"])),
-        ("Without frugal", usd(totals["baseline_usd"])),
-        ("Saved", usd(totals["savings_usd"]) + (f" ({share:.0%})" if share is not None else "")),
-        ("Calls", f"{totals['served']:,}"),
-        ("Blocked / downgraded", f"{totals['blocked']:,} / {totals['downgraded']:,}"),
-    ]
-    premium = report["premium_for_simple"]
-    premium_rows = [
-        [
-            escape(r["time"][:16].replace("T", " ")),
-            escape(r["team"] or ""),
-            escape(r["user"] or ""),
-            escape(f"{r['requested_model']} ({r['requested_tier']})"),
-            escape(f"{r['model']} ({r['tier']})"),
-            usd(r["baseline_usd"]),
-            usd(r["cost_usd"]),
-            f"<b>{usd(r['savings_usd'])}</b>",
-        ]
-        for r in premium["top"]
-    ]
-    budget_rows = []
-    for status in report["budgets"]:
+def _budget_table(budgets: list[dict[str, Any]], top: int) -> str:
+    rows = []
+    for status in budgets[:top]:
         used = status["used_share"]
         colour = "#dc2626" if used >= 1 else "#d97706" if used >= 0.8 else _SAVED
         fill = f'<i style="width:{min(used, 1) * 100:.0f}%;background:{colour}"></i>'
-        meter = f'<span class="bar">{fill}</span> {used:.0%}'
-        budget_rows.append(
+        badge = ' <span class="over">over limit</span>' if status["over_limit"] else ""
+        meter = f'<span class="bar">{fill}</span> {escape(used_of(status).replace(" OVER", ""))}{badge}'
+        rows.append(
             [
                 escape(status["budget"]),
                 escape(f"{status['scope']} = {status['value']}"),
@@ -182,14 +216,25 @@ def render_html(report: dict[str, Any]) -> str:
                 escape(status["reset_at"].replace("T", " ")[:16]) + " UTC",
             ]
         )
+    table = _table(["Budget", "Scope", "Action", "Spent", "Limit", "Used", "Resets"], rows, {3, 4})
+    return table + _more(len(budgets) - top)
+
+
+def render_html(report: dict[str, Any], *, top: int = 10) -> str:
+    """The report as one HTML document; each ranking shows its first ``top`` rows and how many more."""
+    totals = report["totals"]
+    period = report["period"]
+    premium = report["premium_for_simple"]
+    rows, more = premium_rows(report, top)
+    budgets = report["budgets"]
+    over = sum(b["over_limit"] for b in budgets)
     sections = [
         f"<h1>frugal report</h1><p class=sub>{escape(period['since'][:16])} → "
         f"{escape(period['until'][:16])} UTC"
         f" · {escape(report['ledger'])} · {totals['calls']:,} calls, {totals['unpriced']} unpriced, "
         f"{totals['errors']} failed</p>",
-        '<div class="cards">'
-        + "".join(f'<div class="card"><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in cards)
-        + "</div>",
+        "".join(f'<p class="lead">{escape(line)}</p>' for line in headline(report)),
+        _cards(report),
         "<h2>Spend per day</h2><div class=panel>"
         + _legend(("without frugal", _BASE), ("spent", _SPENT))
         + _daily_chart(report["daily"])
@@ -197,25 +242,31 @@ def render_html(report: dict[str, Any]) -> str:
         '<div class="grid"><div><h2>Spend and savings by team</h2><div class=panel>'
         + _legend(("spent", _SPENT), ("saved by routing", _SAVED))
         + _bars(report["by_team"], stacked=True)
-        + "</div></div><div><h2>Spend by model</h2><div class=panel>"
-        + _legend(("spent", _SPENT))
-        + _bars(report["by_model"], stacked=False)
+        + "</div></div><div><h2>Spend and savings by model</h2><div class=panel>"
+        + _legend(("spent", _SPENT), ("saved by routing", _SAVED))
+        + _bars(report["by_model"], stacked=True)
         + "</div></div></div>",
-        f"<h2>Premium model asked for a simple prompt: {premium['calls']:,} calls, routing saved "
+        f"<h2>Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
+        f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}, routing saved "
         f"{usd(premium['savings_usd'])}</h2><div class=panel>"
         + _table(
-            ["When", "Team", "User", "Asked for", "Served by", "Would have cost", "Cost", "Saved"],
-            premium_rows,
-            {5, 6, 7},
+            ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
+            [[escape(c) for c in row[:-1]] + [f"<b>{escape(row[-1])}</b>"] for row in rows],
+            {3, 5, 6, 7},
         )
+        + _more(more)
         + "</div>",
-        "<h2>Budgets (current window)</h2><div class=panel>"
-        + _table(["Budget", "Scope", "Action", "Spent", "Limit", "Used", "Resets"], budget_rows, {3, 4})
-        + "</div>",
-        '<div class="grid"><div><h2>By user</h2><div class=panel>'
-        + _group_table(report["by_user"], "User")
+        f"<h2>Budgets in their current window: {over:,} of {len(budgets):,} over the limit</h2>"
+        "<div class=panel>" + _budget_table(budgets, top) + "</div>",
+        '<div class="grid"><div><h2>By model</h2><div class=panel>'
+        + _group_table(report["by_model"], "Model", top)
         + "</div></div><div><h2>By feature</h2><div class=panel>"
-        + _group_table(report["by_feature"], "Feature")
+        + _group_table(report["by_feature"], "Feature", top)
+        + "</div></div></div>",
+        '<div class="grid"><div><h2>By team</h2><div class=panel>'
+        + _group_table(report["by_team"], "Team", top)
+        + "</div></div><div><h2>By user</h2><div class=panel>"
+        + _group_table(report["by_user"], "User", top)
         + "</div></div></div>",
     ]
     return (

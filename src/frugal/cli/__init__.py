@@ -1,12 +1,17 @@
-"""The ``frugal`` command: one module per command family.
+"""The ``frugal`` command (click, with rich help): one module per command family.
 
-- ``frugal route "PROMPT"``, ``frugal validate FILE``, ``frugal schema`` (:mod:`~frugal.cli.route`): which
-  model the policy chooses for a prompt, why, and what it saves (no API key needed); whether a policy file
-  is valid (errors name file:line:column); the policy JSON Schema, for editors.
-- ``frugal demo`` (:mod:`~frugal.cli.demo`): the drop-in client against the loopback vendor stub.
+- ``frugal route "PROMPT"``, ``frugal validate FILE``, ``frugal schema``, ``frugal init``
+  (:mod:`~frugal.cli.route`): which model the policy chooses for a prompt, why, and what it saves (no API
+  key needed); whether a policy file is valid (errors name file:line:column); the policy JSON Schema; a
+  starter policy.
+- ``frugal demo`` (:mod:`~frugal.cli.demo`): the story against the loopback vendor stub.
 - ``frugal report`` (:mod:`~frugal.cli.report`): spend, savings and budget status from the ledger.
 - ``frugal eval``, ``frugal calibrate``, ``frugal train`` (:mod:`~frugal.cli.eval`): offline evaluation on
-  labelled rows.
+  labelled rows. Their options are argparse definitions, presented through click like the others.
+- ``frugal completion [bash|zsh|fish]``: the shell completion script.
+
+Errors are one line on stderr, never a traceback (``frugal --debug ...`` shows it): exit code 1 for a bad
+input, 2 for a usage error (:mod:`~frugal.cli._errors`).
 """
 
 from __future__ import annotations
@@ -15,32 +20,25 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .._version import __version__
-
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import demo, report, route
-    from .eval import add_evaluation_commands
+    """The argparse definitions of ``eval``, ``calibrate`` and ``train`` (cli/eval.py)."""
+    from ._app import evaluation_parser
 
-    parser = argparse.ArgumentParser(
-        prog="frugal", description="Send every LLM call to the cheapest adequate model."
-    )
-    parser.add_argument("--version", action="version", version=f"frugal {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    route.add_parsers(commands)
-    demo.add_parser(commands)
-    report.add_parser(commands)
-    add_evaluation_commands(commands)
-    return parser
+    return evaluation_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``frugal`` console script."""
-    args = _parser().parse_args(argv)
-    code: int = args.run(args)
-    return code
+    """Entry point of the ``frugal`` console script: run the command line, return its exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+    """
+    from ._app import app
+
+    return app.main(argv, prog_name="frugal", standalone_mode=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

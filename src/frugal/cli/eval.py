@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..evaluation.evaluate import Evaluation, Prepared
+    from ..evaluation.evaluate import Prepared
 
 __all__ = ["add_evaluation_commands"]
 
@@ -221,9 +221,9 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     from ..evaluation.cv_commands import check_routing_args, model_list
     from ..evaluation.data import load_rows, load_scores
     from ..evaluation.evaluate import prepare
-    from ..evaluation.progress import progress_printer
     from ..evaluation.setup import classifier_spec, compile_for_evaluation, models_policy, parse_price
     from ..exceptions import ConfigError
+    from ._output import progress
 
     check_routing_args(args)
     prices = dict(parse_price(p) for p in args.price)
@@ -239,7 +239,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     rows = load_rows(args.data)
     scores = load_scores(args.scores) if args.scores else None
     return prepare(
-        rows, router, route, scores=scores, progress=progress_printer(f"frugal {args.command}", args.quiet)
+        rows, router, route, scores=scores, progress=progress(f"frugal {args.command}", args.quiet)
     ), source
 
 
@@ -266,64 +266,10 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        _print_eval(report, args)
+        from ._eval_tables import print_evaluation
+
+        print_evaluation(report, args.plot)
     return 0
-
-
-def _usd(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.4f}" if value < 100 else f"${value:,.2f}"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _print_eval(report: Evaluation, args: argparse.Namespace) -> None:
-    data = report.to_dict()
-    p = report.prepared
-    print(
-        f"frugal eval: {data['rows']:,} rows, {len(p.tiers)} tiers, classifier {p.classifier}, "
-        f"target {report.target:.0%} of the strongest model's quality ({report.target_quality:.3f})"
-    )
-    width = max(28, *(len(m) + 13 for m in report.single))
-    print(f"\n{'':<{width}} {'quality':>8} {'cost':>12} {'savings':>8}")
-
-    def line(label: str, quality: float | None, cost: float | None, savings: float | None) -> None:
-        q = "-" if quality is None else f"{quality:.3f}"
-        print(f"{label:<{width}} {q:>8} {_usd(cost):>12} {_share(savings):>8}")
-
-    for item in data["models"]:
-        mark = " (strongest)" if item["model"] == report.strongest else ""
-        line(item["model"] + mark, item["quality"], item["cost_usd"], item["savings"])
-    zero = data["zero_router"]
-    line("zero router at target", zero["quality"], zero["cost_usd"], zero["savings"])
-    line("oracle", data["oracle"]["quality"], data["oracle"]["cost_usd"], data["oracle"]["savings"])
-    at = data["at_target"]
-    line("router at target", at["quality"], at["cost_usd"], at["savings"])
-    configured = data["configured"]
-    line("router, policy thresholds", configured["quality"], configured["cost_usd"], configured["savings"])
-    print()
-    if at["reached"]:
-        shares = ", ".join(f"{t} {s:.0%}" for t, s in at["tier_share"].items())
-        print(f"thresholds at target   {at['threshold']}  ({shares})")
-    else:
-        print("thresholds at target   none: no threshold setting reaches the target")
-    apgr, zero_apgr = data["apgr"], zero["apgr"]
-    print(
-        f"APGR                   {'-' if apgr is None else f'{apgr:.3f}'} "
-        f"(zero router {'-' if zero_apgr is None else f'{zero_apgr:.3f}'})"
-    )
-    costs = data["costs"]
-    print(f"costs                  {costs['recorded']:,} recorded, {costs['estimated']:,} estimated")
-    if data["skipped"]:
-        print(
-            "skipped rows           "
-            + ", ".join(f"{n:,} {why.replace('_', ' ')}" for why, n in data["skipped"].items())
-        )
-    if data["classifier_failures"]:
-        print(f"classifier failures    {data['classifier_failures']:,} (default tier)")
-    if args.plot:
-        print(f"plot                   {args.plot}")
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -353,29 +299,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        strong = data["strongest"]
-        print(
-            f"frugal calibrate: {len(prepared.rows):,} rows, classifier {prepared.classifier}, target "
-            f"{result.target:.0%} of {strong['model']} "
-            f"({result.target_quality:.3f}, {_usd(strong['cost_usd'])})"
-        )
-        for label, point in (
-            ("in sample", data["in_sample"]),
-            (f"out of sample ({args.folds}-fold)", data["out_of_sample"]),
-        ):
-            if point is None:
-                print(f"{label:<26} target not reached by any threshold setting")
-                continue
-            reached = "" if point["reached"] else "  (target missed)"
-            print(
-                f"{label:<26} quality {point['quality']:.3f} ({_share(point['share_of_strongest'])} of the "
-                f"strongest), cost {_usd(point['cost_usd'])}, savings {_share(point['savings'])}{reached}"
-            )
-        if chosen is not None:
-            print(
-                f"thresholds                 {list(chosen.thresholds)}"
-                + (f" -> {args.out}" if args.out else "")
-            )
+        from ._eval_tables import print_calibration
+
+        print_calibration(result, len(prepared.rows), prepared.classifier, args.folds, args.out)
     return 0 if chosen is not None else 1
 
 
@@ -384,10 +310,11 @@ def _train(args: argparse.Namespace) -> int:
     from ..evaluation.data import load_rows
     from ..evaluation.folds import folds_for, parse_cv
     from ..evaluation.labels import labels
-    from ..evaluation.progress import progress_printer
     from ..evaluation.train import TrainOptions, fit, out_of_fold_scores
-    from ..evaluation.train_report import format_fits, source_fits
+    from ..evaluation.train_report import source_fits
     from ..exceptions import ConfigError
+    from ._eval_tables import print_fits, print_summary
+    from ._output import progress, working
 
     if args.answers:
         from ..evaluation.answer_commands import train_answers
@@ -420,12 +347,10 @@ def _train(args: argparse.Namespace) -> int:
     if args.classifier == "knn":
         return _train_knn(args, rows, options, cv)
     summary: dict[str, Any] = {"rows": len(rows)}
-    report = ""
+    report: tuple[str, Any] | None = None
     if cv is not None:
         folds = folds_for(rows, cv, args.seed)
-        scores = out_of_fold_scores(
-            rows, options, folds, progress=progress_printer("frugal train", args.quiet)
-        )
+        scores = out_of_fold_scores(rows, options, folds, progress=progress("frugal train", args.quiet))
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:
                 for row_id, score in scores.items():
@@ -435,7 +360,7 @@ def _train(args: argparse.Namespace) -> int:
         fits = source_fits(rows, scores, truth.values, truth.used)
         summary["cv"] = folds.kind
         summary["sources"] = [f.to_dict() for f in fits]
-        report = f"{folds.label}\n" + format_fits(fits, options.label)
+        report = (folds.label, fits)
     if args.out:
         provenance = {
             "data": [_file_summary(path, sum(r.file == path for r in rows)) for path in args.data],
@@ -443,7 +368,8 @@ def _train(args: argparse.Namespace) -> int:
             "date": datetime.now(timezone.utc).date().isoformat(),
             "frugal": __version__,
         }
-        model = fit(rows, options, provenance=provenance)
+        with working("frugal train: fitting the model", args.quiet):
+            model = fit(rows, options, provenance=provenance)
         model.save(args.out)
         summary.update(
             out=args.out,
@@ -454,11 +380,9 @@ def _train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    for key in ("rows", "out", "words", "rows_used", "scores"):
-        if key in summary:
-            print(f"{key:<10} {summary[key]}")
+    print_summary(summary, ("rows", "out", "words", "rows_used", "scores"))
     if report:
-        print("\n" + report)
+        print_fits(*report, options.label)
     return 0
 
 
@@ -468,17 +392,18 @@ def _train_knn(args: argparse.Namespace, rows: Any, options: Any, cv: str | int 
     from ..evaluation.folds import folds_for
     from ..evaluation.knn_index import KnnRecipe, KnnTrainer
     from ..evaluation.labels import labels
-    from ..evaluation.progress import progress_printer
-    from ..evaluation.train_report import format_fits, source_fits
+    from ..evaluation.train_report import source_fits
     from ..evaluation.trainers import refit_scores
+    from ._eval_tables import print_fits, print_summary
+    from ._output import progress
 
     recipe = KnnRecipe(args.embedder, args.embedder_options, args.k, options.label, options.exclude_sources)
-    trainer = KnnTrainer(rows, recipe, progress_printer("frugal train: embedding", args.quiet))
+    trainer = KnnTrainer(rows, recipe, progress("frugal train: embedding", args.quiet))
     summary: dict[str, Any] = {"rows": len(rows)}
-    report = ""
+    report: tuple[str, Any] | None = None
     if cv is not None:
         folds = folds_for(rows, cv, args.seed)
-        found = refit_scores(trainer, rows, folds, progress_printer("frugal train", args.quiet))
+        found = refit_scores(trainer, rows, folds, progress("frugal train", args.quiet))
         scores = {row_id: score for row_id, score in found.items() if score is not None}
         if args.scores:
             with Path(args.scores).open("w", encoding="utf-8") as handle:
@@ -489,7 +414,7 @@ def _train_knn(args: argparse.Namespace, rows: Any, options: Any, cv: str | int 
         fits = source_fits(rows, scores, truth.values, truth.used)
         summary["cv"] = folds.kind
         summary["sources"] = [f.to_dict() for f in fits]
-        report = f"{folds.label}\n" + format_fits(fits, options.label)
+        report = (folds.label, fits)
     if args.out:
         provenance = {
             "data": [_file_summary(path, sum(r.file == path for r in rows)) for path in args.data],
@@ -502,11 +427,9 @@ def _train_knn(args: argparse.Namespace, rows: Any, options: Any, cv: str | int 
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    for key in ("rows", "out", "embedder", "dims", "rows_used", "scores"):
-        if key in summary:
-            print(f"{key:<10} {summary[key]}")
+    print_summary(summary, ("rows", "out", "embedder", "dims", "rows_used", "scores"))
     if report:
-        print("\n" + report)
+        print_fits(*report, options.label)
     return 0
 
 

@@ -1,81 +1,143 @@
-"""``frugal report``: the command line of :mod:`frugal.budgets.report` (registered by ``frugal.cli``).
+"""``frugal report``: the command line of :mod:`frugal.budgets.report`.
 
-Kept apart from ``cli.py`` and light to import: the ledger, pydantic and rich load only when the command
-runs.
+Light to import: the ledger, pydantic and the report itself load only when the command runs.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
-from typing import Any
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["add_parser"]
+import rich_click as click
+
+from ._errors import CliError
+
+__all__ = ["redact", "report"]
 
 #: The moment a report is made (one reading for its period and its budget status; tests replace it).
 _now = time.time
 
 
-def add_parser(commands: Any) -> None:
-    """Add ``report`` to the ``frugal`` subcommands."""
-    report = commands.add_parser(
-        "report", help="spend, savings, premium-for-simple calls and budget status, from the ledger"
-    )
-    report.add_argument("--ledger", help="ledger URL (default: $FRUGAL_LEDGER, else the policy's ledger:)")
-    report.add_argument("--policy", help="policy file, for its ledger and budgets (default as for route)")
-    report.add_argument("--period", help="day, week, month (current, UTC) or 24h, 7d, 4w (the last ...)")
-    report.add_argument("--since", help="ISO date or date-time (UTC unless given), inclusive")
-    report.add_argument("--until", help="ISO date or date-time, exclusive (default: now)")
-    report.add_argument("--top", type=int, default=10, help="premium-for-simple calls listed (default 10)")
-    report.add_argument("--json", action="store_true", help="print the report as JSON")
-    report.add_argument("--html", metavar="FILE", help="write a self-contained HTML page with charts")
-    report.set_defaults(run=run)
+def redact(url: str) -> str:
+    """``url`` without its password (``redis://:secret@host`` -> ``redis://:***@host``), for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def run(args: argparse.Namespace) -> int:
-    """Build the report; print it (tables or JSON) and/or write the HTML page."""
+def _check_sqlite(url: str) -> None:
+    """A report never creates a ledger: a SQLite path that does not exist is a typo, not $0 of spend."""
+    from ..budgets.sqlite import path_of
+
+    path = path_of(url)
+    if not path.is_file():
+        hint = "" if path.parent.is_dir() else f" (nor does the directory {path.parent})"
+        raise CliError(
+            f"{url}: no ledger at {path}{hint}; frugal creates it on the first recorded call: check the path "
+            "(sqlite:///relative.db, sqlite:////absolute/path.db)"
+        )
+
+
+@click.command(
+    epilog="""Examples:
+
+\b
+  frugal report --ledger sqlite:///frugal-ledger.db      # the last 30 days, as tables
+  frugal report --period week                             # this calendar week (UTC)
+  frugal report --since 2026-11-01 --until 2026-12-01 --json
+  frugal report --html report.html                        # a page to mail to finance"""
+)
+@click.option("--ledger", help="Ledger URL (default: $FRUGAL_LEDGER, else the policy's ledger:).")
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False),
+    help="Policy file, for its ledger and budgets (default: as for frugal route).",
+)
+@click.option("--period", help="day, week, month (the current one, UTC) or 24h, 7d, 4w (the last ...).")
+@click.option("--since", help="ISO date or date-time (UTC unless given), inclusive.")
+@click.option("--until", help="ISO date or date-time, exclusive (default: now).")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Rows of each ranking shown (premium-for-simple groups, budgets).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--html", type=click.Path(dir_okay=False), help="Write a self-contained HTML page with charts.")
+def report(
+    ledger: str | None,
+    policy: str | None,
+    period: str | None,
+    since: str | None,
+    until: str | None,
+    top: int,
+    as_json: bool,
+    html: str | None,
+) -> int:
+    """Spend, savings, premium-for-simple calls and budget status, from the ledger."""
     from ..budgets import ledger_url
     from ..budgets.ledger import open_ledger
     from ..budgets.report import build_report, parse_period, render_terminal
     from ..budgets.rules import budget_status
-    from ..exceptions import ConfigError
+    from ..budgets.windows import Window
     from ..routing.compile import compile_budgets
+    from ._output import console
     from .route import dry_run_router
 
+    router = dry_run_router(policy)
+    url = ledger_url(router.policy, ledger)
+    if url is None or url.startswith("memory:"):
+        raise click.UsageError(
+            "no ledger to read: give --ledger sqlite:///path or redis://..., set $FRUGAL_LEDGER, or put "
+            "ledger: in the policy (an in-memory ledger dies with its process)"
+        )
+    now = _now()
     try:
-        router = dry_run_router(args.policy)
-        url = ledger_url(router.policy, args.ledger)
-        if url is None or url.startswith("memory:"):
-            print(
-                "frugal report: no ledger to read: give --ledger sqlite:///path or redis://..., set "
-                "$FRUGAL_LEDGER, or put ledger: in the policy (an in-memory ledger dies with its process)",
-                file=sys.stderr,
-            )
-            return 2
-        now = _now()
-        period = parse_period(args.period, args.since, args.until, now)
-        ledger = open_ledger(url)
-        budgets = compile_budgets(router.policy, None, router)
-    except (ConfigError, ValueError) as exc:
-        print(f"frugal report: {exc}", file=sys.stderr)
-        return 2
+        span = parse_period(period, since, until, now)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    shown = redact(url)
+    if url.startswith("sqlite:"):
+        _check_sqlite(url)
+    budgets = compile_budgets(router.policy, None, router)
     try:
-        records = ledger.records(period.since, period.until)
-        statuses = budget_status(budgets, ledger, now)
-    finally:
-        ledger.close()
-    report = build_report(records, period, statuses=statuses, top=args.top, ledger=url)
-    if args.html:
+        store = open_ledger(url)
+        try:
+            records = store.records(span.since, span.until)
+            previous = store.records(2 * span.since - span.until, span.since)
+            month = store.records(Window("month").start(now), now)
+            statuses = budget_status(budgets, store, now)
+        finally:
+            store.close()
+    except CliError:
+        raise
+    except Exception as exc:  # any store's error (redis, sqlite3, OS): one line naming the ledger
+        reason = str(exc) or type(exc).__name__
+        raise CliError(f"cannot read the ledger {shown}: {reason}") from exc
+    made = build_report(
+        records, span, statuses=statuses, top=top, ledger=shown, previous=previous, month=month, now=now
+    )
+    if html:
         from ..budgets.report_html import render_html
 
-        with open(args.html, "w", encoding="utf-8") as handle:
-            handle.write(render_html(report))
-    if args.json:
-        print(json.dumps(report, indent=2))
+        try:
+            Path(html).write_text(render_html(made, top=top), encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{html}: cannot write the page: {exc.strerror}") from None
+    if as_json:
+        print(json.dumps(made, indent=2))
     else:
-        render_terminal(report)
-        if args.html:
-            print(f"\nwrote {args.html}")
+        out = console()
+        render_terminal(made, out, top=top)
+        if html:
+            out.print(f"\nwrote {html}", highlight=False)
     return 0

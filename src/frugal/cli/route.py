@@ -1,63 +1,28 @@
-"""``frugal route``, ``frugal validate``, ``frugal schema``: what a policy decides; whether it is valid.
+"""``frugal route``, ``frugal validate``, ``frugal schema``, ``frugal init``: what a policy decides; whether
+it is valid; the schema; a starter policy.
 
 A dry run needs no API key: every provider of the policy is assumed configured.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["add_parsers", "dry_run_router"]
+import rich_click as click
 
+from ._errors import CliError
 
-def _init(args: argparse.Namespace) -> int:
-    from .._policy_starter import write_starter_policy
+if TYPE_CHECKING:
+    from ..policy import Policy
 
-    try:
-        policy, schema = write_starter_policy(args.directory, overwrite=args.force)
-    except FileExistsError as exc:
-        print(f"frugal init: {exc} (frugal init --force overwrites it)", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"frugal init: cannot write to {args.directory}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {policy} (extends the built-in default; edit it) and {schema} (its JSON Schema)")
-    print(f"check it with: frugal validate {policy}")
-    return 0
+__all__ = ["dry_run_router", "init", "route", "schema", "validate"]
+
+_POLICY_HELP = "Policy file (default: $FRUGAL_POLICY, ./frugal.yaml, else the built-in default)."
 
 
-def add_parsers(commands: Any) -> None:
-    """Register ``frugal route``, ``frugal validate`` and ``frugal schema``."""
-    route = commands.add_parser("route", help="explain the routing decision for a prompt (no API key)")
-    route.add_argument("prompt", nargs="?", help="the user prompt")
-    route.add_argument("--policy", help="policy file (default: $FRUGAL_POLICY, ./frugal.yaml, built-in)")
-    route.add_argument("--messages", help="JSON file: a list of chat messages or chat.completions arguments")
-    route.add_argument(
-        "--model", default="auto", help="'auto', a route name, or a concrete model (a ceiling)"
-    )
-    route.add_argument("--max-tokens", type=int, default=None)
-    route.add_argument("--user")
-    route.add_argument("--team")
-    route.add_argument("--feature")
-    route.add_argument("--json", action="store_true", help="print the decision as JSON")
-    route.set_defaults(run=_route)
-    validate = commands.add_parser("validate", help="check a policy file")
-    validate.add_argument("file")
-    validate.set_defaults(run=_validate)
-    schema = commands.add_parser("schema", help="print the policy JSON Schema")
-    schema.set_defaults(run=_schema)
-    init = commands.add_parser(
-        "init", help="write a commented frugal.yaml (extending the built-in default) and its JSON Schema"
-    )
-    init.add_argument("directory", nargs="?", default=".", help="where to write them (default: here)")
-    init.add_argument("--force", action="store_true", help="overwrite files that exist")
-    init.set_defaults(run=_init)
-
-
-def dry_run_router(policy: str | None) -> Any:
+def dry_run_router(policy: str | Policy | None) -> Any:
     """The compiled policy, every provider assumed configured (a dry run needs no credentials)."""
     from ..policy import load_policy
     from ..routing.compile import compile_policy
@@ -68,32 +33,92 @@ def dry_run_router(policy: str | None) -> Any:
     return compile_policy(loaded, located, providers=kinds, models={}, available_providers=frozenset(kinds))
 
 
-def _route(args: argparse.Namespace) -> int:
+def read_messages(path: str) -> dict[str, Any]:
+    """The chat.completions arguments of a ``--messages`` file: a list of messages, or an object with a
+    ``messages`` list (and any other arguments).
+
+    Raises:
+        CliError: the file cannot be read, is not JSON, or holds neither form (naming file:line:column).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read the messages file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    messages = loaded.get("messages") if isinstance(loaded, dict) else loaded
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise CliError(
+            f'{path}: expected a JSON list of chat messages ([{{"role": "user", "content": ...}}]) '
+            "or an object with a 'messages' list"
+        )
+    params = dict(loaded) if isinstance(loaded, dict) else {}
+    params["messages"] = messages
+    return params
+
+
+@click.command(
+    epilog="""Examples:
+
+\b
+  frugal route "What is the capital of France?"
+  frugal route "Prove that sqrt(2) is irrational" --json
+  frugal route --messages conversation.json --policy prod.yaml --team research"""
+)
+@click.argument("prompt", required=False)
+@click.option("--policy", type=click.Path(dir_okay=False), help=_POLICY_HELP)
+@click.option(
+    "--messages",
+    type=click.Path(dir_okay=False),
+    help="JSON file: a list of chat messages, or chat.completions arguments with 'messages'.",
+)
+@click.option(
+    "--model", default="auto", show_default=True, help="'auto', a route name, or a model (a ceiling)."
+)
+@click.option("--max-tokens", type=click.IntRange(min=1), help="The call's max_tokens.")
+@click.option("--user", help="Routing context: the user.")
+@click.option("--team", help="Routing context: the team.")
+@click.option("--feature", help="Routing context: the feature.")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+def route(
+    prompt: str | None,
+    policy: str | None,
+    messages: str | None,
+    model: str,
+    max_tokens: int | None,
+    user: str | None,
+    team: str | None,
+    feature: str | None,
+    as_json: bool,
+) -> int:
+    """Explain the routing decision for a prompt: model, tier, score, reasons, cost vs the baseline.
+
+    Nothing is sent and no API key is needed.
+    """
     from .._context import with_context
     from .._plan import dry_run
     from ..providers.calls import CHAT
 
-    router = dry_run_router(args.policy)
-    if args.messages:
-        with open(args.messages, encoding="utf-8") as handle:
-            loaded = json.load(handle)
-        messages = loaded["messages"] if isinstance(loaded, dict) else loaded
-        params: dict[str, Any] = dict(loaded) if isinstance(loaded, dict) else {}
-        params["messages"] = messages
-        if args.prompt:
-            messages.append({"role": "user", "content": args.prompt})
-    elif args.prompt:
-        params = {"messages": [{"role": "user", "content": args.prompt}]}
+    if messages:
+        params = read_messages(messages)
+        if prompt:
+            params["messages"].append({"role": "user", "content": prompt})
+    elif prompt:
+        params = {"messages": [{"role": "user", "content": prompt}]}
     else:
-        print("frugal route: give a PROMPT or --messages FILE.json", file=sys.stderr)
-        return 2
-    params["model"] = args.model
-    if args.max_tokens is not None:
-        params["max_tokens"] = args.max_tokens
-    context = {k: v for k, v in (("user", args.user), ("team", args.team), ("feature", args.feature)) if v}
+        raise click.UsageError("give a PROMPT or --messages FILE.json")
+    router = dry_run_router(policy)
+    params["model"] = model
+    if max_tokens is not None:
+        params["max_tokens"] = max_tokens
+    context = {k: v for k, v in (("user", user), ("team", team), ("feature", feature)) if v}
     with with_context(**context):
         decision = dry_run(router, CHAT, params)
-    if args.json:
+    if as_json:
         print(json.dumps({**decision.to_dict(), "policy": router.policy_id}, indent=2))
         return 0
     print(f"model      {decision.model} ({decision.provider})")
@@ -120,21 +145,55 @@ def _usd(value: float | None) -> str:
     return "unknown price" if value is None else f"${value:.6f}"
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from ..exceptions import ConfigError
+@click.command(
+    epilog="""Examples:
 
-    try:
-        router = dry_run_router(args.file)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+\b
+  frugal validate frugal.yaml
+  frugal validate policies/prod.yaml && echo ok"""
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+def validate(file: str) -> int:
+    """Check a policy file: every mistake is one line with file:line:column, and exit code 1."""
+    router = dry_run_router(file)
     models = {c.model for tier in router.tiers for c in tier.candidates}
-    print(f"{args.file}: OK ({router.policy_id}: {len(router.tiers)} tiers, {len(models)} models)")
+    print(f"{file}: OK ({router.policy_id}: {len(router.tiers)} tiers, {len(models)} models)")
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+@click.command(
+    epilog="""Example:
+
+\b
+  frugal schema > frugal-policy.schema.json"""
+)
+def schema() -> int:
+    """Print the policy JSON Schema (for editors: completion and checking of frugal.yaml)."""
     from .._policy_starter import schema_text
 
     print(schema_text(), end="")
+    return 0
+
+
+@click.command(
+    epilog="""Examples:
+
+\b
+  frugal init                # ./frugal.yaml and ./frugal-policy.schema.json
+  frugal init config/ --force"""
+)
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def init(directory: str, force: bool) -> int:
+    """Write a commented frugal.yaml (extending the built-in default) and its JSON Schema."""
+    from .._policy_starter import write_starter_policy
+
+    try:
+        policy, schema_file = write_starter_policy(directory, overwrite=force)
+    except FileExistsError as exc:
+        raise CliError(f"{exc} (frugal init --force overwrites it)") from None
+    except OSError as exc:
+        raise CliError(f"cannot write to {directory}: {exc.strerror or exc}") from None
+    print(f"wrote {policy} (extends the built-in default; edit it) and {schema_file} (its JSON Schema)")
+    print(f"check it with: frugal validate {policy}")
     return 0

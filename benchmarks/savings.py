@@ -18,11 +18,15 @@ Workloads, each served once through Claude (the Messages API) and once through O
   for more than five minutes.
 
 Configurations, each on top of the previous one: the raw SDK calling the premium model the caller names
-(claude-sonnet-4-5, gpt-4.1); frugal routing (the built-in classifier, a small tier of claude-haiku-4-5 /
+(claude-sonnet-4-5, gpt-4.1); frugal routing (the heuristic classifier, a small tier of claude-haiku-4-5 /
 gpt-4.1-mini under it); + prompt caching (``prompt_cache: {anthropic: true, openai: true}``); + cache-aware
 routing (``routing: true``, when this frugal has it); + output governance (``max_output_tokens`` per
 tier). frugal's dollars are its own ledger's (``cost_usd``); the raw SDK's are its answers' usage priced
 by the same function (``frugal.catalog.price``). Quality is not measured: the stub answers anything.
+
+The runs are spread over ``--jobs`` processes (default 2); the figures do not depend on it. About 45 s on
+two shared cores (OpenAI's SDK spends ~0.6 ms per message of history preparing each request, and an agent
+conversation resends dozens of them each turn).
 """
 
 from __future__ import annotations
@@ -497,7 +501,7 @@ def measure(seed: int, scale: float = 1.0, jobs: int = 2) -> dict[str, Any]:
         "conversations": {name: max(2, round(CONVERSATIONS[name] * scale)) for name in WORKLOADS},
         "cache_aware_routing_built": cache_aware_routing_built(),
         "models": {"premium": PREMIUM, "small": SMALL},
-        "classifier": f"{CLASSIFIER}, threshold {THRESHOLD}",
+        "classifier": f"{CLASSIFIER} classifier (threshold {THRESHOLD})",
         "output_limits": OUTPUT_LIMITS,
         "figures": figures,
     }
@@ -556,7 +560,7 @@ def print_report(result: dict[str, Any]) -> None:
     )
     notes = [
         f"raw SDK: the vendor's SDK calling {premium['claude']} / {premium['openai']} as the caller wrote.",
-        f"routing: frugal, the {result['classifier']} classifier, a small tier ({small['claude']}, "
+        f"routing: frugal, the {result['classifier']}, a small tier ({small['claude']}, "
         f"{small['openai']}) under the premium models the caller names (a ceiling).",
         "+ caching: prompt_cache anthropic and openai on.",
         f"+ cache-aware: prompt_cache.routing on{aware}.",

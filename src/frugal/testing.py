@@ -19,6 +19,11 @@ real code against it, strict response validation included::
 real vendor. Nothing here imports a vendor SDK. ``python -m frugal.testing`` serves a stub as a service
 (a CI job's background process; ``--help``), optionally scripted by a reply-script file; see
 :func:`stub_process` for one in a child process.
+
+``VendorStub(prompt_cache=True)`` simulates the vendors' prompt caches: a reply that scripts no usage is
+billed as the vendor would bill it (input counted from the request, cache reads and writes by each
+vendor's rules, output from the reply's text cut at the request's output limit); pass a
+:class:`PromptCacheSimulation` with a clock of your own to move time by hand (``docs/savings.md``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from ._stub import cli as _cli
+from ._stub.cache_sim import PromptCacheSimulation
 from ._stub.guard import NetworkBlocked, NetworkGuard, deny_network
 from ._stub.script import Fault, RecordedRequest, Reply, ToolCall, Usage
 from ._stub.server import StubEndpoints, VendorStub
@@ -39,6 +45,7 @@ __all__ = [
     "Fault",
     "NetworkBlocked",
     "NetworkGuard",
+    "PromptCacheSimulation",
     "RecordedRequest",
     "Reply",
     "StubEndpoints",

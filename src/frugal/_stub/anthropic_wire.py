@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .prompt_blocks import text_length, tokens
 from .script import Reply, Usage
 from .sse import split_text, sse
 
@@ -146,20 +147,7 @@ def message_events(reply: Reply, model: str, rid: str) -> list[bytes]:
     return events
 
 
-_NOT_TEXT = frozenset({"type", "role", "id", "tool_use_id", "media_type", "cache_control"})
-
-
-def _text_length(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, Mapping):
-        return sum(_text_length(v) for k, v in value.items() if k not in _NOT_TEXT)
-    if isinstance(value, list):
-        return sum(_text_length(v) for v in value)
-    return 0
-
-
 def count_tokens(body: Mapping[str, Any]) -> int:
     """A crude, deterministic token count: a quarter of the characters of text in system, messages, tools."""
-    characters = sum(_text_length(body.get(key)) for key in ("system", "messages", "tools"))
-    return max(1, -(-characters // 4))
+    characters = sum(text_length(body.get(key)) for key in ("system", "messages", "tools"))
+    return max(1, tokens(characters))

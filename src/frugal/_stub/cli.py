@@ -79,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--script", metavar="FILE", help="a reply script (YAML or JSON) to load at start")
     parser.add_argument(
+        "--prompt-cache",
+        action="store_true",
+        help="simulate the vendors' prompt caches: replies without a scripted usage are billed from the "
+        "request (input, cache reads and writes) and their own text (output)",
+    )
+    parser.add_argument(
         "--stop-on-eof",
         action="store_true",
         help="also stop when standard input closes (a parent process that dies takes the stub with it)",
@@ -97,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
-        stub = VendorStub(port=args.port, host=args.host, allow_remote=args.allow_remote)
+        stub = VendorStub(
+            port=args.port, host=args.host, allow_remote=args.allow_remote, prompt_cache=args.prompt_cache
+        )
         if args.script is not None:
             stub.load_script(args.script)
         stub.start()

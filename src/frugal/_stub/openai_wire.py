@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .script import Reply, ToolCall, Usage
@@ -19,11 +20,13 @@ __all__ = [
     "chat_completion",
     "chat_events",
     "chat_stream_error",
+    "embedding_inputs",
     "embeddings",
     "error_body",
     "response_events",
     "response_object",
     "responses_stream_error",
+    "served_tier",
 ]
 
 DONE = b"data: [DONE]\n\n"
@@ -323,3 +326,22 @@ def embeddings(
         "data": data,
         "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
     }
+
+
+def embedding_inputs(value: object) -> list[str]:
+    """The texts of an embeddings request's ``input`` (token ids read as one text of numbers)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        if value and all(isinstance(token, int) for token in value):
+            return [" ".join(map(str, value))]  # one input given as token ids
+        return [item if isinstance(item, str) else json.dumps(item) for item in value]
+    return [json.dumps(value)]
+
+
+def served_tier(answer: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer with the service tier the request asked for, as OpenAI reports the one that served it."""
+    tier = body.get("service_tier")
+    if tier in ("default", "flex", "priority", "scale"):
+        answer["service_tier"] = tier
+    return answer

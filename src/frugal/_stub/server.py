@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 from . import anthropic_wire, openai_wire
 from .address import BindAddress, bind_address
+from .billing import billed
+from .cache_sim import CacheRuleError, PromptCacheSimulation
 from .script import DEFAULT_REPLY, Fault, RecordedRequest, Reply, Vendor
 from .script_file import load_script
 from .sse import new_id
@@ -81,6 +83,10 @@ class VendorStub(StubEndpoints):
         host: the address to bind: an IP address or ``localhost``, loopback unless ``allow_remote``.
         allow_remote: allow a ``host`` that is not a loopback address (the stub then answers anyone who
             can reach it).
+        prompt_cache: simulate the vendors' prompt caches (True, or a :class:`PromptCacheSimulation` with
+            a clock of your own): a reply that scripts no usage is then billed as the vendor would bill
+            it, input counted from the request with cache reads and writes, output from the reply's text
+            cut at the request's output limit (see ``frugal._stub.cache_sim`` and ``.billing``).
 
     Raises:
         ValueError: ``host`` is not an IP address or ``localhost``, or it is not loopback and
@@ -90,6 +96,7 @@ class VendorStub(StubEndpoints):
         models: the known models, or None for "any model".
         count_tokens_result: what ``/v1/messages/count_tokens`` answers; None for a crude deterministic
             count (a quarter of the characters of the text in ``system``, ``messages`` and ``tools``).
+        prompt_cache: the prompt-cache simulation, or None when replies report their scripted usage.
     """
 
     def __init__(
@@ -99,8 +106,14 @@ class VendorStub(StubEndpoints):
         port: int = 0,
         host: str = "127.0.0.1",
         allow_remote: bool = False,
+        prompt_cache: bool | PromptCacheSimulation = False,
     ) -> None:
         super().__init__("")
+        self.prompt_cache: PromptCacheSimulation | None = None
+        if isinstance(prompt_cache, PromptCacheSimulation):
+            self.prompt_cache = prompt_cache
+        elif prompt_cache:
+            self.prompt_cache = PromptCacheSimulation()
         self.models: frozenset[str] | None = None if models is None else frozenset(models)
         self.count_tokens_result: int | None = None
         self._address = bind_address(host, allow_remote=allow_remote)
@@ -265,12 +278,15 @@ class VendorStub(StubEndpoints):
             return [request for request in self._log if request.model == model]
 
     def reset(self) -> None:
-        """Forget scripted replies, queues, ``count_tokens_result`` and the request log."""
+        """Forget scripted replies, queues, ``count_tokens_result``, the request log and what the simulated
+        prompt caches hold."""
         with self._lock:
             self._replies.clear()
             self._queues.clear()
             self._log.clear()
             self.count_tokens_result = None
+        if self.prompt_cache is not None:
+            self.prompt_cache.clear()
 
     # -- used by the handler ---------------------------------------------------------------------
 
@@ -442,8 +458,23 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return self.vendor == "anthropic" and bool(headers.get("x-api-key", "").strip())
 
+    def _billed(self, reply: Reply, kind: Kind, body: dict[str, Any], model: str) -> Reply | None:
+        """``reply`` billed by the prompt-cache simulation, when it is on (None: the vendor's 400 sent)."""
+        cache = self.server.stub.prompt_cache
+        if cache is None or kind not in ("chat", "responses", "messages"):
+            return reply
+        try:
+            return billed(reply, kind, body, model, cache)
+        except CacheRuleError as error:
+            self._error(400, str(error))
+            return None
+
     def _reply(self, reply: Reply, kind: Kind, body: dict[str, Any], model: str, stream: bool) -> None:
         stub = self.server.stub
+        billed_reply = self._billed(reply, kind, body, model)
+        if billed_reply is None:
+            return
+        reply = billed_reply
         stub._pause(reply.delay)
         created = int(time.time())
         rid = self.object_id
@@ -451,7 +482,7 @@ class _Handler(BaseHTTPRequestHandler):
             prompt_tokens = reply.usage.input_tokens if reply.usage is not None else None
             encoding = body.get("encoding_format")
             data = openai_wire.embeddings(
-                model, _embedding_inputs(body.get("input")), encoding, prompt_tokens
+                model, openai_wire.embedding_inputs(body.get("input")), encoding, prompt_tokens
             )
             self._json(200, data)
         elif kind == "count_tokens":
@@ -460,9 +491,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif stream:
             self._stream(_events(reply, kind, body, model, rid, created), reply.chunk_delay)
         elif kind == "chat":
-            self._json(200, _served_tier(openai_wire.chat_completion(reply, model, rid, created), body))
+            answer = openai_wire.chat_completion(reply, model, rid, created)
+            self._json(200, openai_wire.served_tier(answer, body))
         elif kind == "responses":
-            self._json(200, _served_tier(openai_wire.response_object(reply, model, rid, created), body))
+            answer = openai_wire.response_object(reply, model, rid, created)
+            self._json(200, openai_wire.served_tier(answer, body))
         else:
             self._json(200, anthropic_wire.message(reply, model, rid))
 
@@ -481,7 +514,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "reset" or not stream:
             self._reset()
         else:
-            reply = stub._default(model)
+            reply = self._billed(stub._default(model), kind, body, model)
+            if reply is None:
+                return
             events = _events(reply, kind, body, model, self.object_id, int(time.time()))
             sent = events[: min(fault.after_events, len(events) - 1)]
             if fault.kind == "truncated_stream":
@@ -575,16 +610,6 @@ def _seconds(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def _embedding_inputs(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        if value and all(isinstance(token, int) for token in value):
-            return [" ".join(map(str, value))]  # one input given as token ids
-        return [item if isinstance(item, str) else json.dumps(item) for item in value]
-    return [json.dumps(value)]
-
-
 def _events(
     reply: Reply, kind: Kind, body: Mapping[str, Any], model: str, rid: str, created: int
 ) -> list[bytes]:
@@ -595,11 +620,3 @@ def _events(
     if kind == "responses":
         return openai_wire.response_events(reply, model, rid, created)
     return anthropic_wire.message_events(reply, model, rid)
-
-
-def _served_tier(answer: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
-    """The answer with the service tier the request asked for, as OpenAI reports the one that served it."""
-    tier = body.get("service_tier")
-    if tier in ("default", "flex", "priority", "scale"):
-        answer["service_tier"] = tier
-    return answer

@@ -355,12 +355,6 @@ def frugal_client(policy: Policy, stub: VendorStub, clock: SimClock) -> frugal.C
         ledger="memory://",
         clock=clock,
     )
-    # frugal's prompt cache judges reuse on time.monotonic rather than the client's clock: point it at the
-    # simulated one, so that it sees the pauses the stub's caches see.
-    for provider in client._providers.values():
-        cache = getattr(provider, "prompt_cache", None)
-        if cache is not None and hasattr(cache, "_clock"):
-            cache._clock = clock
     return client
 
 

@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import frugal
-from frugal.providers.caching import CacheSettings, PromptCache
+from frugal.providers.caching import CacheSettings, PromptCache, anthropic_minimum, break_even
 from frugal.testing import Reply, Usage, VendorStub
 
 from .conftest import vendor_options
@@ -110,11 +110,17 @@ def test_openai_requests_get_a_prompt_cache_key(stub: VendorStub, tmp_path: Any)
     )
     c.chat.completions.create(model="gpt-4o-mini", messages=messages, prompt_cache_key="mine")
     c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "short"}])
+    later = [*messages, {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Order 12?"}]
+    c.chat.completions.create(model="gpt-4o-mini", messages=later)
+    other = [{"role": "system", "content": SYSTEM + " Another team."}, {"role": "user", "content": "hi"}]
+    c.chat.completions.create(model="gpt-4o-mini", messages=other)
     keys = [(r.body or {}).get("prompt_cache_key") for r in stub.requests]
     assert keys[0] is not None
     assert keys[0].startswith("frugal-")
     assert keys[1] == keys[0], "the same prefix, the same key"
-    assert keys[2:] == ["mine", None]
+    assert keys[2:4] == ["mine", None]
+    assert keys[4] == keys[0], "a later turn keeps its conversation's key: the key names the stable head"
+    assert keys[5] not in (None, keys[0]), "another system prompt, another key"
 
 
 def test_what_caching_saved_is_on_the_span_and_in_the_ledger(
@@ -137,7 +143,7 @@ def test_what_caching_saved_is_on_the_span_and_in_the_ledger(
 
 def test_a_prefix_reused_less_than_the_break_even_stops_being_marked() -> None:
     """A prefix sent again within the TTL is a hit; after a few sends, one whose reuse is below the break-even
-    (~28 %) is no longer marked, and one reused often is."""
+    (~22 %) is no longer marked, and one reused often is."""
     now = [0.0]
     cache = PromptCache(CacheSettings(anthropic=True), clock=lambda: now[0])
     kwargs = {"system": SYSTEM, "messages": HISTORY}
@@ -159,6 +165,32 @@ def test_a_prefix_reused_less_than_the_break_even_stops_being_marked() -> None:
         )
         now[0] += 60
     assert hot == [True] * 6
+
+
+def test_the_break_even_depends_on_the_cache_lifetime() -> None:
+    """A 5-minute write costs 0.25x more, a 1-hour write 1x more, a hit saves 0.9x: a prefix whose sends
+    are 40 % hits pays for the 5-minute cache (break-even ~22 %) and not for the 1-hour one (~53 %)."""
+    assert break_even("5m") == pytest.approx(0.25 / 1.15)
+    assert break_even("1h") == pytest.approx(1.0 / 1.9)
+    kwargs = {"system": SYSTEM, "messages": HISTORY}
+    for ttl, expected in (("5m", True), ("1h", False)):
+        now = [0.0]
+        cache = PromptCache(CacheSettings(anthropic=True, ttl=ttl), clock=lambda now=now: now[0])
+        seen = []
+        for gap in [7200, 60, 7200, 60, 7200, 7200, 60, 7200, 60, 7200]:  # 4 hits in 10 sends
+            seen.append(bool(_markers({"messages": cache.anthropic(dict(kwargs), SONNET)["messages"]})))
+            now[0] += gap
+        assert seen[-1] is expected, ttl
+
+
+def test_anthropic_minimums_follow_the_vendors_table() -> None:
+    assert [anthropic_minimum(m) for m in ("claude-haiku-4-5", "claude-opus-4-5", "claude-opus-4-6")] == [
+        4096
+    ] * 3
+    assert (
+        anthropic_minimum("claude-3-5-haiku-20241022") == anthropic_minimum("claude-3-haiku-20240307") == 2048
+    )
+    assert anthropic_minimum("claude-sonnet-4-5") == anthropic_minimum("claude-opus-4-1") == 1024
 
 
 def test_a_system_prompt_whose_start_keeps_changing_is_reported_once() -> None:

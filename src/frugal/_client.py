@@ -114,7 +114,8 @@ class BaseClient:
 
         cache_spec = loaded.prompt_cache
         prompt_cache = PromptCache(
-            CacheSettings(cache_spec.anthropic, cache_spec.openai, cache_spec.ttl, cache_spec.min_tokens)
+            CacheSettings(cache_spec.anthropic, cache_spec.openai, cache_spec.ttl, cache_spec.min_tokens),
+            clock=clock or time.monotonic,
         )
         for provider_object in self._providers.values():
             provider_object.prompt_cache = prompt_cache

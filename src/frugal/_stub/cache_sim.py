@@ -9,8 +9,9 @@ simulation's clock, which a test or benchmark may drive by hand.
 **Anthropic** (Messages): only prefixes that end at a ``cache_control`` breakpoint are written, in the
 order tools → system → messages; a request reads the longest cached prefix ending at a block boundary
 it finds by looking back at most :data:`LOOKBACK_BLOCKS` boundaries from each of its breakpoints (the
-breakpoint's own included); a prefix shorter than the model's minimum (:func:`anthropic_minimum`: 1,024
-tokens, 2,048 for Haiku models, as frugal's own caching assumes) is not cached; an entry lives 5 minutes
+breakpoint's own included); a prefix shorter than the model's documented minimum
+(:func:`~frugal.providers.caching.anthropic_minimum`: 4,096 tokens for Haiku 4.5 and Opus 4.5 / 4.6,
+2,048 for Haiku 3 / 3.5, 1,024 for the others) is not cached; an entry lives 5 minutes
 (1 hour with ``"ttl": "1h"``), refreshed by each hit. Tokens written are reported as ``cache_creation``
 by the TTL of the breakpoint that ends them, tokens read as ``cache_read_input_tokens``, the rest as
 ``input_tokens``. More than :data:`MAX_BREAKPOINTS` breakpoints is the vendor's 400 error.
@@ -39,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..providers.caching import anthropic_minimum
 from .prompt_blocks import Block, anthropic_blocks, openai_blocks, tokens
 
 __all__ = [
@@ -60,11 +62,6 @@ _OPENAI_STEP = 128
 _OPENAI_TTL = 300.0
 _OPENAI_EXTENDED_TTL = 86_400.0
 _PRUNE_EVERY = 4096  # writes between sweeps of expired entries
-
-
-def anthropic_minimum(model: str) -> int:
-    """The shortest prefix Anthropic caches for ``model``: 2,048 tokens for Haiku models, else 1,024."""
-    return 2048 if "haiku" in model else 1024
 
 
 class CacheRuleError(ValueError):

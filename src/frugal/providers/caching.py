@@ -10,9 +10,11 @@ goes through :class:`PromptCache`:
   last tool definition, the last system block, the last block before the final user turn), at most
   :data:`MAX_BREAKPOINTS`, when that prefix is at least the model's minimum cacheable length. Reuse is
   tracked per prefix in this process: a prefix seen again within the TTL is a hit; once a prefix has been
-  sent a few times and is reused less often than the break-even (a write costs +0.25× of what a hit saves
-  0.9× of: about 28 %), frugal stops marking it.
-- **OpenAI**: ``prompt_cache_key`` from the prefix's hash, unless the caller set one.
+  sent a few times and is reused less often than the break-even, frugal stops marking it (a 5-minute write
+  costs 0.25× the prefix's input price more, a hit saves 0.9×: hits must be about 22 % of its sends; 53 %
+  for the 1-hour cache, whose writes cost 1× more: :func:`break_even`).
+- **OpenAI**: ``prompt_cache_key`` from the hash of the stable head (tools, system prompt), unless the
+  caller set one: the same key for every turn of every conversation that starts the same way.
 - A system prompt whose start changes from call to call while the rest stays (a timestamp or an id at
   the top) defeats any cache: one warning per prompt says so.
 
@@ -26,19 +28,40 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .._util import warn_once
 
-__all__ = ["BREAK_EVEN_REUSE", "MAX_BREAKPOINTS", "CacheSettings", "PromptCache"]
+__all__ = ["MAX_BREAKPOINTS", "CacheSettings", "PromptCache", "anthropic_minimum", "break_even"]
 
 #: Anthropic accepts at most this many cache breakpoints in one request.
 MAX_BREAKPOINTS = 4
-#: The share of sends that must reuse a prefix for marking it to pay: a 5-minute write costs +0.25× the
-#: prefix's input price, each hit saves 0.9×, so 0.25 / 0.9 ≈ 0.28.
-BREAK_EVEN_REUSE = 0.25 / 0.9
+#: What a cache write costs above the input price, as a share of it, by TTL (1.25× and 2×); a hit saves 0.9.
+_WRITE_PREMIUM = {"5m": 0.25, "1h": 1.0}
+_HIT_SAVES = 0.9
+
+
+def break_even(ttl: str) -> float:
+    """The share of a prefix's sends that must be cache hits for marking it to pay. A send is a write
+    (costs the premium) or a hit (saves 0.9): hits / sends >= premium / (premium + 0.9), so about 22 %
+    for the 5-minute cache (writes 1.25×) and 53 % for the 1-hour one (writes 2×)."""
+    premium = _WRITE_PREMIUM[ttl]
+    return premium / (premium + _HIT_SAVES)
+
+
+def anthropic_minimum(model: str) -> int:
+    """The shortest prefix Anthropic caches for ``model``, in tokens (its documented minimums): 4,096 for
+    Claude Haiku 4.5, Opus 4.5 and Opus 4.6, 2,048 for Haiku 3 and 3.5, 1,024 for the others."""
+    name = model.lower()
+    if any(tag in name for tag in ("haiku-4-5", "opus-4-5", "opus-4-6")):
+        return 4096
+    if "haiku" in name and ("claude-3" in name or "haiku-3" in name):
+        return 2048
+    return 1024
+
+
 _SAMPLES = 4  # sends of a prefix before its reuse is judged
 _TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 _OPENAI_MIN_TOKENS = 1024
@@ -60,11 +83,6 @@ class CacheSettings:
     openai: bool = False
     ttl: str = "5m"
     min_tokens: int | None = None
-
-
-def _minimum(model: str) -> int:
-    """Anthropic's minimum cacheable prompt length for a model: Haiku models need 2,048 tokens."""
-    return 2048 if "haiku" in model else 1024
 
 
 def _tokens(*parts: Any) -> int:
@@ -93,8 +111,9 @@ class _Reuse:
         self._seen: dict[str, tuple[float, int, int]] = {}  # hash -> (last sent, sends, hits)
         self._lock = threading.Lock()
 
-    def sent(self, prefix: str, now: float, ttl: float) -> bool:
-        """Count one send of ``prefix``; whether it is still worth marking."""
+    def sent(self, prefix: str, now: float, ttl: float, needed: float) -> bool:
+        """Count one send of ``prefix``; whether it is still worth marking (hits are at least ``needed``
+        of its sends)."""
         with self._lock:
             last, sends, hits = self._seen.get(prefix, (-1e18, 0, 0))
             hits += 1 if now - last <= ttl else 0
@@ -102,7 +121,7 @@ class _Reuse:
             if len(self._seen) >= _MAX_PREFIXES and prefix not in self._seen:
                 self._seen.clear()
             self._seen[prefix] = (now, sends, hits)
-            return sends < _SAMPLES or hits / sends >= BREAK_EVEN_REUSE
+            return sends < _SAMPLES or hits / sends >= needed
 
 
 class PromptCache:
@@ -130,11 +149,12 @@ class PromptCache:
             default=-1,
         )
         history = messages[:last_user] if last_user > 0 else []
-        minimum = self.settings.min_tokens or _minimum(model)
+        minimum = self.settings.min_tokens or anthropic_minimum(model)
         if _tokens(system, tools, history) < minimum:
             return kwargs
         ttl = self.settings.ttl
-        if not self._reuse.sent(_digest(model, system, tools, history), self._clock(), _TTL_SECONDS[ttl]):
+        prefix = _digest(model, system, tools, history)
+        if not self._reuse.sent(prefix, self._clock(), _TTL_SECONDS[ttl], break_even(ttl)):
             return kwargs
         marker: dict[str, Any] = {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
         out = dict(kwargs)
@@ -154,24 +174,30 @@ class PromptCache:
     # -- OpenAI ----------------------------------------------------------------------------------------
 
     def openai(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Chat or Responses arguments with a ``prompt_cache_key`` from their prefix, when worth it."""
+        """Chat or Responses arguments with a ``prompt_cache_key`` from their stable head (tools, system
+        or developer messages, instructions), when the prompt is long enough to be cached. The key names
+        the head, not the conversation: every turn of every conversation that starts the same way goes
+        to the same cache (a key that changed each turn would send each turn where nothing is cached)."""
         messages = kwargs.get("messages")
-        stable: Sequence[Any]
+        head: list[Any]
         if isinstance(messages, list):
-            system = [
+            head = [
                 m for m in messages if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
             ]
-            self._watch_system(system[0].get("content") if system else None)
-            stable = messages[:-1]
+            self._watch_system(head[0].get("content") if head else None)
         else:
+            head = [kwargs.get("instructions")] if kwargs.get("instructions") else []
             self._watch_system(kwargs.get("instructions"))
-            stable = [kwargs.get("instructions")]
         if not self.settings.openai or kwargs.get("prompt_cache_key"):
             return kwargs
         tools = kwargs.get("tools")
-        if _tokens(tools, stable) < _OPENAI_MIN_TOKENS:
+        if not head and not tools:
+            return kwargs  # nothing stable to name
+        if _tokens(tools, messages if isinstance(messages, list) else kwargs.get("input"), head) < (
+            _OPENAI_MIN_TOKENS
+        ):
             return kwargs
-        return {**kwargs, "prompt_cache_key": f"frugal-{_digest(tools, stable)[:16]}"}
+        return {**kwargs, "prompt_cache_key": f"frugal-{_digest(tools, head)[:16]}"}
 
     # -- unstable prefixes -------------------------------------------------------------------------------
 

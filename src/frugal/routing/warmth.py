@@ -34,6 +34,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..providers.caching import anthropic_minimum
 from ..request import tokens_of_size
 
 if TYPE_CHECKING:
@@ -58,11 +59,6 @@ _CONVERSATION_ROOT = 256
 def warm_key(provider: str, model: str) -> str:
     """How a model is named in warmth (a provider's cache is its own)."""
     return f"{provider}:{model}"
-
-
-def _anthropic_minimum(model: str) -> int:
-    """Anthropic's minimum cacheable prompt: 2,048 tokens on Haiku models, 1,024 on the others."""
-    return 2048 if "haiku" in model else 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +217,7 @@ class WarmPrefixes:
             expires = now + (_ANTHROPIC_TTL["1h"] if usage.cache_write_1h_tokens else self._ttl)
             history = request.history
             found = [(Warm(key, len(history), _digest(history), cached, expires), history)]
-            if history and head >= _anthropic_minimum(model):
+            if history and head >= anthropic_minimum(model):
                 found.append((Warm(key, 0, _digest(""), min(head, cached), expires), ""))
             return found
         if usage.input_tokens < _OPENAI_MIN_TOKENS:

@@ -16,6 +16,7 @@ import frugal
 from frugal._context import hash_user
 from frugal._tokens import count_input_tokens
 from frugal.budgets import budget_status
+from frugal.budgets.admission import LOG_EVERY
 from frugal.exceptions import BudgetExceeded, ConfigError, FrugalWarning
 from frugal.request import RoutingRequest
 from frugal.testing import Reply, Usage, VendorStub
@@ -180,18 +181,27 @@ def test_downgrade_to_a_model_in_an_honour_policy(stub: VendorStub) -> None:
 def test_warn_serves_over_the_limit_and_says_so(
     stub: VendorStub, exporter: InMemorySpanExporter, provider: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A warn budget never blocks: over the limit it warns once per window, logs each call, marks the span."""
+    """A warn budget never blocks: over the limit it warns once per window, marks every span, and logs one
+    line a minute (with the count of the calls it did not log), not one per call."""
     stub.reply("gpt-4.1", Reply(usage=USAGE))
-    c = client(stub, policy("  - {scope: user, limit_usd: 0.006, action: warn}\n"), tracer_provider=provider)
+    clock = Clock(MONDAY_NOON)
+    budgets = "  - {scope: user, limit_usd: 0.006, action: warn}\n"
+    c = client(stub, policy(budgets), tracer_provider=provider, clock=clock)
     with c.with_context(user="ann"), caplog.at_level(logging.WARNING, "frugal.budgets"):
         call(c)
         with pytest.warns(FrugalWarning, match="over the limit; action warn"):
             call(c)
         call(c)
-    assert len(stub.requests) == 3
-    assert sum("over the limit" in m for m in caplog.messages) >= 2
+        call(c)
+        clock.now += LOG_EVERY
+        call(c)
+    assert len(stub.requests) == 5
+    lines = [m for m in caplog.messages if "over the limit" in m]
+    assert len(lines) == 2, lines
+    assert "more since" not in lines[0]
+    assert lines[1].endswith("(2 more since the last line)")
     over = [e for s in call_spans(exporter) for e in s.events if e.name == "frugal.budget.over_limit"]
-    assert len(over) >= 2
+    assert len(over) == 4, "every call over the limit marks its span"
 
 
 def test_soft_thresholds_are_span_events_and_log_lines(

@@ -16,9 +16,9 @@ from frugal.testing import Reply, Usage, VendorStub
 
 RECIPES = Path(__file__).parents[1] / "docs" / "recipes"
 
-#: (recipe, its provider's real base URL, its key variable, a model it declares)
-PROVIDERS = [
-    ("ollama.yaml", "http://localhost:11434/v1", "OLLAMA_API_KEY", "llama3.2"),
+#: (recipe, its provider's real base URL, its key variable (None: it takes no key), a model it declares)
+PROVIDERS: list[tuple[str, str, str | None, str]] = [
+    ("ollama.yaml", "http://localhost:11434/v1", None, "llama3.2"),
     ("vllm.yaml", "http://localhost:8000/v1", "VLLM_API_KEY", "Qwen/Qwen3-32B"),
     (
         "openrouter.yaml",
@@ -57,7 +57,7 @@ def vendor_env(stub: VendorStub, monkeypatch: pytest.MonkeyPatch) -> VendorStub:
 def test_provider_recipe_validates_and_serves_its_models(
     recipe: str,
     url: str,
-    key: str,
+    key: str | None,
     model: str,
     vendor_env: VendorStub,
     tmp_path: Path,
@@ -74,7 +74,8 @@ def test_provider_recipe_validates_and_serves_its_models(
     # honor: the model named is the one sent (routed, a cheaper model of the tier may serve "hi").
     honor = "\nrequested_model: honor\n"
     policy.write_text(text.replace(url, vendor_env.openai_base_url) + honor, encoding="utf-8")
-    monkeypatch.setenv(key, "key-from-variable")
+    if key is not None:
+        monkeypatch.setenv(key, "key-from-variable")
     client = frugal.Client(policy=str(policy))
     with warnings.catch_warnings():
         warnings.simplefilter("error", frugal.UnpricedModelWarning)
@@ -84,7 +85,8 @@ def test_provider_recipe_validates_and_serves_its_models(
     assert answer.choices[0].message.content == "Paris."
     sent = vendor_env.requests[-1]
     assert (sent.path, sent.body["model"]) == ("/v1/chat/completions", model)
-    assert sent.headers["authorization"] == "Bearer key-from-variable"
+    expected = "key-from-variable" if key is not None else "none"  # api_key: none
+    assert sent.headers["authorization"] == f"Bearer {expected}"
     client.close()
 
 

@@ -283,8 +283,8 @@ def test_policy_providers_enabled_and_key_env(
     assert stub.requests[0].headers["authorization"] == "Bearer local-secret"
 
 
-def test_provider_without_key_is_not_routed_to(stub: VendorStub, tmp_path: Any) -> None:
-    """A policy provider whose api_key_env is unset has no credentials: routing skips it."""
+def test_provider_with_an_unset_key_is_reported_at_build(stub: VendorStub, tmp_path: Any) -> None:
+    """A provider whose api_key_env is unset is unusable: building the client says so, with its line."""
     text = ROUTING.read_text() + (
         "providers:\n"
         f"  local: {{kind: openai, base_url: '{stub.openai_base_url}', api_key_env: UNSET_KEY_VAR}}\n"
@@ -292,13 +292,21 @@ def test_provider_without_key_is_not_routed_to(stub: VendorStub, tmp_path: Any) 
     text = text.replace("  small-text:\n    provider: openai", "  small-text:\n    provider: local")
     policy = tmp_path / "nokey.yaml"
     policy.write_text(text)
+    line = text.splitlines().index(next(x for x in text.splitlines() if "UNSET_KEY_VAR" in x)) + 1
+    with pytest.raises(frugal.ConfigError) as caught:
+        frugal.Client(**vendor_options(stub, policy=policy))  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert f"nokey.yaml:{line}:" in message
+    assert "providers.local.api_key_env" in message
+    assert "$UNSET_KEY_VAR" in message
+    assert "api_key: none" in message
+    text = text.replace("api_key_env: UNSET_KEY_VAR", "api_key: none")
+    policy.write_text(text)
     client = frugal.Client(**vendor_options(stub, policy=policy))  # type: ignore[arg-type]
     with client.with_context(score=0.1):
         client.chat.completions.create(model="auto", messages=HELLO)  # type: ignore[arg-type]
-        dry = client.route(messages=HELLO)
-    assert [r.model for r in stub.requests] == ["small-vision"], "the call skipped the provider without a key"
-    assert dry.model == "small-text", "a dry run assumes every provider configured"
-    assert dry.reasons[-1] == "dry run: assumed local configured"
+    assert [r.model for r in stub.requests] == ["small-text"], "a keyless provider is routed to"
+    assert stub.requests[0].headers.get("authorization") == "Bearer none"
 
 
 def test_client_max_retries_overrides_the_policy(stub: VendorStub) -> None:

@@ -89,15 +89,25 @@ class BaseClient:
         defaults: dict[str, Any] = {} if isinstance(timeout, NotGiven) else {"timeout": timeout}
         specs: dict[str, object] = {"openai": {}, "anthropic": {}}
         key_variables: dict[str, str | None] = {}
+        explicit = {"openai": openai, "anthropic": anthropic, **(providers or {})}
         for name, spec in loaded.providers.items():
             options: dict[str, Any] = {"kind": spec.kind or name}
             if spec.base_url:
                 options["base_url"] = spec.base_url
-            if spec.api_key_env and os.environ.get(spec.api_key_env):
+            if spec.api_key == "none":
+                options["api_key"] = "none"  # the SDKs want a string; a keyless server ignores it
+            elif spec.api_key_env and os.environ.get(spec.api_key_env):
                 options["api_key"] = os.environ[spec.api_key_env]
+            elif spec.api_key_env and spec.enabled and explicit.get(name) is None:
+                from .routing.compile import PolicyErrors
+
+                raise PolicyErrors(located)(
+                    ("providers", name, "api_key_env"),
+                    f"provider {name!r} reads its key from ${spec.api_key_env}, which is not set: set it, "
+                    "or write api_key: none for a server that takes no key, or enabled: false",
+                )
             specs[name] = options
             key_variables[name] = spec.api_key_env
-        explicit = {"openai": openai, "anthropic": anthropic, **(providers or {})}
         specs.update({name: spec for name, spec in explicit.items() if spec is not None})
         self._providers: dict[str, Provider] = {
             name: provider_from_spec(

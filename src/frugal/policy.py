@@ -261,7 +261,18 @@ class ProviderSpec(_Frozen):
     )
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, description="Environment variable holding the API key.")
+    api_key: Literal["none"] | None = Field(
+        default=None,
+        description="'none': the server takes no key (a local model server); the provider is usable "
+        "without any variable.",
+    )
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> ProviderSpec:
+        if self.api_key == "none" and self.api_key_env:
+            raise ValueError("api_key: none and api_key_env exclude each other (no key, or a key's variable)")
+        return self
 
 
 class FallbackSpec(_Frozen):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -45,6 +46,37 @@ _EVENT_THRESHOLD = "frugal.budget.threshold"
 _EVENT_OVER = "frugal.budget.over_limit"
 _EVENT_DOWNGRADED = "frugal.budget.downgraded"
 _EVENT_UNAVAILABLE = "frugal.ledger.unavailable"
+#: Seconds between two log lines about the same budget and value (the calls in between are counted).
+LOG_EVERY = 60.0
+
+
+class _Quiet:
+    """Rate-limits log lines by key: one line per :data:`LOG_EVERY` seconds, then the count of the calls
+    that were not logged (a busy team over its limit is one line a minute, not one per call)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock  # the budgets' clock, so a test's injected clock drives it too
+        self._last: dict[str, tuple[float, int]] = {}  # key -> (when logged, calls since)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> int | None:
+        """None: stay quiet (counted); else log now, with this many calls since the last line."""
+        now = self._clock()
+        with self._lock:
+            when, since = self._last.get(key, (-LOG_EVERY, 0))
+            if now - when < LOG_EVERY:
+                self._last[key] = (when, since + 1)
+                return None
+            if len(self._last) > 10_000:
+                self._last.clear()
+            self._last[key] = (now, 0)
+            return since
+
+
+def _since(count: int) -> str:
+    return f" ({count} more since the last line)" if count else ""
+
+
 #: The hold of a call that reserved nothing.
 NOTHING_HELD = Hold((), 0)
 
@@ -91,6 +123,7 @@ class Budgets:
         self.clock = clock
         self.hash_users = hash_users
         self._crossed: set[tuple[str, str, str, float]] = set()
+        self._quiet = _Quiet(clock)
 
     # -- before the call -----------------------------------------------------------------------------
 
@@ -195,12 +228,15 @@ class Budgets:
         attributes = self._attributes(budget, value, admitted.user, spent)
         attributes["frugal.route.model"] = capped.model
         admitted.events.append((_EVENT_DOWNGRADED, attributes))
-        log.info(
-            "frugal budget %r for %s: at its limit; call downgraded to %s",
-            budget.name,
-            _who(budget, value, admitted.user),
-            capped.model,
-        )
+        since = self._quiet.allow(f"downgraded|{budget.name}|{value}")
+        if since is not None:
+            log.info(
+                "frugal budget %r for %s: at its limit; call downgraded to %s%s",
+                budget.name,
+                _who(budget, value, admitted.user),
+                capped.model,
+                _since(since),
+            )
 
     def _checks(
         self, matched: Sequence[tuple[Budget, str]], now: float, applied: set[str], user: str | None
@@ -286,7 +322,9 @@ class Budgets:
                     f"frugal budget {budget.name!r} for {who}: {budget.describe(after)} "
                     f"of {budget.describe(budget.limit_nano)} (over the limit; action {budget.action})"
                 )
-                log.warning(message)
+                since = self._quiet.allow(f"over|{budget.name}|{value}")
+                if since is not None:
+                    log.warning("%s%s", message, _since(since))
                 warn_at_caller(
                     f"budget-over:{budget.name}|{value}|{budget.window.current(now)}",
                     message + "; shown once per window",
@@ -337,7 +375,9 @@ class Budgets:
             limit_calls=budget.limit_calls,
             calls=spent if calls else None,
         )
-        log.warning("%s", error)
+        since = self._quiet.allow(f"blocked|{budget.name}|{shown}")
+        if since is not None:
+            log.warning("%s%s", error, _since(since))
         account.close(error)
         hold, record = blocked_record(self.records, account, admitted)
         self.store.settle(hold, 0, record)

@@ -223,7 +223,9 @@ def compile_policy(
                 for name in [name for name in extra if name not in placements]:
                     del extra[name]
             placed = place_model(model, providers=providers, models=models_map)
-            info = catalog.get(model) or Catalog.build([model], overrides=policy.models).get(model)
+            # "provider/model" is priced as the model it names (a price declared for "llama3.2" applies).
+            name = placed.model
+            info = catalog.get(name) or Catalog.build([name], overrides=policy.models).get(name)
             assert info is not None
             found = extra[model] = Candidate(placed.model, placed.provider, providers[placed.provider], info)
         return found

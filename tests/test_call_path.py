@@ -1,6 +1,5 @@
-"""Issue 18 item 6, the part in the call path (providers, client construction, pricing, budget logs): what
-frugal should do, written as tests that fail today (strict xfail), so that the change that makes one pass
-also turns it into an ordinary test by removing its mark."""
+"""Issue 18 item 6, the part in the call path: keyless providers, a provider's missing key reported when
+the client is built, ``provider/model`` priced as the model it names, rate-limited budget log lines."""
 
 from __future__ import annotations
 
@@ -13,8 +12,6 @@ import pytest
 import frugal
 import frugal.policy
 from frugal.testing import Reply, Usage, VendorStub
-
-PENDING = pytest.mark.xfail(strict=True, reason="issue 18 item 6: a call-path change (see the lead's note)")
 
 OLLAMA = """
 extends: default
@@ -37,7 +34,6 @@ def ollama(tmp_path: Path, stub: VendorStub, key: str) -> str:
     return str(path)
 
 
-@PENDING
 def test_a_keyless_provider_needs_no_variable(stub: VendorStub, tmp_path: Path) -> None:
     """`api_key: none` in a policy's provider: a local server that takes no key is routable and called."""
     client = frugal.Client(policy=ollama(tmp_path, stub, "api_key: none"))
@@ -45,7 +41,6 @@ def test_a_keyless_provider_needs_no_variable(stub: VendorStub, tmp_path: Path) 
     assert answer.model == "llama3.2"
 
 
-@PENDING
 def test_a_provider_whose_key_variable_is_unset_is_reported_when_the_client_is_built(
     stub: VendorStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,7 +51,6 @@ def test_a_provider_whose_key_variable_is_unset_is_reported_when_the_client_is_b
         frugal.Client(policy=ollama(tmp_path, stub, "api_key_env: OLLAMA_API_KEY"))
 
 
-@PENDING
 def test_provider_slash_model_uses_the_price_declared_for_the_model(
     stub: VendorStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,7 +63,6 @@ def test_provider_slash_model_uses_the_price_declared_for_the_model(
     assert decision.estimated_cost_usd is not None
 
 
-@PENDING
 def test_budget_log_lines_are_rate_limited(
     stub: VendorStub, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

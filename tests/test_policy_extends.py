@@ -301,7 +301,9 @@ def test_starter_policy_loads_extends_the_default_and_points_at_its_schema(tmp_p
     assert first_violation(load_located(policy_file.read_text(), "f").data, schema) is None
     policy, located = load_policy(policy_file)
     assert policy.name == "my-app"
-    assert policy.model_copy(update={"name": "default"}) == default()
+    assert policy.ledger is not None
+    assert policy.ledger.url == "sqlite:///frugal-ledger.db", "calls are recorded for budgets and the report"
+    assert policy.model_copy(update={"name": "default", "ledger": default().ledger}) == default()
     compiles(policy, located)
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+import frugal.catalog
 import frugal.policy
 
 TYPING = Path(__file__).parent / "typing"
 
 
-def test_every_policy_field_default_is_a_keyword() -> None:
+@pytest.mark.parametrize("module", [frugal.policy, frugal.catalog], ids=lambda m: m.__name__)
+def test_every_policy_field_default_is_a_keyword(module: ModuleType) -> None:
     """Type checkers read ``Field(default=...)`` (dataclass_transform), not a positional default."""
-    tree = ast.parse(Path(frugal.policy.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     positional = [
         node.lineno
         for node in ast.walk(tree)

@@ -127,22 +127,22 @@ class CapabilitiesSpec(_Spec):
 class PricesSpec(_Spec):
     """Prices to set, in USD per million tokens (unset ones keep genai-prices' value)."""
 
-    input: float | None = Field(None, ge=0)
-    output: float | None = Field(None, ge=0)
-    cache_read: float | None = Field(None, ge=0)
-    cache_write_5m: float | None = Field(None, ge=0)
-    cache_write_1h: float | None = Field(None, ge=0)
+    input: float | None = Field(default=None, ge=0)
+    output: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write_5m: float | None = Field(default=None, ge=0)
+    cache_write_1h: float | None = Field(default=None, ge=0)
 
 
 class ModelSpec(_Spec):
     """A model override or custom model in a policy's ``models:`` section."""
 
     provider: str | None = Field(
-        None, description="Provider name that serves it (required for custom models)."
+        default=None, description="Provider name that serves it (required for custom models)."
     )
     capabilities: CapabilitiesSpec | None = None
-    context_window: int | None = Field(None, gt=0)
-    max_output_tokens: int | None = Field(None, gt=0)
+    context_window: int | None = Field(default=None, gt=0)
+    max_output_tokens: int | None = Field(default=None, gt=0)
     prices: PricesSpec | None = None
 
 

@@ -3,6 +3,7 @@ with a default declares it as ``Field(default=...)``, which ``dataclass_transfor
 
 from __future__ import annotations
 
+from frugal.catalog import ModelSpec, PricesSpec
 from frugal.policy import BudgetSpec, FallbackSpec, LedgerSpec, Policy, ProviderSpec, Rule, Tier
 
 policy = Policy(
@@ -14,5 +15,6 @@ policy = Policy(
     budgets=[BudgetSpec(scope="team", limit_usd=5.0)],
     fallback=FallbackSpec(retries=1),
     ledger=LedgerSpec(url="sqlite:///ledger.db"),
+    models={"my-model": ModelSpec(provider="local", prices=PricesSpec(input=0.1, output=0.4))},
 )
 name: str = policy.name

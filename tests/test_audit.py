@@ -1,6 +1,6 @@
 """The quality audit: its arithmetic (Wilson intervals, small samples), and ``frugal report`` reading labels
 that real shadow comparisons, cascades and ``client.feedback()`` left in SQLite, beside a ledger whose
-shadow calls are kept out of the spend."""
+shadow calls are kept out of the spend; ``frugal demo --shadow``."""
 
 from __future__ import annotations
 
@@ -277,3 +277,37 @@ def test_the_audit_reads_only_the_period(
         0,
         0,
     )
+
+
+# -- frugal demo --shadow ------------------------------------------------------------------------------
+
+
+def test_demo_shadow_json_is_the_report_with_its_audit(capsys: pytest.CaptureFixture[str]) -> None:
+    """The story's scripted verdicts come out of the audit: 37 of 40 small answers as good as the
+    baseline's (claimed), 7 of 8 medium ones (too few), 3 of 12 cascade answers escalated, 6 feedbacks;
+    the shadow calls are spend apart."""
+    assert main(["demo", "--shadow", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["totals"]["calls"], report["totals"]["shadow_calls"]) == (62, 48)
+    rows = {(r["route"], r["tier"]): r for r in report["quality"]["rows"]}
+    small, medium = rows["default", "small"], rows["default", "medium"]
+    assert (small["shadow"]["n"], small["shadow"]["share"], small["shadow"]["enough"]) == (40, 37 / 40, True)
+    assert (small["shadow"]["low"], small["shadow"]["high"]) == pytest.approx(wilson(37, 40))
+    assert (medium["shadow"]["n"], medium["shadow"]["enough"]) == (8, False)
+    assert rows["default", "large"]["shadow"]["n"] == 0, "the baseline is not compared with itself"
+    assert (rows["support", "small"]["cascade"]["n"], rows["support", "small"]["cascade"]["escalated"]) == (
+        12,
+        3,
+    )
+    assert report["quality"]["feedback"]["n"] == 6
+    assert all(r["savings_usd"] > 0 for key, r in rows.items() if key != ("default", "large"))
+
+
+def test_demo_shadow_prints_the_audit(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text story ends with the audit: the claim with its interval and sample, the flagged rows."""
+    assert main(["demo", "--shadow"]) == 0
+    out = capsys.readouterr().out
+    assert "Quality audit" in out
+    assert "on a measured sample of 48 calls routed to a cheaper model" in out
+    assert "88% (n=8: too few to claim)" in out
+    assert "shadow comparisons cost" in out

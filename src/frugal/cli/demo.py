@@ -8,6 +8,8 @@ through the real SDKs, no API key and no network.
 3. The report: what ``frugal report`` shows for this ledger.
 4. The drop-in: both shapes of call (``chat.completions``, ``messages``) served by both vendors, and a
    streamed tool call, each returning its own SDK's objects.
+
+``frugal demo --shadow`` tells another story, the quality audit (:mod:`~frugal.cli.demo_shadow`).
 """
 
 from __future__ import annotations
@@ -53,11 +55,25 @@ _PROMPTS = [
 _HARD = "Prove, step by step, that there are infinitely many primes, then generalise the argument. " * 6
 
 
-@click.command(epilog="Examples:\n\n\b\n  frugal demo\n  frugal demo --json")
-@click.option("--json", "as_json", is_flag=True, help="Print every call of the story as JSON.")
-def demo(as_json: bool) -> int:
+@click.command(
+    epilog="Examples:\n\n\b\n  frugal demo\n  frugal demo --json\n"
+    "  frugal demo --shadow   # the quality audit: shadow comparisons, cascades, feedback"
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every call of the story as JSON (--shadow: the report)."
+)
+@click.option(
+    "--shadow",
+    is_flag=True,
+    help="Tell the quality audit instead: shadow comparisons, cascade and explicit feedback labels.",
+)
+def demo(as_json: bool, shadow: bool) -> int:
     """The story against the built-in loopback stub: routing, cost vs the baseline, a budget stopping a
-    team, the report, the drop-in client (no API key, no network)."""
+    team, the report, the drop-in client (no API key, no network). With --shadow: the quality audit."""
+    if shadow:
+        from .demo_shadow import shadow_story
+
+        return shadow_story(as_json)
     from ..testing import VendorStub
 
     rows: list[dict[str, Any]] = []

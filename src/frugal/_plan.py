@@ -425,7 +425,7 @@ class CallPlan:
             labels = self._cascade_labels(request, account)
             yield LedgerIo(partial(_keep_labels, setup.labels, labels), setup.labels.blocking)
         shadowing = setup.shadowing
-        if shadowing is not None and shadowing.wants(op.name, params, account.decision):
+        if shadowing is not None and shadowing.wants(op.name, params, account.decision, account.model):
             from ._shadow import shadow_steps
 
             assert account.decision is not None

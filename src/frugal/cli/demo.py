@@ -22,7 +22,7 @@ from typing import Any
 
 import rich_click as click
 
-__all__ = ["demo"]
+__all__ = ["demo", "stub_client"]
 
 #: The story's policy: the built-in default's tiers, one team budget, the ledger in memory.
 _POLICY = """
@@ -89,7 +89,8 @@ def demo(as_json: bool, shadow: bool) -> int:
     return 0
 
 
-def _client(stub: Any, policy: Any) -> Any:
+def stub_client(stub: Any, policy: Any) -> Any:
+    """A client with ``policy`` against the loopback ``stub`` (demo keys, no retries)."""
     from .. import Client
 
     return Client(
@@ -112,7 +113,7 @@ def _routing_and_budget(stub: Any, rows: list[dict[str, Any]]) -> tuple[Any, dic
 
     policy = parse_policy(_POLICY, "demo.yaml")[0]
     router = dry_run_router(policy)
-    client = _client(stub, policy)
+    client = stub_client(stub, policy)
     start = time.time()
     for model, team, feature, prompt in _PROMPTS:
         stub.reply(None, Reply(text="(an answer)", usage=Usage(len(prompt) // 4 + 200, 250)))
@@ -172,7 +173,7 @@ def _drop_in(stub: Any) -> list[dict[str, Any]]:
     stub.reply("gpt-4o-mini", Reply(text="Paris.", usage=usage))
     stub.reply("claude-haiku-4-5", Reply(text="Paris.", usage=usage))
     stub.reply("claude-sonnet-5-5", Reply(text=None, tool_calls=[ToolCall("get_weather", {"city": "Paris"})]))
-    client = _client(stub, honour)
+    client = stub_client(stub, honour)
     question: Any = [{"role": "user", "content": "What is the capital of France?"}]
     for model in ("gpt-4o-mini", "claude-haiku-4-5"):
         completion = client.chat.completions.create(model=model, messages=question)

@@ -102,10 +102,10 @@ def _traffic(stub: Any) -> tuple[dict[str, Any], dict[str, int]]:
     from ..budgets.report_quality import with_quality
     from ..feedback.audit import build_audit
     from ..policy import parse_policy
-    from .demo import _client
+    from .demo import stub_client
 
     policy = parse_policy(_POLICY, "demo-shadow.yaml")[0]
-    client = _client(stub, policy)
+    client = stub_client(stub, policy)
     _script(stub)
     start = time.time()
     answers = []

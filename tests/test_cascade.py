@@ -106,6 +106,22 @@ async def test_when_every_tier_fails_the_last_answer_stands(cascading: Any, stub
     assert record.escalations == 2
 
 
+async def test_savings_are_measured_against_the_routed_baseline(cascading: Any, stub: VendorStub) -> None:
+    """Each step is decided within its tier, but the call's baseline is the routed one (the strongest
+    tier's model): a cascade that stops low saves, one that climbs pays for every step."""
+    stub.reply("small-text", GOOD)
+    await settle(cascading.chat.completions.create(model="auto", messages=HELLO))
+    stub.reply("small-text", CUT)
+    stub.reply("medium-a", GOOD)
+    await settle(cascading.chat.completions.create(model="auto", messages=HELLO))
+    stopped, climbed = cascading.ledger.records()
+    # large-a ($5/$20 per Mtok) on each call's tokens: 100 in, 20 out; then 100 + 100 in, 50 + 20 out.
+    assert stopped.baseline_cost_usd == pytest.approx((100 * 5.0 + 20 * 20.0) / 1e6)
+    assert stopped.savings_usd == pytest.approx(stopped.baseline_cost_usd - stopped.cost_usd)
+    assert stopped.savings_usd > 0
+    assert climbed.baseline_cost_usd == pytest.approx((200 * 5.0 + 70 * 20.0) / 1e6)
+
+
 async def test_reservation_covers_every_step(cascading: Any, stub: VendorStub) -> None:
     """A budget reserves what all the steps could cost together, so escalations cannot overshoot it."""
     stub.reply(None, GOOD)

@@ -250,6 +250,38 @@ def test_cascade_outcomes_are_labels(stub: VendorStub) -> None:
     c.close()
 
 
+def test_a_cascade_call_is_shadowed_unless_it_climbed_to_the_baseline(
+    stub: VendorStub, tmp_path: Path
+) -> None:
+    """A cascade's call kept at the cheap tier is compared with the baseline; one that escalated to the
+    baseline model itself is not (there is nothing to compare)."""
+    path = tmp_path / "cascade.yaml"
+    path.write_text(
+        POLICY.format(shadow="{sample: 1.0, compare: normalized}", feedback="{}")
+        + "strategy: cascade\ncascade: {checks: [finish_reason]}\n",
+        encoding="utf-8",
+    )
+    stub.reply("gpt-4.1", Reply(text="paris", usage=USAGE))
+    stub.queue(
+        "gpt-4o-mini",
+        Reply(text="Paris.", usage=USAGE),
+        Reply(text="The capital", stop_reason="length", usage=USAGE),
+    )
+    c = frugal.Client(**vendor_options(stub, policy=path))  # type: ignore[arg-type]
+    kept, climbed = _ask(c), _ask(c)
+    assert (kept.model, climbed.model) == ("gpt-4o-mini", "gpt-4.1")
+    assert c.flush_shadows(timeout=30)
+    (shadow,) = [x for x in c.labels.labels() if x.source == "shadow"]
+    assert (shadow.call_id, shadow.good, shadow.tier, shadow.reference_model) == (
+        kept.id,
+        1.0,
+        "small",
+        "gpt-4.1",
+    )
+    assert [r.shadow_of for r in c.ledger.records() if r.shadow_of is not None] == [kept.id]
+    c.close()
+
+
 def test_feedback_labels_a_recent_call_by_its_answer_or_its_id(stub: VendorStub, tmp_path: Path) -> None:
     stub.reply(None, Reply(text="Paris.", usage=USAGE))
     c = _client(stub, tmp_path, shadow="{sample: 0.0}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -392,7 +392,14 @@ class CallPlan:
             events = admitted.events
             self.observers.append(settlement)
         if cascade is not None:
-            decision = cascade.current
+            assert decision is not None  # a cascade starts from a routing decision
+            # Each step is decided within its own tier, so its baseline is that tier's model; the call's
+            # baseline is the routed decision's (what would have served it without frugal).
+            decision = replace(
+                cascade.current,
+                baseline_model=decision.baseline_model,
+                baseline_cost_usd=decision.baseline_cost_usd,
+            )
         account.decision = decision
         spans = setup.telemetry.observe(account)
         if spans is not None:
@@ -418,7 +425,7 @@ class CallPlan:
             labels = self._cascade_labels(request, account)
             yield LedgerIo(partial(_keep_labels, setup.labels, labels), setup.labels.blocking)
         shadowing = setup.shadowing
-        if shadowing is not None and shadowing.wants(op.name, params, account.decision):
+        if shadowing is not None and shadowing.wants(op.name, params, account.decision, account.model):
             from ._shadow import shadow_steps
 
             assert account.decision is not None

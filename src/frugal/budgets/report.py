@@ -3,9 +3,12 @@
 :func:`build_report` turns ledger records (and budget counters) into one JSON-ready summary: totals,
 spend / baseline / savings / calls by team, user, feature and model, spend per day, the calls where a
 premium model was asked for a prompt that a cheaper tier served ("premium model asked for a simple
-prompt") with what routing saved on them, and each budget's status. :func:`render_terminal` prints it
-as tables (rich, imported here only); :mod:`frugal.budgets.report_html` renders it as one
-self-contained HTML page with inline SVG charts.
+prompt") with what routing saved on them, and each budget's status (``quality``, the quality audit, is
+added by :mod:`frugal.budgets.report_quality`). Shadow calls (``shadow_of`` set: the baseline answering a
+routed call again, to compare) are not the application's calls: they are left out of every figure and
+counted apart (``shadow_calls``, ``shadow_cost_usd``). :func:`render_terminal` prints it as tables (rich,
+imported here only); :mod:`frugal.budgets.report_html` renders it as one self-contained HTML page with
+inline SVG charts.
 """
 
 from __future__ import annotations
@@ -103,24 +106,30 @@ def _group(records: Sequence[LedgerRecord], key: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _calls(records: Sequence[LedgerRecord]) -> list[LedgerRecord]:
+    """The application's own calls: shadow calls left out."""
+    return [r for r in records if r.shadow_of is None]
+
+
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
 
 
 #: The version of the report's JSON document (``schema_version``): 2 added the grouped premium-for-simple
-#: calls, the previous period, the month-end projection, rounded money and budgets' ``over_limit``.
+#: calls, the previous period, the month-end projection, rounded money and budgets' ``over_limit``; since
+#: then keys were only added (``quality``, ``totals.shadow_calls``, ``totals.shadow_cost_usd``).
 SCHEMA_VERSION = 2
 
 
-def _money(value: Any) -> Any:
+def round_money(value: Any) -> Any:
     """Every ``*_usd`` figure rounded to the micro-dollar (what a finance sheet can use), recursively."""
     if isinstance(value, dict):
         return {
-            k: round(v, 6) if k.endswith("_usd") and isinstance(v, float) else _money(v)
+            k: round(v, 6) if k.endswith("_usd") and isinstance(v, float) else round_money(v)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_money(v) for v in value]
+        return [round_money(v) for v in value]
     return value
 
 
@@ -223,6 +232,10 @@ def build_report(
         now: the moment the report is made (default: the end of the period).
     """
     now = period.until if now is None else now
+    shadows = [r for r in records if r.shadow_of is not None]
+    records = _calls(records)
+    previous = None if previous is None else _calls(previous)
+    month = None if month is None else _calls(month)
     served = [r for r in records if r.outcome != "blocked"]
     cost = _sum(r.cost_usd for r in served)
     baseline = _sum(r.baseline_cost_usd for r in served)
@@ -263,6 +276,8 @@ def build_report(
         "cache_read_tokens": sum(r.cache_read_tokens for r in served),
         "cache_savings_usd": _sum(r.cache_savings_usd for r in served),
         "cut_short": sum(r.finish_reason in _CUT_SHORT for r in served),
+        "shadow_calls": len(shadows),
+        "shadow_cost_usd": _sum(r.cost_usd for r in shadows),
     }
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -301,8 +316,9 @@ def build_report(
             ],
         },
         "budgets": _budgets(statuses),
+        "quality": None,
     }
-    rounded: dict[str, Any] = _money(report)
+    rounded: dict[str, Any] = round_money(report)
     return rounded
 
 
@@ -340,7 +356,7 @@ def change_of(ratio: float | None) -> str:
 
 def headline(report: dict[str, Any]) -> list[str]:
     """The report's first lines, in words: what was spent and saved, the change since the previous period,
-    the month-end projection."""
+    what shadow comparisons cost, the month-end projection."""
     totals = report["totals"]
     share = totals["savings_share"]
     lines = [
@@ -358,6 +374,12 @@ def headline(report: dict[str, Any]) -> list[str]:
             f"against the previous period ({before['since'][:10]} → {before['until'][:10]}): spend "
             f"{change_of(before['cost_change'])}, savings {change_of(before['savings_change'])}, calls "
             f"{change_of(before['calls_change'])}"
+        )
+    shadows = totals.get("shadow_calls", 0)
+    if shadows:
+        lines.append(
+            f"shadow comparisons cost {usd(totals['shadow_cost_usd'])} ({calls(shadows)} to the baseline or "
+            "a judge), not counted in the spend or savings above"
         )
     month = report.get("projection")
     if month is not None:
@@ -397,26 +419,37 @@ def used_of(status: dict[str, Any]) -> str:
     return f"{status['used_share']:.0%}" + (" OVER" if status["over_limit"] else "")
 
 
-def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 10) -> None:
-    """Print the report as rich tables (to ``console``, default: standard output); each ranking shows its
-    first ``top`` rows and says how many more there are."""
-    from rich.console import Console
+def print_table(
+    console: Any,
+    title: str | None,
+    columns: Sequence[str],
+    rows: list[list[str]],
+    numeric: set[int],
+    more: int = 0,
+) -> None:
+    """Print a table under a bold ``title`` (if any): ``numeric`` columns right-aligned, then how many
+    rows were left out (``more``)."""
     from rich.table import Table
 
-    console = console or Console()
-
-    def table(
-        title: str, columns: Sequence[str], rows: list[list[str]], more: int, numeric: set[int]
-    ) -> None:
+    if title is not None:
         console.print(f"\n[bold]{title}[/bold]", highlight=False)
-        grid = Table(header_style="bold")
-        for index, column in enumerate(columns):
-            grid.add_column(column, justify="right" if index in numeric else "left", overflow="fold")
-        for row in rows:
-            grid.add_row(*row)
-        console.print(grid, highlight=False)
-        if more:
-            console.print(f"[dim]+{more:,} more[/dim]", highlight=False)
+    grid = Table(header_style="bold")
+    for index, column in enumerate(columns):
+        grid.add_column(column, justify="right" if index in numeric else "left", overflow="fold")
+    for row in rows:
+        grid.add_row(*row)
+    console.print(grid, highlight=False)
+    if more:
+        console.print(f"[dim]+{more:,} more[/dim]", highlight=False)
+
+
+def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 10) -> None:
+    """Print the report as rich tables (to ``console``, default: standard output); each ranking shows its
+    first ``top`` rows and says how many more there are. The quality audit, when the report has one, comes
+    last."""
+    from rich.console import Console
+
+    console = console or Console()
 
     totals = report["totals"]
     period = report["period"]
@@ -456,20 +489,23 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
                 for g in groups[:top]
             ]
             columns = [title, "Calls", "Spent", "Baseline", "Saved"]
-            table(f"By {title.lower()}", columns, rows, max(0, len(groups) - top), {1, 2, 3, 4})
+            print_table(
+                console, f"By {title.lower()}", columns, rows, {1, 2, 3, 4}, max(0, len(groups) - top)
+            )
     premium = report["premium_for_simple"]
     rows, more = premium_rows(report, top)
     if not rows:
         console.print("\n[bold]Premium model asked for a simple prompt[/bold]: none", highlight=False)
     else:
-        table(
+        print_table(
+            console,
             f"Premium model asked for a simple prompt: {calls(premium['calls'])} cost "
             f"{usd(premium['cost_usd'])} instead of {usd(premium['baseline_usd'])}: "
             f"routing saved {usd(premium['savings_usd'])}",
             ["Team", "Feature", "Asked for", "Calls", "Served by", "Would have cost", "Cost", "Saved"],
             rows,
-            more,
             {3, 5, 6, 7},
+            more,
         )
     budgets = report["budgets"]
     if budgets:
@@ -487,10 +523,16 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, top: int = 1
             for status in budgets[:top]
         ]
         over = sum(b["over_limit"] for b in budgets)
-        table(
+        print_table(
+            console,
             f"Budgets in their current window: {over:,} of {len(budgets):,} over the limit",
             ["Budget", "Scope", "Value", "Action", "Spent", "Limit", "Used", "Resets (UTC)"],
             rows,
-            max(0, len(budgets) - top),
             {4, 5, 6},
+            max(0, len(budgets) - top),
         )
+    quality = report.get("quality")
+    if quality is not None:
+        from .report_quality import render_quality
+
+        render_quality(quality, console)

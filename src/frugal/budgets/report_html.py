@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from .report import calls, change_of, headline, limit_of, premium_rows, spent_of, usd, used_of
+from .report_quality import NO_LABELS, quality_rows
 
 __all__ = ["render_html"]
 
@@ -220,6 +221,25 @@ def _budget_table(budgets: list[dict[str, Any]], top: int) -> str:
     return table + _more(len(budgets) - top)
 
 
+def _quality_section(quality: dict[str, Any] | None) -> str:
+    """The quality audit: the sentence that sums it up and a row per route and tier (nothing without an
+    audit; one line without labels)."""
+    if quality is None:
+        return ""
+    if not quality["labels"]:
+        return f"<h2>Quality audit</h2><div class=panel><p>{escape(NO_LABELS)}</p></div>"
+    columns, rows, numeric = quality_rows(quality)
+    return (
+        "<h2>Quality audit</h2><div class=panel>"
+        f'<p class="lead"><b>{escape(quality["claim"])}</b></p>'
+        f'<p class="more">{quality["labels"]:,} labels from {escape(quality["store"])}; '
+        f"{quality['confidence']:.0%} intervals; under {quality['min_sample']} labels a share is shown but "
+        "too few to claim</p>"
+        + _table(columns, [[escape(cell) for cell in row] for row in rows], numeric)
+        + "</div>"
+    )
+
+
 def render_html(report: dict[str, Any], *, top: int = 10) -> str:
     """The report as one HTML document; each ranking shows its first ``top`` rows and how many more."""
     totals = report["totals"]
@@ -258,6 +278,7 @@ def render_html(report: dict[str, Any], *, top: int = 10) -> str:
         + "</div>",
         f"<h2>Budgets in their current window: {over:,} of {len(budgets):,} over the limit</h2>"
         "<div class=panel>" + _budget_table(budgets, top) + "</div>",
+        _quality_section(report.get("quality")),
         '<div class="grid"><div><h2>By model</h2><div class=panel>'
         + _group_table(report["by_model"], "Model", top)
         + "</div></div><div><h2>By feature</h2><div class=panel>"

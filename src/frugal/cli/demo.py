@@ -8,6 +8,8 @@ through the real SDKs, no API key and no network.
 3. The report: what ``frugal report`` shows for this ledger.
 4. The drop-in: both shapes of call (``chat.completions``, ``messages``) served by both vendors, and a
    streamed tool call, each returning its own SDK's objects.
+
+``frugal demo --shadow`` tells another story, the quality audit (:mod:`~frugal.cli.demo_shadow`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import rich_click as click
 
-__all__ = ["demo"]
+__all__ = ["demo", "stub_client"]
 
 #: The story's policy: the built-in default's tiers, one team budget, the ledger in memory.
 _POLICY = """
@@ -53,11 +55,25 @@ _PROMPTS = [
 _HARD = "Prove, step by step, that there are infinitely many primes, then generalise the argument. " * 6
 
 
-@click.command(epilog="Examples:\n\n\b\n  frugal demo\n  frugal demo --json")
-@click.option("--json", "as_json", is_flag=True, help="Print every call of the story as JSON.")
-def demo(as_json: bool) -> int:
+@click.command(
+    epilog="Examples:\n\n\b\n  frugal demo\n  frugal demo --json\n"
+    "  frugal demo --shadow   # the quality audit: shadow comparisons, cascades, feedback"
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every call of the story as JSON (--shadow: the report)."
+)
+@click.option(
+    "--shadow",
+    is_flag=True,
+    help="Tell the quality audit instead: shadow comparisons, cascade and explicit feedback labels.",
+)
+def demo(as_json: bool, shadow: bool) -> int:
     """The story against the built-in loopback stub: routing, cost vs the baseline, a budget stopping a
-    team, the report, the drop-in client (no API key, no network)."""
+    team, the report, the drop-in client (no API key, no network). With --shadow: the quality audit."""
+    if shadow:
+        from .demo_shadow import shadow_story
+
+        return shadow_story(as_json)
     from ..testing import VendorStub
 
     rows: list[dict[str, Any]] = []
@@ -73,7 +89,8 @@ def demo(as_json: bool) -> int:
     return 0
 
 
-def _client(stub: Any, policy: Any) -> Any:
+def stub_client(stub: Any, policy: Any) -> Any:
+    """A client with ``policy`` against the loopback ``stub`` (demo keys, no retries)."""
     from .. import Client
 
     return Client(
@@ -96,7 +113,7 @@ def _routing_and_budget(stub: Any, rows: list[dict[str, Any]]) -> tuple[Any, dic
 
     policy = parse_policy(_POLICY, "demo.yaml")[0]
     router = dry_run_router(policy)
-    client = _client(stub, policy)
+    client = stub_client(stub, policy)
     start = time.time()
     for model, team, feature, prompt in _PROMPTS:
         stub.reply(None, Reply(text="(an answer)", usage=Usage(len(prompt) // 4 + 200, 250)))
@@ -156,7 +173,7 @@ def _drop_in(stub: Any) -> list[dict[str, Any]]:
     stub.reply("gpt-4o-mini", Reply(text="Paris.", usage=usage))
     stub.reply("claude-haiku-4-5", Reply(text="Paris.", usage=usage))
     stub.reply("claude-sonnet-5-5", Reply(text=None, tool_calls=[ToolCall("get_weather", {"city": "Paris"})]))
-    client = _client(stub, honour)
+    client = stub_client(stub, honour)
     question: Any = [{"role": "user", "content": "What is the capital of France?"}]
     for model in ("gpt-4o-mini", "claude-haiku-4-5"):
         completion = client.chat.completions.create(model=model, messages=question)

@@ -1,6 +1,7 @@
 """``frugal report``: the command line of :mod:`frugal.budgets.report`.
 
-Light to import: the ledger, pydantic and the report itself load only when the command runs.
+Light to import: the ledger, the label store, pydantic and the report itself load only when the command
+runs.
 """
 
 from __future__ import annotations
@@ -8,11 +9,16 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import rich_click as click
 
 from ._errors import CliError
+
+if TYPE_CHECKING:
+    from ..feedback.labels import Label
+    from ..policy import Policy
 
 __all__ = ["redact", "report"]
 
@@ -33,17 +39,53 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def _check_sqlite(url: str) -> None:
-    """A report never creates a ledger: a SQLite path that does not exist is a typo, not $0 of spend."""
+def _check_sqlite(url: str, what: str = "ledger", first: str = "recorded call") -> None:
+    """A report never creates a ledger (or a label store): a SQLite path that does not exist is a typo,
+    not $0 of spend."""
     from ..budgets.sqlite import path_of
 
     path = path_of(url)
     if not path.is_file():
         hint = "" if path.parent.is_dir() else f" (nor does the directory {path.parent})"
         raise CliError(
-            f"{url}: no ledger at {path}{hint}; frugal creates it on the first recorded call: check the path "
+            f"{url}: no {what} at {path}{hint}; frugal creates it on the first {first}: check the path "
             "(sqlite:///relative.db, sqlite:////absolute/path.db)"
         )
+
+
+def _labels_url(explicit: str | None, policy: Policy, ledger: str) -> str | None:
+    """The label store to audit: ``--labels``, else the policy's ``feedback.store``, else the ledger's
+    (where a client keeps its labels by default); None when the policy keeps them in memory."""
+    if explicit is not None:
+        if explicit.startswith("memory:"):
+            raise click.UsageError(
+                "--labels memory:// cannot be read: an in-memory label store dies with its process; give "
+                "sqlite:///path or redis://..."
+            )
+        return explicit
+    url = policy.feedback.store or ledger
+    return None if url.startswith("memory:") else url
+
+
+def _read_labels(url: str, since: float, until: float) -> list[Label]:
+    """The labels of ``[since, until)`` from the store at ``url``.
+
+    Raises:
+        CliError: the store does not exist (SQLite) or cannot be read.
+    """
+    from ..feedback.store import open_labels
+
+    if url.startswith("sqlite:"):
+        _check_sqlite(url, "label store", "label")
+    try:
+        store = open_labels(url)
+        try:
+            return store.labels(since, until)
+        finally:
+            store.close()
+    except Exception as exc:  # any store's error (redis, sqlite3, OS, a bad URL): one line naming it
+        reason = str(exc) or type(exc).__name__
+        raise CliError(f"cannot read the label store {redact(url)}: {reason}") from exc
 
 
 @click.command(
@@ -53,7 +95,8 @@ def _check_sqlite(url: str) -> None:
   frugal report --ledger sqlite:///frugal-ledger.db      # the last 30 days, as tables
   frugal report --period week                             # this calendar week (UTC)
   frugal report --since 2026-11-01 --until 2026-12-01 --json
-  frugal report --html report.html                        # a page to mail to finance"""
+  frugal report --html report.html                        # a page to mail to finance
+  frugal report --labels sqlite:///labels.db              # the quality audit from another store"""
 )
 @click.option("--ledger", help="Ledger URL (default: $FRUGAL_LEDGER, else the policy's ledger:).")
 @click.option(
@@ -71,6 +114,11 @@ def _check_sqlite(url: str) -> None:
     show_default=True,
     help="Rows of each ranking shown (premium-for-simple groups, budgets).",
 )
+@click.option(
+    "--labels",
+    help="Label store URL for the quality audit: sqlite:///path or redis://... (default: the policy's "
+    "feedback.store, else the ledger).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write a self-contained HTML page with charts.")
 def report(
@@ -80,15 +128,19 @@ def report(
     since: str | None,
     until: str | None,
     top: int,
+    labels: str | None,
     as_json: bool,
     html: str | None,
 ) -> int:
-    """Spend, savings, premium-for-simple calls and budget status, from the ledger."""
+    """Spend, savings, premium-for-simple calls and budget status, from the ledger; the quality audit from
+    the label store (shadow comparisons, cascades, explicit feedback)."""
     from ..budgets import ledger_url
     from ..budgets.ledger import open_ledger
     from ..budgets.report import build_report, parse_period, render_terminal
+    from ..budgets.report_quality import with_quality
     from ..budgets.rules import budget_status
     from ..budgets.windows import Window
+    from ..feedback.audit import build_audit
     from ..routing.compile import compile_budgets
     from ._output import console
     from .route import dry_run_router
@@ -108,6 +160,7 @@ def report(
     shown = redact(url)
     if url.startswith("sqlite:"):
         _check_sqlite(url)
+    label_url = _labels_url(labels, router.policy, url)
     budgets = compile_budgets(router.policy, None, router)
     try:
         store = open_ledger(url)
@@ -126,6 +179,10 @@ def report(
     made = build_report(
         records, span, statuses=statuses, top=top, ledger=shown, previous=previous, month=month, now=now
     )
+    if label_url is not None:
+        found = _read_labels(label_url, span.since, span.until)
+        tiers = [tier.name for tier in router.policy.tiers]
+        made = with_quality(made, build_audit(found, records, tiers=tiers, store=redact(label_url)))
     if html:
         from ..budgets.report_html import render_html
 

@@ -67,9 +67,24 @@ class Shadowing:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def wants(self, operation: str, params: Mapping[str, Any], decision: Decision | None) -> bool:
-        """Whether to shadow this call: routed below its baseline, comparable, sampled, under the cap."""
-        if decision is None or decision.baseline_model is None or decision.model == decision.baseline_model:
+    def wants(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        decision: Decision | None,
+        answered_by: str | None = None,
+    ) -> bool:
+        """Whether to shadow this call: routed below its baseline, comparable, sampled, under the cap.
+
+        Args:
+            operation: the call's operation.
+            params: the call's arguments.
+            decision: the call's routing decision.
+            answered_by: the model that answered, when known: a cascade may have climbed to the baseline.
+        """
+        if decision is None or decision.baseline_model is None:
+            return False
+        if decision.baseline_model in (decision.model, answered_by):
             return False
         if (
             operation not in SHADOWED_OPERATIONS

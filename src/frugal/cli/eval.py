@@ -293,7 +293,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         if args.policy is not None:
             text = policy_with_thresholds(Path(args.policy).read_text(encoding="utf-8"), chosen.thresholds)
         else:
-            text = models_policy_yaml(source, chosen.thresholds)
+            from ..evaluation.setup import parse_price
+
+            prices = dict(parse_price(p) for p in args.price)
+            text = models_policy_yaml(source, chosen.thresholds, prices)
         Path(args.out).write_text(text, encoding="utf-8")
     data = result.to_dict()
     if args.json:

@@ -693,3 +693,31 @@ def test_cli_train_records_lifted_signs(capsys: pytest.CaptureFixture[str], tmp_
     training = json.loads(model.read_text(encoding="utf-8"))["training"]
     assert training["options"]["signs"] is False
     assert training["command"] == "frugal train eval.jsonl --out model.json --no-words --no-signs"
+
+
+def test_cli_calibrate_with_models_writes_a_policy_that_validates_and_routes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Models only the data knows are declared under models: with the evaluation's provider and their
+    --price, so the written policy validates and routes as written (issue 18); a known name is left to
+    the catalog."""
+    data = tmp_path / "rows.jsonl"
+    data.write_text(FIXTURE.read_text(encoding="utf-8").replace('"big"', '"gpt-4.1"'), encoding="utf-8")
+    out_policy = tmp_path / "tuned.yaml"
+    args = ["calibrate", str(data), "--models", "tiny,mid,gpt-4.1", "--classifier", "heuristic"]
+    assert run(capsys, *args, "--price", "tiny=0.1/0.2", "--out", str(out_policy), "--quiet")[0] == 0
+    text = out_policy.read_text(encoding="utf-8")
+    policy = parse_policy(text)[0]
+    assert set(policy.models) == {"tiny", "mid"}
+    assert policy.models["tiny"].provider == policy.models["mid"].provider == "eval"
+    assert policy.models["tiny"].prices is not None
+    assert (policy.models["tiny"].prices.input, policy.models["tiny"].prices.output) == (0.1, 0.2)
+    assert policy.models["mid"].prices is None
+    assert "no --price given" in text
+    assert policy.providers["eval"].kind == "openai"
+    code, out, err = run(capsys, "validate", str(out_policy))
+    assert code == 0, err
+    assert "3 tiers" in out
+    code, out, err = run(capsys, "route", "--policy", str(out_policy), "hi")
+    assert code == 0, err
+    assert "tiny (eval)" in out

@@ -6,9 +6,11 @@ Inference is pure Python (no numpy): the dense features and words of
 plus the request's shape (tools, conversation depth, structured output, output limit, images, context),
 which labelled single-turn rows cannot teach, with weights fixed at training time from the heuristic's.
 
-A model of version 2 (the shipped default) is language-aware: for a prompt mostly in another script,
-the features read in English words and marks take the model's neutral values, so the prompt is scored
-like an average one with the same structure, never routed up or down for not being English.
+A model of version 3 (``frugal train --from-store``) reads words hashed into buckets, as the feedback
+store records them. A model of version 2 (the shipped default) is language-aware: for a prompt mostly in
+another script, the features read in English words and marks take the model's neutral values, so the
+prompt is scored like an average one with the same structure, never routed up or down for not being
+English.
 
 Its score is the model's probability that a cheaper model falls short where a stronger one succeeds
 (the label of version 2 models; see docs/evaluation.md for how well that holds on unseen traffic).
@@ -23,7 +25,7 @@ from typing import ClassVar
 from ..request import RoutingRequest
 from .base import Classification
 from .cues import NO_STRONG_SIGNAL, REASONS, SHAPE_SIGNALS, shape_signals
-from .learned_features import DENSE_FEATURES, DENSE_SIGNS, SCRIPT_NEUTRAL, features, read
+from .learned_features import DENSE_FEATURES, DENSE_SIGNS, SCRIPT_NEUTRAL, features, read, word_bucket
 from .learned_model import FORMAT, LearnedModel, load_model
 from .learned_options import LearnedOptions
 
@@ -89,6 +91,11 @@ class LearnedClassifier:
         self._dense = {key: weight for key, weight in self.model.dense.items() if weight}
         self._words = {word.encode("ascii", "ignore"): weight for word, weight in self.model.words.items()}
         self._vocabulary = frozenset(self._words)
+        self._buckets = self.model.word_buckets
+        self._hashed: dict[int, float] = {}
+        if self._buckets:
+            self._hashed = {int(bucket): weight for bucket, weight in self.model.words.items()}
+            self._vocabulary = frozenset()
 
     def suggested_thresholds(self, tiers: int) -> tuple[float, ...]:
         """Thresholds that split the model's training rows evenly among ``tiers`` tiers (its own scale).
@@ -124,6 +131,9 @@ class LearnedClassifier:
         parts = {key: weights[key] * value for key, value in dense.items() if value and key in weights}
         if self._vocabulary:  # one C-level pass finds the known words; each counts once
             parts["words"] = sum(self._words[word] for word in self._vocabulary.intersection(words))
+        elif self._buckets and self._hashed:  # each bucket counts once, as the store records them
+            found = {word_bucket(word, self._buckets) for word in set(words)}
+            parts["words"] = sum(self._hashed.get(bucket, 0.0) for bucket in found)
         shape = self.model.shape
         for key, value in shape_signals(request):
             if shape.get(key):

@@ -24,6 +24,7 @@ routed up, or down, for not being English.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +32,17 @@ from dataclasses import dataclass
 from ..request import RoutingRequest
 from .cues import few_shot_question, scan
 
-__all__ = ["DENSE_FEATURES", "DENSE_SIGNS", "SCRIPT_NEUTRAL", "Reading", "features", "question", "read"]
+__all__ = [
+    "DENSE_FEATURES",
+    "DENSE_SIGNS",
+    "SCRIPT_NEUTRAL",
+    "WORD_BUCKETS",
+    "Reading",
+    "features",
+    "question",
+    "read",
+    "word_bucket",
+]
 
 #: The dense features, each scaled to about [0, 1] (length: [-0.6, 0.4]), with the sign ``frugal train``
 #: holds its weight to (see :mod:`frugal.evaluation.train`): +1, a cue of a harder prompt (it never lowers
@@ -110,6 +121,16 @@ _FUNCTION = _set(
 )
 _QUESTION = _set("which what why many much")  # "many" and "much" gate "how many" / "how much"
 _FAMILIES = _NEGATION | _CAUSAL | _CONTRAST | _COMPARISON | _CONDITION | _LOOKUP | _QUESTION
+
+
+#: Hashed words are kept as one of this many buckets (the hashing trick): the feedback store records a
+#: request's words so, and a model trained from it (version 3, ``word_buckets``) reads them so.
+WORD_BUCKETS = 1 << 18
+
+
+def word_bucket(word: bytes, buckets: int = WORD_BUCKETS) -> int:
+    """The bucket of a word (as :func:`read` finds words): BLAKE2b, the same in every process."""
+    return int.from_bytes(hashlib.blake2b(word, digest_size=4).digest(), "big") % buckets
 
 
 def question(prompt: str) -> str:

@@ -7,6 +7,11 @@ training rows: the classifier's own scale, where thresholds belong); and ``train
 including the recipe that made it, so that cross-validation can refit it). Version 1 files (the 0.1
 model) load and score as they always did.
 
+Version 3 adds ``word_buckets``: the model's words are hashed, as the feedback store records them
+(:func:`~.learned_features.word_bucket`), and ``words`` maps a bucket's number (a decimal string) to its
+weight. ``frugal train --from-store`` writes version 3 (the store keeps no text to learn words from);
+``frugal train`` on labelled rows still writes version 2.
+
 Two models ship with frugal: ``v2``, the default, and ``v1``, the previous default, kept to compare.
 """
 
@@ -26,12 +31,14 @@ from .cues import SHAPE_SIGNALS
 from .learned_features import DENSE_FEATURES
 from .learned_options import validate_weights
 
-__all__ = ["FORMAT", "SHIPPED", "VERSION", "LearnedModel", "load_model"]
+__all__ = ["FORMAT", "HASHED_VERSION", "SHIPPED", "VERSION", "LearnedModel", "load_model"]
 
 FORMAT = "frugal-learned-classifier"
-#: The version ``frugal train`` writes; versions 1 and 2 are read.
+#: The version ``frugal train`` writes from labelled rows; versions 1 to 3 are read.
 VERSION = 2
-_VERSIONS = (1, 2)
+#: The version of a model whose words are hashed (``word_buckets``): ``frugal train --from-store``.
+HASHED_VERSION = 3
+_VERSIONS = (1, 2, 3)
 #: The models shipped with frugal, by the name ``options: {model: NAME}`` gives them (``v2`` is the default).
 SHIPPED = {"v2": "learned_default.json", "v1": "learned_v1.json"}
 
@@ -43,7 +50,8 @@ class LearnedModel:
     Attributes:
         bias: the logit of a prompt with no feature at all.
         dense: weight per dense feature (see :data:`~.learned_features.DENSE_FEATURES`).
-        words: weight per lower-case word.
+        words: weight per lower-case word, or per word bucket (its number as a string) when
+            ``word_buckets`` is set.
         shape: weight per request-shape signal (see :data:`~.cues.SHAPE_SIGNALS`).
         scan_chars: characters of the prompt the cues are read in.
         neutral: per dense feature read in English, the value used instead for a prompt in another script
@@ -51,6 +59,7 @@ class LearnedModel:
         quantiles: the model's scores on its training rows at 0 %, 5 %, ..., 100 % (empty if unknown).
         training: provenance: data, label, options (the recipe), command, date.
         version: the model file's format version.
+        word_buckets: 0 for words as text; else the number of buckets words are hashed into (version 3).
     """
 
     bias: float
@@ -62,6 +71,7 @@ class LearnedModel:
     quantiles: Sequence[float] = ()
     training: Mapping[str, Any] = field(default_factory=dict)
     version: int = VERSION
+    word_buckets: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of a model file."""
@@ -77,8 +87,11 @@ class LearnedModel:
             document["neutral"] = dict(self.neutral)
         if self.quantiles:
             document["quantiles"] = list(self.quantiles)
+        if self.word_buckets:
+            document["word_buckets"] = self.word_buckets
         document["training"] = dict(self.training)
-        document["words"] = dict(sorted(self.words.items()))
+        order = (lambda item: int(item[0])) if self.word_buckets else (lambda item: item[0])
+        document["words"] = dict(sorted(self.words.items(), key=order))
         return document
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -126,7 +139,17 @@ def _parse(text: str, source: str) -> LearnedModel:
     weights = validate_weights(data, source)
     if weights.version not in _VERSIONS:
         raise ConfigError(
-            f"{source}: model format version {weights.version} is not supported (expected 1 or {VERSION})"
+            f"{source}: model format version {weights.version} is not supported "
+            f"(expected one of {', '.join(map(str, _VERSIONS))})"
+        )
+    if weights.word_buckets and weights.version < HASHED_VERSION:
+        raise ConfigError(f"{source}: word_buckets needs model format version {HASHED_VERSION}")
+    if weights.word_buckets and any(
+        not key.isdigit() or int(key) >= weights.word_buckets for key in weights.words
+    ):
+        raise ConfigError(
+            f"{source}: with word_buckets, every key of words must be a bucket number below "
+            f"{weights.word_buckets}"
         )
     for family, known in (("dense", DENSE_FEATURES), ("neutral", DENSE_FEATURES), ("shape", SHAPE_SIGNALS)):
         unknown = sorted(set(getattr(weights, family)) - set(known))
@@ -148,4 +171,5 @@ def _parse(text: str, source: str) -> LearnedModel:
         quantiles=tuple(quantiles),
         training=weights.training,
         version=weights.version,
+        word_buckets=weights.word_buckets,
     )

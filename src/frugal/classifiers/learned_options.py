@@ -40,6 +40,7 @@ class _Weights(BaseModel):
     neutral: dict[str, float] = Field(default_factory=dict)
     quantiles: list[float] = Field(default_factory=list)
     training: dict[str, Any] = Field(default_factory=dict)
+    word_buckets: int = Field(0, ge=0)
 
 
 def validate_weights(data: dict[str, Any], source: str) -> _Weights:

@@ -28,13 +28,15 @@ _EVAL_EXAMPLES = {
 
 \b
   frugal calibrate data.jsonl --policy frugal.yaml --out tuned.yaml
-  frugal calibrate data.jsonl --models cheap,strong --price cheap=0.1/0.4 --out p.yaml""",
+  frugal calibrate data.jsonl --models cheap,strong --price cheap=0.1/0.4 --out p.yaml
+  frugal calibrate --from-store sqlite:///frugal.db --policy frugal.yaml --out frugal.yaml""",
     "train": """Examples:
 
 \b
   frugal train data.jsonl --out model.json
   frugal train a.jsonl b.jsonl --cv sources --scores oof.jsonl
-  frugal train data.jsonl --classifier knn --out index.json""",
+  frugal train data.jsonl --classifier knn --out index.json
+  frugal train --from-store sqlite:///frugal.db --prior-rows 1000 --out model.json""",
 }
 
 

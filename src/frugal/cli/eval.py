@@ -8,6 +8,8 @@
   k-fold out-of-sample figure next to the in-sample one, or (``--cv sources``) chosen on other sources.
 - ``frugal train DATA.jsonl... --out MODEL.json``: fit the ``learned`` classifier (``--classifier knn``:
   a knn index); ``--cv sources|K`` scores every row out of fold.
+- ``frugal train --from-store URL --out MODEL.json`` and ``frugal calibrate --from-store URL --policy
+  FILE``: the same from the feedback store's labels (:mod:`frugal.cli.from_store`).
 
 Nothing is sent anywhere. Imports are deferred to the command that needs them.
 """
@@ -57,15 +59,42 @@ def add_evaluation_commands(commands: Any) -> None:
     evaluate.set_defaults(run=_guarded(_eval))
 
     calibrate = commands.add_parser("calibrate", help="choose thresholds for a quality target")
-    _routing_options(calibrate)
+    _routing_options(calibrate, store=True)
     calibrate.add_argument(
         "--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)"
     )
     calibrate.add_argument("--out", metavar="POLICY.yaml", help="write the policy with the chosen thresholds")
+    calibrate.add_argument(
+        "--from-store",
+        metavar="URL",
+        help="choose the --policy's thresholds from the feedback store's labels (sqlite:///PATH or "
+        "redis://...) instead of DATA files",
+    )
     calibrate.set_defaults(run=_guarded(_calibrate))
 
     train = commands.add_parser("train", help="fit the learned classifier (or a knn index) on labelled rows")
-    train.add_argument("data", nargs="+", help="JSON Lines files of labelled rows")
+    train.add_argument("data", nargs="*", help="JSON Lines files of labelled rows")
+    train.add_argument(
+        "--from-store",
+        metavar="URL",
+        help="train on the feedback store's labels (sqlite:///PATH or redis://...) instead of DATA files, "
+        "starting from the --prior-model",
+    )
+    train.add_argument(
+        "--prior-model",
+        default="v2",
+        metavar="MODEL",
+        help="--from-store: the model the fit starts from and is pulled towards (a model file, or a shipped "
+        "model's name; default v2)",
+    )
+    train.add_argument(
+        "--prior-rows",
+        type=float,
+        default=1000.0,
+        metavar="N",
+        help="--from-store: the prior counts as N labelled rows (default 1000: with n labels its share of "
+        "the fit is N/(n+N); 0: the labels alone)",
+    )
     train.add_argument("--out", metavar="MODEL.json", help="write the model file (the index file for knn)")
     train.add_argument(
         "--classifier", choices=("learned", "knn"), default="learned", help="what to train (default: learned)"
@@ -140,8 +169,9 @@ def add_evaluation_commands(commands: Any) -> None:
     train.set_defaults(run=_guarded(_train))
 
 
-def _routing_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", nargs="+", help="JSON Lines files of labelled rows")
+def _routing_options(parser: argparse.ArgumentParser, *, store: bool = False) -> None:
+    # With a store (calibrate --from-store) the data files are optional: the command checks one is given.
+    parser.add_argument("data", nargs="*" if store else "+", help="JSON Lines files of labelled rows")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--policy", help="a policy file: its tiers, thresholds and classifier")
     which.add_argument(
@@ -243,6 +273,13 @@ def _prepare(args: argparse.Namespace) -> tuple[Prepared, Any]:
     ), source
 
 
+def _needs_data(args: argparse.Namespace) -> None:
+    if not args.data:
+        from ..exceptions import ConfigError
+
+        raise ConfigError("expected DATA.jsonl files of labelled rows (or --from-store URL)")
+
+
 def _eval(args: argparse.Namespace) -> int:
     from ..evaluation.cv_commands import check_routing_args, eval_cv
     from ..evaluation.evaluate import evaluate
@@ -276,6 +313,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     from ..evaluation.calibrate import calibrate, models_policy_yaml, policy_with_thresholds
     from ..exceptions import ConfigError
 
+    if args.from_store is not None:
+        from .from_store import calibrate_from_store
+
+        return calibrate_from_store(args)
+    _needs_data(args)
     if args.policy is not None and (args.classifier or args.classifier_options):
         raise ConfigError(
             "--classifier: with --policy the policy's own classifier is calibrated (the thresholds are "
@@ -293,7 +335,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         if args.policy is not None:
             text = policy_with_thresholds(Path(args.policy).read_text(encoding="utf-8"), chosen.thresholds)
         else:
-            text = models_policy_yaml(source, chosen.thresholds)
+            from ..evaluation.setup import parse_price
+
+            prices = dict(parse_price(p) for p in args.price)
+            text = models_policy_yaml(source, chosen.thresholds, prices)
         Path(args.out).write_text(text, encoding="utf-8")
     data = result.to_dict()
     if args.json:
@@ -316,6 +361,11 @@ def _train(args: argparse.Namespace) -> int:
     from ._eval_tables import print_fits, print_summary
     from ._output import progress, working
 
+    if args.from_store is not None:
+        from .from_store import train_from_store
+
+        return train_from_store(args)
+    _needs_data(args)
     if args.answers:
         from ..evaluation.answer_commands import train_answers
 

@@ -13,15 +13,18 @@ not refitted: when the classifier was itself trained on these rows, score them o
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from ..catalog import Catalog, PricesSpec
 from ..policy import Policy
 from . import metrics
 from .evaluate import Prepared
 from .metrics import Point
+from .setup import EVAL_PROVIDER
 from .sweep import Setting, apply, cheapest_setting, sweep
 
 __all__ = [
@@ -177,22 +180,76 @@ def _top_level(node: yaml.Node | None, name: str) -> tuple[yaml.Node, yaml.Node]
     return None
 
 
-def models_policy_yaml(policy: Policy, thresholds: tuple[float, ...]) -> str:
-    """A policy file for a ``--models`` calibration: one tier per model, the classifier, the thresholds."""
+def models_policy_yaml(
+    policy: Policy, thresholds: tuple[float, ...], prices: Mapping[str, PricesSpec] | None = None
+) -> str:
+    """A policy file for a ``--models`` calibration: one tier per model, the classifier, the thresholds.
+
+    The file validates and routes as written: every model the catalog cannot serve by its name alone (not
+    an OpenAI or Anthropic name, or one without a known price) is declared under ``models:`` with the
+    evaluation's provider (declared under ``providers:``, to be pointed at the server that serves it) and
+    the ``--price`` the evaluation used; a known model given a ``--price`` keeps that price too.
+
+    Args:
+        policy: the evaluation policy (:func:`~frugal.evaluation.setup.models_policy`).
+        thresholds: the chosen thresholds.
+        prices: the ``--price`` values, by model.
+    """
+    prices = prices or {}
+    models = [model for tier in policy.tiers for model in tier.models]
+    catalog = Catalog.build(models)
+    declared: dict[str, dict[str, Any]] = {}
+    providers: set[str] = set()
+    for model in models:
+        info = catalog.get(model)
+        entry: dict[str, Any] = {}
+        if info is None or info.provider is None or not info.priced:
+            spec = policy.models.get(model)
+            provider = spec.provider if spec is not None and spec.provider else EVAL_PROVIDER
+            entry["provider"] = provider
+            providers.add(provider)
+        if model in prices:
+            entry["prices"] = prices[model].model_dump(exclude_none=True)
+        if entry:
+            declared[model] = entry
     lines = [
-        "# Written by 'frugal calibrate --models': one tier per model, cheapest first. A model that is not",
-        "# an OpenAI or Anthropic name needs an entry under 'models:' with its provider (and prices).",
+        "# Written by 'frugal calibrate --models': one tier per model, cheapest first.",
         "version: 1",
-        f"name: {yaml.safe_dump(policy.name).splitlines()[0]}",
+        f"name: {_scalar(policy.name)}",
         "classifier:",
-        f"  name: {yaml.safe_dump(policy.classifier.name).splitlines()[0]}",
+        f"  name: {_scalar(policy.classifier.name)}",
     ]
     if policy.classifier.options:
-        dumped = yaml.safe_dump(policy.classifier.options, default_flow_style=True).strip()
-        lines.append(f"  options: {dumped}")
+        lines.append(f"  options: {_flow(policy.classifier.options)}")
     lines.append("tiers:")
     for tier in policy.tiers:
-        lines.append(f"  - name: {yaml.safe_dump(tier.name).splitlines()[0]}")
-        lines.append(f"    models: {yaml.safe_dump(tier.models, default_flow_style=True).strip()}")
+        lines.append(f"  - name: {_scalar(tier.name)}")
+        lines.append(f"    models: {_flow(tier.models)}")
     lines.append(f"thresholds: {thresholds_yaml(thresholds)}")
+    if providers:
+        lines += [
+            "# The provider of the models below that are not OpenAI or Anthropic names: point it at the",
+            "# server that serves them (base_url, api_key_env) before the first call.",
+            "providers:",
+        ]
+        for name in sorted(providers):
+            endpoint = policy.providers.get(name)
+            kind = endpoint.kind if endpoint is not None and endpoint.kind else "openai"
+            lines.append(f"  {_scalar(name)}: {{kind: {kind}}}")
+    if declared:
+        lines.append("models:")
+        for model, entry in declared.items():
+            unpriced = "" if "prices" in entry else _UNPRICED
+            lines.append(f"  {_scalar(model)}: {_flow(entry)}{unpriced}")
     return "\n".join(lines) + "\n"
+
+
+_UNPRICED = "  # no --price given: add prices: {input: ..., output: ...} (USD per million tokens)"
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value).splitlines()[0]
+
+
+def _flow(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 20).strip()

@@ -153,7 +153,7 @@ def calibrate_cv(args: argparse.Namespace) -> int:
     from .crossval import by_source, source_setup, with_scores
     from .data import load_rows
     from .folds import SOURCES, folds_for, parse_cv
-    from .setup import models_policy
+    from .setup import models_policy, parse_price
 
     if parse_cv(args.cv) != SOURCES:
         raise ConfigError("calibrate --cv takes 'sources'; for in-domain k-fold use --folds K")
@@ -179,7 +179,8 @@ def calibrate_cv(args: argparse.Namespace) -> int:
             policy = models_policy(
                 model_list(args.models[0]), candidate.spec, output_tokens=args.output_tokens
             )
-            text = models_policy_yaml(policy, result.chosen.thresholds)
+            prices = dict(parse_price(p) for p in args.price)
+            text = models_policy_yaml(policy, result.chosen.thresholds, prices)
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(text)
     if args.json:

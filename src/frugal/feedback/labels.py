@@ -11,19 +11,16 @@ and the request's features as the ``learned`` classifier reads them, with the wo
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from itertools import count
 from typing import Any, Literal
 
+from ..classifiers.learned_features import WORD_BUCKETS, read, word_bucket
 from ..request import RoutingRequest
 
 __all__ = ["WORD_BUCKETS", "Label", "LabelSource", "hashed_features", "label_id"]
-
-#: Words are kept as one of this many buckets (the hashing trick): enough to train on, no text kept.
-WORD_BUCKETS = 1 << 18
 
 LabelSource = Literal["shadow", "cascade", "feedback"]
 
@@ -94,17 +91,11 @@ def label_id() -> str:
     return f"{_PREFIX}{next(_ids):x}"
 
 
-def _bucket(word: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(word, digest_size=4).digest(), "big") % WORD_BUCKETS
-
-
 def hashed_features(request: RoutingRequest) -> dict[str, Any]:
     """The request's features as the ``learned`` classifier reads them, its words hashed into buckets."""
-    from ..classifiers.learned_features import read
-
     reading = read(request)
     return {
         "dense": {name: round(value, 6) for name, value in reading.dense.items() if value},
-        "words": sorted({_bucket(word) for word in reading.words}),
+        "words": sorted({word_bucket(word) for word in reading.words}),
         "non_latin": reading.non_latin,
     }

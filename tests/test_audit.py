@@ -300,6 +300,13 @@ def test_demo_shadow_json_is_the_report_with_its_audit(capsys: pytest.CaptureFix
         3,
     )
     assert report["quality"]["feedback"]["n"] == 6
+    training = report["training"]
+    assert training["trained"], "the demo trains from its SQLite label store"
+    assert training["labels"] == training["labels_used"] == 69
+    assert 0 < training["prior_share"] < 1
+    assert training["small_prompts_score_after"] < training["small_prompts_score_before"], (
+        "labels saying the small tier was good enough lower the small prompts' scores"
+    )
     assert all(r["savings_usd"] > 0 for key, r in rows.items() if key != ("default", "large"))
 
 
@@ -308,6 +315,7 @@ def test_demo_shadow_prints_the_audit(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["demo", "--shadow"]) == 0
     out = capsys.readouterr().out
     assert "Quality audit" in out
+    assert "2. Training from the label store" in out
     assert "on a measured sample of 48 calls routed to a cheaper model" in out
     assert "88% (n=8: too few to claim)" in out
     assert "shadow comparisons cost" in out

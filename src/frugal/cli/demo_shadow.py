@@ -4,8 +4,11 @@ through the real SDKs, no API key and no network.
 A policy extending the built-in default turns ``shadow:`` on for its default route and adds a ``support``
 route that cascades. Calls of three tiers go through a client whose label store is in memory; the small
 and medium tiers' answers are also sent to the baseline model off the caller's path and compared; a few
-answers get ``client.feedback()``; the cascade escalates the answers its checks reject. Then the audit:
-what ``frugal report`` shows for this ledger and label store.
+answers get ``client.feedback()``; the cascade escalates the answers its checks reject. The labels are kept
+in a SQLite label store (in a temporary folder), as ``feedback: {store: sqlite:///...}`` keeps them; the
+learned classifier is trained from that store as ``frugal train --from-store`` does (the shipped model as
+the prior; skipped, and said so, without numpy). Then the audit: what ``frugal report`` shows for this
+ledger and label store.
 
 The stub's answers are scripted, so the verdicts are too: the small model's answer differs from the
 baseline's in :data:`_SMALL_MISSES` of :data:`_SMALL_CALLS` calls. What the demo shows is the arithmetic
@@ -62,16 +65,25 @@ _SMALL_MODEL, _MEDIUM_MODEL, _BASELINE = "gpt-5-nano", "gpt-5.4-mini", "gpt-6.1-
 
 
 def shadow_story(as_json: bool) -> int:
-    """Run the shadow story and print the audit (``as_json``: the report with its ``quality``, as JSON)."""
+    """Run the shadow story and print the audit (``as_json``: the report with its ``quality`` and the
+    ``training`` step, as JSON)."""
     import logging
+    import tempfile
     import warnings
+    from pathlib import Path
 
     from ..testing import VendorStub
 
-    with VendorStub() as stub, warnings.catch_warnings():
+    with (
+        VendorStub() as stub,
+        warnings.catch_warnings(),
+        tempfile.TemporaryDirectory(prefix="frugal-demo-") as folder,
+    ):
         warnings.simplefilter("ignore")
         logging.getLogger("frugal").setLevel(logging.ERROR)
-        made, counts = _traffic(stub)
+        store = f"sqlite:///{Path(folder) / 'labels.db'}"
+        made, counts = _traffic(stub, store)
+        made["training"] = _train(store, Path(folder) / "model.json")
     if as_json:
         print(json.dumps(made, indent=2))
         return 0
@@ -96,15 +108,16 @@ def _script(stub: Any) -> None:
     stub.queue(_SMALL_MODEL, *[cut if i < _SUPPORT_CUT else same for i in range(_SUPPORT_CALLS)])
 
 
-def _traffic(stub: Any) -> tuple[dict[str, Any], dict[str, int]]:
-    """The calls, the feedback and the audit: the report (``quality`` included) and what was done."""
+def _traffic(stub: Any, store: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The calls, the feedback and the audit: the report (``quality`` included) and what was done; the
+    labels are kept in the label store at ``store``."""
     from ..budgets.report import Period, build_report
     from ..budgets.report_quality import with_quality
     from ..feedback.audit import build_audit
     from ..policy import parse_policy
     from .demo import stub_client
 
-    policy = parse_policy(_POLICY, "demo-shadow.yaml")[0]
+    policy = parse_policy(_POLICY + f"feedback: {{store: '{store}'}}\n", "demo-shadow.yaml")[0]
     client = stub_client(stub, policy)
     _script(stub)
     start = time.time()
@@ -130,7 +143,7 @@ def _traffic(stub: Any) -> tuple[dict[str, Any], dict[str, int]]:
     period = Period(start - 1, now)
     report = build_report(records, period, ledger="memory://", now=now)
     tiers = [tier.name for tier in policy.tiers]
-    made = with_quality(report, build_audit(labels, records, tiers=tiers, store="memory://"))
+    made = with_quality(report, build_audit(labels, records, tiers=tiers, store="sqlite:///labels.db"))
     counts = {
         "default": len(plan),
         "support": _SUPPORT_CALLS,
@@ -138,6 +151,40 @@ def _traffic(stub: Any) -> tuple[dict[str, Any], dict[str, int]]:
         "shadowed": sum(r.shadow_of is not None for r in records),
     }
     return made, counts
+
+
+def _train(store: str, out: Any) -> dict[str, Any]:
+    """Train the learned classifier from the label store, as ``frugal train --from-store`` does, and say
+    how the small prompts' scores moved (the labels said the small tier was mostly good enough)."""
+    from ..classifiers.learned import LearnedClassifier
+    from ..classifiers.learned_model import load_model
+    from ..exceptions import ConfigError
+    from ..request import RoutingRequest
+    from .from_store import read_store
+
+    labels = read_store(store)
+    prior = load_model("v2")
+    try:
+        from ..evaluation.store_train import fit_from_labels
+
+        model = fit_from_labels(labels, prior)
+    except ConfigError as exc:  # numpy (the train extra) is not installed
+        return {"trained": False, "labels": len(labels), "why": str(exc)}
+    model.save(out)
+    requests = [RoutingRequest.from_prompt(prompt) for prompt in _SMALL]
+
+    def mean_score(classifier: LearnedClassifier) -> float:
+        return round(sum(classifier.classify(r).score for r in requests) / len(requests), 4)
+
+    return {
+        "trained": True,
+        "labels": len(labels),
+        "labels_used": model.training["labels_used"],
+        "prior_share": model.training["prior_share"],
+        "word_buckets": len(model.words),
+        "small_prompts_score_before": mean_score(LearnedClassifier(model=prior)),
+        "small_prompts_score_after": mean_score(LearnedClassifier(model=model)),
+    }
 
 
 def _tell(report: dict[str, Any], counts: dict[str, int]) -> None:
@@ -160,7 +207,20 @@ def _tell(report: dict[str, Any], counts: dict[str, int]) -> None:
         f"that escalates an answer cut short; client.feedback() on {counts['feedback']} answers.",
         highlight=False,
     )
-    out.print("\n[bold]2. The audit[/bold] (what `frugal report` prints for this ledger and label store)")
+    trained = report["training"]
+    if trained["trained"]:
+        out.print(
+            f"\n[bold]2. Training[/bold] from the label store (what `frugal train --from-store "
+            f"sqlite:///labels.db --out model.json` does): {trained['labels_used']} of {trained['labels']} "
+            f"labels, the shipped model as the prior (its share of the fit {trained['prior_share']:.0%}); "
+            f"the small prompts' mean score {trained['small_prompts_score_before']:.3f} -> "
+            f"{trained['small_prompts_score_after']:.3f} (the labels said the small tier was mostly good "
+            "enough). A policy names the file with classifier: {name: learned, options: {model: ...}}.",
+            highlight=False,
+        )
+    else:
+        out.print(f"\n[bold]2. Training[/bold] skipped: {trained['why']}", highlight=False)
+    out.print("\n[bold]3. The audit[/bold] (what `frugal report` prints for this ledger and label store)")
     for line in headline(report):
         out.print(line, highlight=False)
     render_quality(report["quality"], out)

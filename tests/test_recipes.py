@@ -117,11 +117,10 @@ def test_quickstart_app(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The quickstart: `frugal init`, the ledger line, the ten-line app, then `frugal report --html`."""
+    """The quickstart: `frugal init` (its policy records to a SQLite ledger), the ten-line app, then
+    `frugal report --html` reads that ledger."""
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0
-    with open("frugal.yaml", "a", encoding="utf-8") as policy:
-        policy.write("ledger: sqlite:///frugal-ledger.db\n")
     runpy.run_path(str(RECIPES / "quickstart_app.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "Paris." in out

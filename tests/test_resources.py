@@ -8,6 +8,7 @@ client, so each call's record and span are asserted.
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
 import anthropic
@@ -42,7 +43,9 @@ def exporter() -> InMemorySpanExporter:
 def _client(cls: Any, stub: VendorStub, exporter: InMemorySpanExporter, **extra: Any) -> Any:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    options = vendor_options(stub, policy=ROUTING, tracer_provider=provider, ledger="memory://", **extra)
+    options = vendor_options(
+        stub, **{"policy": ROUTING, "tracer_provider": provider, "ledger": "memory://", **extra}
+    )
     return cls(**options)
 
 
@@ -114,8 +117,8 @@ async def test_with_streaming_response_is_routed_and_recorded(routed: Any, expor
 
 
 async def test_parse_is_routed_on_the_callers_vendor(routed: Any, stub: VendorStub, exporter: Any) -> None:
-    """``chat.completions.parse`` returns the SDK's ParsedChatCompletion, routed among the OpenAI-kind
-    models (the parsed object is the SDK's own, so another vendor cannot serve it)."""
+    """``chat.completions.parse`` returns the SDK's ParsedChatCompletion, routed to the cheapest model of
+    the tier with structured output."""
     stub.reply("small-vision", Reply(text='{"name": "Paris"}', usage=USAGE))
     with routed.with_context(score=0.1):
         parsed = await settle(
@@ -199,29 +202,98 @@ async def test_messages_with_raw_response_is_routed(routed: Any, stub: VendorStu
     assert [r.model for r in records] == ["medium-b"]
 
 
-def test_raw_responses_follow_the_policy_on_the_callers_vendor(stub: VendorStub, tmp_path: Any) -> None:
-    """With a Claude-only policy that lets any vendor serve a call, an OpenAI raw-response call still
-    cannot go to Claude (its raw response is OpenAI's): the requested model, a ceiling, is the only
-    candidate left, and the call is decided, recorded and budgeted like any other (before, it went to
-    OpenAI with no routing and no record)."""
+@pytest.fixture
+async def on_claude(
+    request: pytest.FixtureRequest, stub: VendorStub, exporter: InMemorySpanExporter, tmp_path: Any
+) -> Any:
+    """A sync or async client whose policy's only model is a Claude model (any vendor may serve a call)."""
     policy = tmp_path / "claude.yaml"
     policy.write_text(
-        "tiers:\n  - name: all\n    models: [claude-haiku-4-5]\nvendors: any\n"
-        "budgets:\n  - {scope: global, limit_usd: 100, window: day, action: block}\n",
-        encoding="utf-8",
+        "tiers:\n  - name: all\n    models: [claude-haiku-4-5]\nvendors: any\n", encoding="utf-8"
     )
-    with frugal.Client(**vendor_options(stub, policy=policy)) as c:  # type: ignore[arg-type]
-        assert (
-            c.chat.completions.with_raw_response.create(model="gpt-4o", messages=HELLO).parse().model
-            == "gpt-4o"
+    stub.reply(None, Reply(text='{"name": "Paris"}', usage=USAGE))
+    if getattr(request, "param", "sync") == "sync":
+        with _client(frugal.Client, stub, exporter, policy=policy) as c:
+            yield c
+    else:
+        async with _client(frugal.AsyncClient, stub, exporter, policy=policy) as c:
+            yield c
+
+
+@pytest.mark.parametrize("on_claude", ["sync", "async"], indirect=True)
+async def test_a_raw_response_can_be_served_by_claude(
+    on_claude: Any, stub: VendorStub, exporter: Any
+) -> None:
+    """``chat.completions.with_raw_response.create`` (how LangChain's ChatOpenAI sends every call) and
+    ``responses.with_raw_response.create`` can be translated: the result is the openai SDK's raw response,
+    whose ``parse()`` is the translated answer and whose body is that answer as JSON (what
+    ``parse(to=...)`` reads); recorded and traced (before, a Claude-only policy could not serve it)."""
+    raw = await settle(on_claude.chat.completions.with_raw_response.create(model="auto", messages=HELLO))
+    assert isinstance(raw, openai._legacy_response.LegacyAPIResponse)
+    completion = raw.parse()
+    assert isinstance(completion, openai.types.chat.ChatCompletion)
+    assert (completion.model, completion.choices[0].message.content) == (
+        "claude-haiku-4-5",
+        '{"name": "Paris"}',
+    )
+    assert raw.parse() is completion
+    assert json.loads(raw.text)["choices"][0]["message"]["content"] == '{"name": "Paris"}'
+    assert raw.http_response.request.url.path == "/v1/messages"
+    response = (
+        await settle(on_claude.responses.with_raw_response.create(model="auto", input="hello"))
+    ).parse()
+    assert isinstance(response, openai.types.responses.Response)
+    assert response.output_text == '{"name": "Paris"}'
+    assert [(r.vendor, r.model) for r in stub.requests] == [("anthropic", "claude-haiku-4-5")] * 2
+    headers = {k.lower() for k in stub.requests[0].headers}
+    assert "x-stainless-raw-response" not in headers, "the wrapper's header is the caller's SDK's, not sent"
+    records, spans = recorded(on_claude, exporter)
+    assert [(r.model, r.operation, r.output_tokens) for r in records] == [
+        ("claude-haiku-4-5", "chat", 20),
+        ("claude-haiku-4-5", "responses", 20),
+    ]
+    assert len(spans) == 2
+
+
+@pytest.mark.parametrize("on_claude", ["sync", "async"], indirect=True)
+async def test_parse_can_be_served_by_claude(on_claude: Any, stub: VendorStub, exporter: Any) -> None:
+    """``chat.completions.parse(response_format=City)`` (and through ``with_raw_response``) can be
+    translated: the schema the SDK would send goes to Claude as ``output_config``, and the SDK's own
+    parser makes the ParsedChatCompletion from the translated completion."""
+    parsed = await settle(
+        on_claude.chat.completions.parse(model="auto", messages=HELLO, response_format=City)
+    )
+    raw = await settle(
+        on_claude.chat.completions.with_raw_response.parse(model="auto", messages=HELLO, response_format=City)
+    )
+    for result in (parsed, raw.parse()):
+        assert isinstance(result, openai.types.chat.ParsedChatCompletion)
+        assert result.choices[0].message.parsed == City(name="Paris")
+    assert "parsed" not in json.loads(raw.text)["choices"][0]["message"], "the body is the completion sent"
+    assert [(r.vendor, r.model) for r in stub.requests] == [("anthropic", "claude-haiku-4-5")] * 2
+    for request in stub.requests:
+        assert request.body is not None
+        schema = request.body["output_config"]["format"]
+        assert (schema["type"], schema["schema"]["properties"]) == (
+            "json_schema",
+            {"name": {"title": "Name", "type": "string"}},
         )
-        assert c.chat.completions.create(model="gpt-4o", messages=HELLO).model == "claude-haiku-4-5"
-        assert c.ledger is not None
-        records = c.ledger.records()
+    records, spans = recorded(on_claude, exporter)
+    assert [r.model for r in records] == ["claude-haiku-4-5"] * 2
+    assert len(spans) == 2
+
+
+def test_a_streamed_raw_response_stays_on_the_callers_vendor(on_claude: Any, stub: VendorStub) -> None:
+    """``with_streaming_response`` reads OpenAI's own HTTP body lazily, so a Claude-only policy cannot
+    serve it: the requested model, a ceiling, is the only candidate left, and the call is decided and
+    recorded like any other."""
+    with on_claude.chat.completions.with_streaming_response.create(model="gpt-4o", messages=HELLO) as raw:
+        assert raw.parse().model == "gpt-4o"
+    assert on_claude.chat.completions.create(model="gpt-4o", messages=HELLO).model == "claude-haiku-4-5"
     assert [r.model for r in stub.requests] == ["gpt-4o", "claude-haiku-4-5"]
-    assert [(r.model, r.route, r.requested_model) for r in records] == [
-        ("gpt-4o", "default", "gpt-4o"),
-        ("claude-haiku-4-5", "default", "gpt-4o"),
+    assert [(r.model, r.requested_model) for r in on_claude.ledger.records()] == [
+        ("gpt-4o", "gpt-4o"),
+        ("claude-haiku-4-5", "gpt-4o"),
     ]
 
 

@@ -54,8 +54,9 @@ class Operation:
         shape: the provider kind whose SDK the caller is speaking (``"openai"`` or ``"anthropic"``).
         native: given a vendor SDK client of that kind, the bound SDK method to call.
         routed: whether the policy chooses the model (False: the model named is the model called).
-        same_vendor: only the caller's vendor can serve it (an SDK helper whose result cannot be built
-            from the other vendor's answer, such as ``parse``): routed among that vendor's models only.
+        same_vendor: only the caller's vendor can serve it (an SDK helper whose result frugal does not
+            build from the other vendor's answer: ``responses.parse``, ``messages.parse``): routed among
+            that vendor's models only.
     """
 
     name: str
@@ -66,7 +67,7 @@ class Operation:
 
 
 CHAT = Operation("chat", "openai", lambda sdk: sdk.chat.completions.create)
-CHAT_PARSE = Operation("chat", "openai", lambda sdk: sdk.chat.completions.parse, same_vendor=True)
+CHAT_PARSE = Operation("chat", "openai", lambda sdk: sdk.chat.completions.parse)
 RESPONSES = Operation("responses", "openai", lambda sdk: sdk.responses.create)
 RESPONSES_PARSE = Operation("responses", "openai", lambda sdk: sdk.responses.parse, same_vendor=True)
 EMBEDDINGS = Operation("embeddings", "openai", lambda sdk: sdk.embeddings.create, routed=False)
@@ -197,15 +198,25 @@ def check(op: Operation, kind: str, params: Mapping[str, Any]) -> None:
     """
     if op.shape == kind:
         return
-    if op.same_vendor or response_wrapper(params) is not None:
-        what = "a raw HTTP response" if response_wrapper(params) else f"{op.shape}'s own {op.name} helper"
-        raise UnsupportedFeature(what, kind, "served by the caller's vendor only")
+    if op.same_vendor:
+        raise UnsupportedFeature(
+            f"{op.shape}'s own {op.name} helper", kind, "served by the caller's vendor only"
+        )
+    wrapper = response_wrapper(params)
+    # A translated answer can be handed back as the openai SDK's raw response (its parse() is the answer);
+    # a streamed raw response, and Anthropic's raw responses, cannot.
+    if wrapper is not None and (wrapper == "stream" or op.shape != "openai" or params.get("stream")):
+        raise UnsupportedFeature("a raw HTTP response", kind, "served by the caller's vendor only")
     if _plainly_translatable(op, params):
         return
     from . import translate  # pure Python, no SDK; imported on the first cross-vendor question
 
     if op is CHAT:
         translate.check_chat_for_anthropic(clean(params))
+    elif op is CHAT_PARSE:
+        from .translate.sdk_calls import chat_parse_request  # the caller is using openai: it is imported
+
+        translate.check_chat_for_anthropic(chat_parse_request(clean(params)))
     elif op is MESSAGES:
         translate.check_messages_for_openai(clean(params))
     elif op is RESPONSES:

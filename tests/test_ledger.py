@@ -203,6 +203,44 @@ def test_memory_keeps_the_newest_records_and_says_so_once() -> None:
     assert store.counters() == {"t|0": 25}, "still counted once"
 
 
+def test_memory_keeps_response_ids_packed_and_forgets_them_with_their_records() -> None:
+    """Response ids (unique per call) and shadow_of come back as settled, records arriving late included,
+    and leave with their records: a busy process at its cap does not keep every id it ever saw."""
+    store = open_ledger("memory://?max_records=100")
+    assert isinstance(store, MemoryLedger)
+
+    def answered(number: int, response_id: str | None, shadow_of: str | None = None) -> LedgerRecord:
+        return LedgerRecord(
+            id=f"r{number}",
+            time=float(number),
+            operation="chat",
+            response_id=response_id,
+            shadow_of=shadow_of,
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FrugalWarning)
+        for number in range(0, 1000, 2):
+            store.settle(Hold((), 0), 0, answered(number, f"chatcmpl-{number:06d}"))
+        for number in range(999, 989, -2):  # late, out of order, odd ones: in the middle
+            response = None if number % 3 == 0 else ("" if number % 5 == 0 else f"msg_ünï-{number}")
+            store.settle(Hold((), 0), 0, answered(number, response, shadow_of=f"chatcmpl-{number - 1:06d}"))
+    kept = store.records()
+    assert [r.time for r in kept] == sorted(r.time for r in kept)
+    expected = {
+        f"r{n}": (
+            (f"chatcmpl-{n:06d}", None)
+            if n % 2 == 0
+            else (None if n % 3 == 0 else ("" if n % 5 == 0 else f"msg_ünï-{n}"), f"chatcmpl-{n - 1:06d}")
+        )
+        for n in range(1000)
+    }
+    assert {r.id: (r.response_id, r.shadow_of) for r in kept} == {r.id: expected[r.id] for r in kept}
+    assert len(kept) <= 100
+    table = store._rows._strings  # the shared table of repeated strings (models, teams, ...)
+    assert len(table) < 10, f"response ids leaked into the string table: {len(table)} strings"
+
+
 def test_memory_counters_of_ended_windows_are_dropped() -> None:
     """Like Redis's TTLs and SQLite's expiry, the memory store forgets counters whose window has ended
     (looked for when the number of counters has doubled); live ones stay, whatever their number."""

@@ -1,9 +1,10 @@
 """The in-memory ledger: one process, no I/O.
 
 Counters live as long as their window (as in Redis and SQLite). Records are kept as columns (typed
-arrays for numbers, a shared table for repeated strings such as models and teams), so a kept record costs
-about 200 bytes instead of the ~1 KB of a tuple of Python objects; the newest 100,000 are kept unless
-``memory://?max_records=N`` says otherwise (``0``: all of them), about 20 MB.
+arrays for numbers, a shared table for repeated strings such as models and teams, the vendors' response
+ids packed end to end), so a kept record costs about 250 bytes instead of the ~1 KB of a tuple of Python
+objects; the newest 100,000 are kept unless ``memory://?max_records=N`` says otherwise (``0``: all of
+them), about 25 MB.
 """
 
 from __future__ import annotations
@@ -62,11 +63,60 @@ def _split_id(record_id: str) -> tuple[str, int] | None:
     return None
 
 
+class _Packed:
+    """A column of strings that are mostly unique (the vendors' response ids): their UTF-8 bytes end to end
+    in one ``bytearray``, and where each record's text ends. A record costs its text's length and 8 bytes,
+    where a ``str`` in the shared string table costs ~140 bytes and stays there after its record is
+    dropped (the table only grows: it is for the few distinct models, teams and outcomes)."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("q")  # where each record's text ends in _text; -end - 1 for None
+
+    def _end(self, at: int) -> int:
+        """Where record ``at``'s text ends (0 before the first record)."""
+        if at < 0:
+            return 0
+        end = self._ends[at]
+        return end if end >= 0 else -end - 1
+
+    def insert(self, at: int, value: str | None) -> None:
+        start = self._end(at - 1)
+        data = b"" if value is None else value.encode("utf-8", "surrogatepass")
+        self._text[start:start] = data
+        if data:
+            # Records arrive nearly in time order, so few records (usually none) come after this one.
+            for later in range(at, len(self._ends)):
+                end = self._ends[later]
+                self._ends[later] = end + len(data) if end >= 0 else end - len(data)
+        end = start + len(data)
+        self._ends.insert(at, end if value is not None else -end - 1)
+
+    def get(self, at: int) -> str | None:
+        end = self._ends[at]
+        if end < 0:
+            return None
+        return self._text[self._end(at - 1) : end].decode("utf-8", "surrogatepass")
+
+    def drop_oldest(self, count: int) -> None:
+        if count <= 0:
+            return
+        cut = self._end(count - 1)
+        del self._text[:cut]
+        del self._ends[:count]
+        for at, end in enumerate(self._ends):  # once per trim, a tenth of the cap at a time
+            self._ends[at] = end - cut if end >= 0 else end + cut
+
+
+#: String fields kept packed (:class:`_Packed`) rather than in the string table: unique per record.
+_UNIQUE = ("response_id", "shadow_of")
+
+
 class _Columns:
     """Records as columns: ``array('d')`` for money and times (NaN for None), ``array('q')`` for token
     counts, ``array('b')`` for flags, indices into one table of distinct strings for repeated strings
-    (models, teams, outcomes, ...). Record ids of frugal's own form and trace ids are kept as numbers and
-    bytes; any other id or trace id is kept as it is."""
+    (models, teams, outcomes, ...), response ids packed (:class:`_Packed`). Record ids of frugal's own form
+    and trace ids are kept as numbers and bytes; any other id or trace id is kept as it is."""
 
     def __init__(self) -> None:
         self.columns: dict[str, Any] = {}
@@ -77,6 +127,8 @@ class _Columns:
                 self.columns[name] = array("q")
             elif name == "routed_down":
                 self.columns[name] = array("b")
+            elif name in _UNIQUE:
+                self.columns[name] = _Packed()
             elif name not in ("id", "trace_id"):
                 self.columns[name] = array("I")
         self._id_prefix = array("I")  # the id's prefix in the string table (0: the id is in _id_other)
@@ -101,7 +153,7 @@ class _Columns:
             column = self.columns[name]
             if name in _NUMBERS:
                 column.insert(at, math.nan if value is None else value)
-            elif name in _COUNTS or name == "routed_down":
+            elif name in _COUNTS or name == "routed_down" or name in _UNIQUE:
                 column.insert(at, value)
             else:
                 column.insert(at, self._code(value if isinstance(value, str) else None))
@@ -123,6 +175,9 @@ class _Columns:
     def row(self, at: int) -> LedgerRecord:
         values: dict[str, Any] = {}
         for name, column in self.columns.items():
+            if name in _UNIQUE:
+                values[name] = column.get(at)
+                continue
             value = column[at]
             if name in _NUMBERS:
                 values[name] = None if math.isnan(value) else value
@@ -138,8 +193,10 @@ class _Columns:
         return LedgerRecord(id=self.record_id(at), **values)
 
     def drop_oldest(self, count: int) -> None:
+        for name in _UNIQUE:
+            self.columns[name].drop_oldest(count)
         for column in (
-            *self.columns.values(),
+            *(column for name, column in self.columns.items() if name not in _UNIQUE),
             self._id_prefix,
             self._id_counter,
             self._id_other,

@@ -8,6 +8,7 @@ import sys
 
 import frugal
 from frugal import cli
+from frugal.testing import VendorStub
 
 
 def test_all_is_sorted_and_complete() -> None:
@@ -32,6 +33,21 @@ def test_import_frugal_imports_no_vendor_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["[]", "[]"]
+
+
+def test_a_chat_call_does_not_import_the_sdks_responses_module(stub: VendorStub) -> None:
+    """The openai SDK's ``responses`` module costs ~70 ms to import (its stream events): a chat call, the
+    common first call, leaves it unloaded, as the raw SDK does; ``client.responses`` loads it."""
+    code = (
+        "import sys, frugal\n"
+        f"c = frugal.Client(openai={{'api_key': 'k', 'base_url': {stub.openai_base_url!r}}})\n"
+        "c.chat.completions.create(model='gpt-4.1-mini', messages=[{'role': 'user', 'content': 'hi'}])\n"
+        "print('openai.resources.responses' in sys.modules)\n"
+        "c.responses\n"
+        "print('openai.resources.responses' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["False", "True"]
 
 
 def test_demo_runs_without_keys(capsys: object) -> None:

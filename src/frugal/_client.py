@@ -425,7 +425,7 @@ class Client(BaseClient):
     @cached_property
     def responses(self) -> Responses:
         """As ``openai.OpenAI().responses`` (built on first use; imports openai)."""
-        from .providers.openai_resources import FrugalResponses
+        from .providers.openai_responses import FrugalResponses
 
         return FrugalResponses(self._resource_sdk("openai"), self)
 
@@ -674,7 +674,7 @@ class AsyncClient(BaseClient):
     @cached_property
     def responses(self) -> AsyncResponses:
         """As ``openai.AsyncOpenAI().responses`` (built on first use; imports openai)."""
-        from .providers.openai_resources import FrugalAsyncResponses
+        from .providers.openai_responses import FrugalAsyncResponses
 
         return FrugalAsyncResponses(self._resource_sdk("openai"), self)
 

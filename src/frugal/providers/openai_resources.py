@@ -1,5 +1,5 @@
-"""``chat.completions``, ``responses`` and ``embeddings`` of a frugal client: the ``openai`` SDK's own
-resource classes, whose model requests go through frugal.
+"""``chat.completions`` and ``embeddings`` of a frugal client (``responses``: :mod:`.openai_responses`):
+the ``openai`` SDK's own resource classes, whose model requests go through frugal.
 
 Each is a subclass of the SDK resource (``isinstance(client.chat.completions, openai.resources.chat.
 Completions)`` holds) that overrides the methods sending a model request: ``create`` and ``parse``. The
@@ -9,7 +9,9 @@ SDK's helpers built on ``create`` then go through frugal too, unchanged: ``chat.
 (``retrieve``, ``list``, ``delete``, ``input_items``, ...) are the SDK's own and go to the ``openai``
 provider. On the async client every overridden method is an ``async def``.
 
-Imported the first time a client's ``chat``, ``responses`` or ``embeddings`` is used (it imports openai).
+Imported the first time a client's ``chat`` or ``embeddings`` is used (it imports openai). The
+``responses`` resources live apart because the SDK's ``responses`` module costs ~70 ms to import (its
+stream events): a chat call does not pay for it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from openai.resources.chat import AsyncChat, AsyncCompletions, Chat, Completions
 from openai.resources.embeddings import AsyncEmbeddings, Embeddings
-from openai.resources.responses import AsyncResponses, Responses
 
-from .calls import CHAT, CHAT_PARSE, EMBEDDINGS, RESPONSES, RESPONSES_PARSE, clean
+from .calls import CHAT, CHAT_PARSE, EMBEDDINGS, clean
 
 if TYPE_CHECKING:
     from .._client import BaseClient
@@ -30,11 +31,9 @@ __all__ = [
     "FrugalAsyncChat",
     "FrugalAsyncCompletions",
     "FrugalAsyncEmbeddings",
-    "FrugalAsyncResponses",
     "FrugalChat",
     "FrugalCompletions",
     "FrugalEmbeddings",
-    "FrugalResponses",
 ]
 
 
@@ -93,38 +92,6 @@ class FrugalAsyncChat(AsyncChat):
     @cached_property
     def completions(self) -> FrugalAsyncCompletions:
         return FrugalAsyncCompletions(self._client, self._frugal)
-
-
-class FrugalResponses(Responses):
-    """``client.responses``: ``create`` and ``parse`` go through frugal (``stream`` calls ``create``)."""
-
-    def __init__(self, sdk: Any, frugal: BaseClient) -> None:
-        super().__init__(sdk)
-        self._frugal = frugal
-
-    def create(self, **params: Any) -> Any:
-        """Same arguments and return types as ``openai.OpenAI().responses.create``."""
-        return self._frugal._call(RESPONSES, clean(params))
-
-    def parse(self, **params: Any) -> Any:
-        """Same arguments and return type as ``openai.OpenAI().responses.parse``."""
-        return self._frugal._call(RESPONSES_PARSE, clean(params))
-
-
-class FrugalAsyncResponses(AsyncResponses):
-    """``client.responses`` of the async client."""
-
-    def __init__(self, sdk: Any, frugal: BaseClient) -> None:
-        super().__init__(sdk)
-        self._frugal = frugal
-
-    async def create(self, **params: Any) -> Any:
-        """Same arguments and return types as ``openai.AsyncOpenAI().responses.create``."""
-        return await self._frugal._call(RESPONSES, clean(params))
-
-    async def parse(self, **params: Any) -> Any:
-        """Same arguments and return type as ``openai.AsyncOpenAI().responses.parse``."""
-        return await self._frugal._call(RESPONSES_PARSE, clean(params))
 
 
 class FrugalEmbeddings(Embeddings):

@@ -53,8 +53,9 @@ from frugal.testing import PromptCacheSimulation, Reply, ToolCall, VendorStub, d
 PREMIUM = {"claude": "claude-sonnet-4-5", "openai": "gpt-4.1"}
 SMALL = {"claude": "claude-haiku-4-5", "openai": "gpt-4.1-mini"}
 # The heuristic classifier, and a threshold between the easy and the hard chat turns of this traffic (their
-# scores: easy 0.21-0.53, hard 0.71-0.92): routing's accuracy is not what this benchmark measures.
-CLASSIFIER, THRESHOLD = "heuristic", 0.6
+# scores: easy 0.10-0.43, hard 0.52-0.90, from 1 to 23 messages deep, with or without max_tokens 4096):
+# routing's accuracy is not what this benchmark measures.
+CLASSIFIER, THRESHOLD = "heuristic", 0.48
 OUTPUT_LIMITS = {"small": 800, "large": 2000}  # max_output_tokens of the governance configuration
 CLAUDE_MAX_TOKENS = 4096  # what the Claude caller sends (Messages requires one)
 CONVERSATIONS = {"agent": 8, "rag": 150, "chat": 40}

@@ -238,22 +238,40 @@ def test_hard_prompts_score_above_easy_ones() -> None:
 
 
 def test_request_properties_raise_the_score() -> None:
-    """Depth, structured output, a large output limit, images and context raise it; tools do not (a
-    capability the router filters on, not a sign of difficulty)."""
+    """Depth, structured output, images and earlier turns raise it; a short output limit lowers it. What an
+    application sends with every call says nothing about the call: tools (a capability the router filters
+    on), the system prompt and a default-sized output limit leave it alone."""
     prompt = "Help me with this task"
     base = score(prompt)
     assert score(prompt, tools=2) == base
     assert score(prompt, tool_history=True) == base
+    assert score(prompt, system="You are the helpful assistant of Acme Corp. " * 40) == base
+    assert score(prompt, max_output_tokens=4096) == score(prompt, max_output_tokens=64_000) == base
     for fields in (
         {"turns": 12},
         {"structured_output": True},
-        {"max_output_tokens": 8000},
         {"images": 1},
         {"history": "Earlier we talked about the plan. " * 40},
     ):
         assert score(prompt, **fields) > base, fields
-    assert score(prompt, max_output_tokens=64) < base
+    assert score(prompt, max_output_tokens=64) < score(prompt, max_output_tokens=512) < base
     assert score(prompt, turns=30) > score(prompt, turns=3)
+
+
+@pytest.mark.parametrize(("classifier", "small_below"), [("learned", "policy"), ("heuristic", 0.35)])
+def test_a_simple_turn_of_a_chat_app_stays_in_the_small_tier(classifier: str, small_below: Any) -> None:
+    """A chat application sends a long system prompt and a large max_tokens with every call: a "thanks" or
+    a lookup still scores under the small tier's threshold (the default policy's for the default learned
+    classifier; the heuristic's easy bound above)."""
+    from frugal.classifiers import load_classifier
+    from frugal.policy import load_policy
+
+    threshold = load_policy(None)[0].thresholds[0] if small_below == "policy" else small_below
+    chosen = load_classifier(classifier)
+    system = "You are the support assistant of Acme Corp. Answer politely and briefly. " * 30
+    for prompt in ("Thanks!", "What is 2+2?", "What is the capital of France?"):
+        request = RoutingRequest(prompt=prompt, system=system, max_output_tokens=4096, operation="messages")
+        assert chosen.classify(request).score < threshold, prompt
 
 
 def test_text_cues_move_the_score_and_are_named() -> None:
@@ -341,16 +359,16 @@ cue_text = st.lists(st.sampled_from(CUE_PIECES), max_size=400).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
-@given(prompt=cue_text, system=cue_text, scan_chars=st.sampled_from([100, 200, 500]))
-def test_scan_counts_characters_of_its_window(prompt: str, system: str, scan_chars: int) -> None:
+@given(prompt=cue_text, scan_chars=st.sampled_from([100, 200, 500]))
+def test_scan_counts_characters_of_its_window(prompt: str, scan_chars: int) -> None:
     """The fused character-class pass counts what a direct count of the scanned window finds."""
-    cues = scan(prompt, system, scan_chars)
+    cues = scan(prompt, scan_chars)
     if cues.few_shot:
         return  # the window is the final question: covered by the few-shot test
     if len(prompt) > scan_chars:
         head = scan_chars * 2 // 3
         prompt = prompt[:head] + "\n" + prompt[head - scan_chars :]
-    window = system[:300] + "\n" + prompt if system else prompt
+    window = prompt
     size = len(window.encode("utf-8", "surrogatepass")) or 1
     words = re.findall(r"[A-Za-z0-9\u0080-\U0010ffff]+", window)  # non-ASCII characters are word characters
     capitals = sum("A" <= c <= "Z" for c in window)

@@ -195,12 +195,13 @@ def few_shot_question(prompt: str) -> str | None:
     return end[block + 2 :]
 
 
-def scan(prompt: str, system: str = "", scan_chars: int = 500) -> Cues:
-    """Find the cues in ``prompt`` and the head of ``system``.
+def scan(prompt: str, scan_chars: int = 500) -> Cues:
+    """Find the cues in ``prompt`` (the last user turn).
 
     Cues are read in ``scan_chars`` characters of the prompt (two thirds from its head, one third from
-    its tail) and the first 300 characters of the system prompt. A few-shot prompt is read as its final
-    question alone (see :func:`few_shot_question`).
+    its tail). A few-shot prompt is read as its final question alone (see :func:`few_shot_question`).
+    The system prompt is not read: an application sends the same one with every call, so its words tell
+    the application's easy calls from its hard ones no better than nothing (see :func:`shape_signals`).
     """
     question = few_shot_question(prompt)
     if question is not None:
@@ -211,8 +212,6 @@ def scan(prompt: str, system: str = "", scan_chars: int = 500) -> Cues:
         window = prompt[:head] + "\n" + prompt[head - scan_chars :]
     else:
         window = prompt
-    if system:
-        window = system[:300] + "\n" + window
     raw = window.encode("utf-8", "surrogatepass")
     folded = raw.translate(_FOLD)
     words = folded.split()
@@ -270,15 +269,22 @@ SHAPE_SIGNALS = ("context", "tools", "turns", "structured_output", "output_size"
 def shape_signals(request: RoutingRequest) -> list[tuple[str, float]]:
     """The request's shape as (signal, value) pairs, each value about in [-1, 1]; absent signals left out.
 
-    - ``context``: system prompt + earlier turns, log scale (0.5 at 100 characters, 1.0 at 10k+).
+    - ``context``: the earlier turns, log scale (0.5 at 100 characters, 1.0 at 10k+). Not the system
+      prompt: an application sends the same one with every call, so it tells its easy calls from its hard
+      ones no better than nothing, and would only lift them all towards a stronger tier.
     - ``tools``: 1.0 when tools are offered or were called earlier in the conversation.
     - ``turns``: conversation depth, 1.0 at 11 messages or more.
     - ``structured_output``: 1.0 when JSON or a JSON schema is requested.
-    - ``output_size``: the output limit, log scale: -1.0 at 128 tokens or fewer, 0 at 1,024, 1.0 at 8,192+.
+    - ``output_size``: a short output limit, log scale: -1.0 at 128 tokens or fewer, 0 at 1,024 and above.
+      A small limit is a caller's choice for a short answer; a large one is usually a default (Anthropic's
+      Messages API requires one, and SDK wrappers send 4,096 or more), so it lifts nothing.
     - ``images``: 1.0 when the conversation holds images.
+
+    These signals are hand-set priors (the labelled data has no system prompts, history or limits), kept
+    to what says something about the call rather than about the application that makes it.
     """
     signals = []
-    context = len(request.system) + len(request.history)
+    context = len(request.history)
     if context:
         signals.append(("context", log_scale(context)))
     if request.tools > 0 or request.tool_history:
@@ -288,8 +294,8 @@ def shape_signals(request: RoutingRequest) -> list[tuple[str, float]]:
     if request.structured_output:
         signals.append(("structured_output", 1.0))
     limit = request.max_output_tokens or 0
-    if limit > 0:  # not given, or a nonsensical limit: no signal
-        signals.append(("output_size", max(-1.0, min(1.0, math.log2(limit / 1024) / 3))))
+    if 0 < limit < 1024:  # not given, a default-sized limit, or a nonsensical one: no signal
+        signals.append(("output_size", max(-1.0, math.log2(limit / 1024) / 3)))
     if request.images > 0:
         signals.append(("images", 1.0))
     return signals
@@ -302,12 +308,12 @@ def _thousands(n: int) -> str:
 def shape_reason(signal: str, request: RoutingRequest) -> str:
     """The reason for a shape signal or one of :data:`REASONS`'s cues: counts, never the prompt's words."""
     if signal == "context":
-        return f"context ({_thousands(len(request.system) + len(request.history))} chars)"
+        return f"context ({_thousands(len(request.history))} chars of earlier turns)"
     if signal == "turns":
         return f"conversation depth ({request.turns} messages)"
     if signal == "output_size":
         limit = request.max_output_tokens or 0
-        return f"{'long' if limit > 1024 else 'short'} output (max {_thousands(limit)} tokens)"
+        return f"short output (max {_thousands(limit)} tokens)"
     if signal == "tools":
         return f"tools offered ({request.tools})" if request.tools > 0 else "tool calls in history"
     if signal == "images":

@@ -47,7 +47,7 @@ class HeuristicClassifier:
 
     def classify(self, request: RoutingRequest) -> Classification:
         """Score ``request`` in [0, 1]; the reasons name the (at most three) signals that moved it most."""
-        cues = scan(request.prompt, request.system, self.options.scan_chars)
+        cues = scan(request.prompt, self.options.scan_chars)
         signals = self.signals(request, cues)
         logit = self.options.bias + sum(signals.values())
         # Weights are user options: clamp so that exp() cannot overflow.
@@ -74,7 +74,7 @@ class HeuristicClassifier:
         """
         o = self.options
         if cues is None:
-            cues = scan(request.prompt, request.system, o.scan_chars)
+            cues = scan(request.prompt, o.scan_chars)
         found = [("length", o.length * (log_scale(cues.chars) - _TYPICAL_PROMPT))]
         if cues.lines:
             found.append(("lines", o.lines * min(cues.lines, 20) / 20))

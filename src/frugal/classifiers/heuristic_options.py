@@ -31,7 +31,9 @@ class HeuristicOptions(BaseModel):
         "+0.15 at 1k, +0.4 at 10k+.",
     )
     context: float = Field(
-        0.5, description="System prompt + earlier turns, log scale: 0.5 at 100 characters, 1.0 at 10k+."
+        0.5,
+        description="Earlier turns (not the system prompt, the same on every call of an application), log "
+        "scale: 0.5 at 100 characters, 1.0 at 10k+.",
     )
     lines: float = Field(1.5, description="Line breaks (lists, clues, code), 1.0 at 20 or more.")
     code: float = Field(0.3, description="Per code cue (code words, fences), up to 3.")
@@ -61,7 +63,9 @@ class HeuristicOptions(BaseModel):
     turns: float = Field(0.5, description="Conversation depth: 1.0 at 11 messages or more.")
     structured_output: float = Field(0.4, description="JSON / JSON-schema output requested.")
     output_size: float = Field(
-        0.5, description="Output limit, log scale: -1.0 at <=128 tokens, 0 at 1,024, 1.0 at 8,192+."
+        0.5,
+        description="A short output limit, log scale: -1.0 at <=128 tokens, 0 at 1,024 and above (a large "
+        "limit is usually a default, not a sign of a harder request).",
     )
     images: float = Field(0.5, description="Images in the conversation.")
     scan_chars: int = Field(

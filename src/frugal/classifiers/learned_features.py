@@ -173,7 +173,7 @@ def features(request: RoutingRequest, scan_chars: int = 500) -> tuple[dict[str, 
 
 def read(request: RoutingRequest, scan_chars: int = 500) -> Reading:
     """Every dense feature, the words, and the script of a request's prompt (see the module docstring)."""
-    cues = scan(request.prompt, request.system, scan_chars)
+    cues = scan(request.prompt, scan_chars)
     text = question(request.prompt)
     chars = len(text)
     if chars > _HEAD + _TAIL:

@@ -22,6 +22,7 @@ from frugal.testing import Reply, Usage, VendorStub
 
 from .budget_helpers import Clock
 from .conftest import vendor_options
+from .redis_server import RedisServer
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc).timestamp()
 QUESTION: Any = [{"role": "user", "content": "What is the capital of France?"}]
@@ -254,6 +255,28 @@ def test_labels_option_reads_another_store(
     code, _, err = run(capsys, *args, "--labels", f"sqlite:///{shadowed['tmp']}/nowhere.db")
     assert code == 1
     assert "no label store at" in err
+
+
+def test_labels_option_reads_a_redis_store(
+    shadowed: dict[str, Any], capsys: pytest.CaptureFixture[str], redis_server: RedisServer
+) -> None:
+    """--labels redis://: a fleet's label store, on a real redis-server; an unreachable one is one line
+    that names it without its password."""
+    fleet = open_labels(redis_server.url)
+    for one in open_labels(shadowed["labels"]).labels():
+        fleet.add(one)
+    fleet.close()
+    args = ["--policy", str(shadowed["policy"]), "--since", "2026-11-30", "--json"]
+    code, out, _ = run(capsys, *args, "--labels", redis_server.url)
+    assert code == 0
+    quality = json.loads(out)["quality"]
+    assert (quality["store"], quality["labels"], quality["shadow"]["n"]) == (redis_server.url, 5, 4)
+    code, _, err = run(capsys, *args, "--labels", "redis://:hunter2@127.0.0.1:1/0")
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "127.0.0.1:1" in err
+    assert "hunter2" not in err
+    assert "Traceback" not in err
 
 
 def test_the_audit_reads_only_the_period(

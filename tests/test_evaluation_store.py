@@ -12,8 +12,11 @@ from frugal.classifiers.learned import LearnedClassifier, load_model
 from frugal.evaluation.store_train import StoreTrainOptions, fit_from_labels
 from frugal.exceptions import ConfigError
 from frugal.feedback import Label, SQLiteLabels, hashed_features
+from frugal.feedback.store import open_labels
 from frugal.policy import load_policy
 from frugal.request import RoutingRequest
+
+from .redis_server import RedisServer
 
 pytest.importorskip("numpy")
 
@@ -149,6 +152,55 @@ def test_calibrate_from_store_writes_thresholds_into_the_policy(
     assert [float(t) for t in written.thresholds] == [threshold]
     assert "name: store-test" in out.read_text(encoding="utf-8")
     assert run(capsys, "validate", str(out))[0] == 0
+
+
+def test_train_and_calibrate_read_a_redis_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """--from-store redis://: the same labels, written through the Redis label store on a real
+    redis-server, train the same model and choose thresholds."""
+    fleet = open_labels(redis_server.url)
+    for one in teaching_labels():
+        fleet.add(one)
+    fleet.close()
+    out = tmp_path / "model.json"
+    code, printed, err = run(
+        capsys, "train", "--from-store", redis_server.url, "--out", str(out), "--min-df", "2", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(printed)["labels_used"] == 80
+    sqlite_out = tmp_path / "from-sqlite.json"
+    url = store_of(tmp_path / "feedback.db", teaching_labels())
+    assert run(capsys, "train", "--from-store", url, "--out", str(sqlite_out), "--min-df", "2")[0] == 0
+    assert load_model(out).words == load_model(sqlite_out).words, "the store's backend changes nothing"
+    scored = [
+        label(300 + i, EASY, 1.0 if i < 50 else 0.0, score=i / 100, classifier="learned", tier="small")
+        for i in range(100)
+    ]
+    fleet = open_labels(redis_server.url)
+    for one in scored:
+        fleet.add(one)
+    fleet.close()
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(POLICY, encoding="utf-8")
+    chosen = []
+    for store in (redis_server.url, store_of(tmp_path / "scored.db", [*teaching_labels(), *scored])):
+        args = [
+            "calibrate",
+            "--from-store",
+            store,
+            "--policy",
+            str(policy_file),
+            "--target",
+            "0.95",
+            "--json",
+        ]
+        code, printed, err = run(capsys, *args)
+        assert code == 0, err
+        result = json.loads(printed)
+        assert (result["labels"], result["skipped"]) == (100, {"no_score": 80})
+        chosen.append(result["threshold"])
+    assert chosen[0] == chosen[1]
 
 
 @pytest.mark.parametrize(

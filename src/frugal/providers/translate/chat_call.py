@@ -16,10 +16,13 @@ from .common import (
     ANTHROPIC,
     ANTHROPIC_EFFORT,
     REQUEST_OPTIONS,
-    anthropic_extra_body,
+    anthropic_system,
+    anthropic_tool,
+    anthropic_tool_choice,
     append_turn,
     as_mapping,
     dump_tool_input,
+    finish_messages_request,
     finish_reason_from_stop_reason,
     image_source_from_url,
     openai_usage_from_anthropic,
@@ -139,8 +142,7 @@ def chat_request_to_messages(
         "messages": messages,
     }
     if system:
-        plain = len(system) == 1 and set(system[0]) == {"type", "text"}
-        out["system"] = system[0]["text"] if plain else system
+        out["system"] = anthropic_system(system)
     stop = params.get("stop")
     if isinstance(stop, str):
         out["stop_sequences"] = [stop]
@@ -149,7 +151,9 @@ def chat_request_to_messages(
     tools = params.get("tools")
     if tools:
         out["tools"] = [_tool(as_mapping(tool)) for tool in tools]
-        tool_choice = _tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls"))
+        tool_choice = anthropic_tool_choice(
+            params.get("tool_choice"), params.get("parallel_tool_calls"), _chosen_function
+        )
         if tool_choice is not None:
             out["tool_choice"] = tool_choice
     output_config: dict[str, Any] = {}
@@ -157,26 +161,11 @@ def chat_request_to_messages(
     if response_format is not None:
         output_config["format"] = response_format
     effort = params.get("reasoning_effort")
-    if effort == "none":
-        out["thinking"] = {"type": "disabled"}
-    elif effort is not None:
+    if effort is not None and effort != "none":
         if effort not in ANTHROPIC_EFFORT:
             raise UnsupportedFeature(f"reasoning_effort {effort!r}", ANTHROPIC)
-        output_config["effort"] = ANTHROPIC_EFFORT[effort]
-    if output_config:
-        out["output_config"] = output_config
-    user_id = params.get("safety_identifier") or params.get("user")
-    if user_id:
-        out["metadata"] = {"user_id": user_id}
-    if params.get("stream") is not None:
-        out["stream"] = params["stream"]
-    extra_body = anthropic_extra_body(params)
-    if extra_body:
-        out["extra_body"] = extra_body
-    for key in REQUEST_OPTIONS:
-        if key in params:
-            out[key] = params[key]
-    return out
+        effort = ANTHROPIC_EFFORT[effort]
+    return finish_messages_request(out, params, output_config, effort)
 
 
 def check_chat_for_anthropic(params: Mapping[str, Any]) -> None:
@@ -295,36 +284,12 @@ def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
     kind = tool.get("type")
     if kind != "function":
         raise UnsupportedFeature(f"{kind} tools", ANTHROPIC, "only function tools translate")
-    function = as_mapping(tool["function"])
-    out: dict[str, Any] = {
-        "name": function["name"],
-        "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
-    }
-    if function.get("description"):
-        out["description"] = function["description"]
-    if function.get("strict"):
-        out["strict"] = True
-    return out
+    return anthropic_tool(as_mapping(tool["function"]))
 
 
-def _tool_choice(choice: Any, parallel_tool_calls: Any) -> dict[str, Any] | None:
-    if choice is None:
-        out: dict[str, Any] | None = None
-    elif choice == "auto":
-        out = {"type": "auto"}
-    elif choice == "required":
-        out = {"type": "any"}
-    elif choice == "none":
-        return {"type": "none"}
-    elif isinstance(choice, Mapping) and choice.get("type") == "function":
-        out = {"type": "tool", "name": choice["function"]["name"]}
-    else:
-        kind = choice.get("type") if isinstance(choice, Mapping) else choice
-        raise UnsupportedFeature(f"tool_choice {kind!r}", ANTHROPIC)
-    if parallel_tool_calls is False:
-        out = out or {"type": "auto"}
-        out["disable_parallel_tool_use"] = True
-    return out
+def _chosen_function(choice: Mapping[str, Any]) -> str:
+    """The function a chat ``tool_choice`` names: ``{"type": "function", "function": {"name": ...}}``."""
+    return str(as_mapping(choice["function"])["name"])
 
 
 def _response_format(response_format: Any) -> dict[str, Any] | None:

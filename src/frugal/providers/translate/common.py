@@ -1,4 +1,5 @@
-"""Pieces shared by both translation directions: stop reasons, usage, images, tool arguments.
+"""Pieces shared by both translation directions and both OpenAI shapes: stop reasons, usage, images, tools,
+the end of a translated request.
 
 Everything here works on plain JSON-shaped dicts and imports neither vendor SDK.
 """
@@ -6,7 +7,7 @@ Everything here works on plain JSON-shaped dicts and imports neither vendor SDK.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...exceptions import UnsupportedFeature
@@ -89,6 +90,75 @@ def anthropic_extra_body(params: Mapping[str, Any]) -> dict[str, Any]:
             "temperature above 1", ANTHROPIC, f"got {temperature}; Anthropic accepts 0 to 1"
         )
     return {**extra, **sampling}
+
+
+def anthropic_system(system: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """The ``system`` field of a request: one plain text block as a string, blocks otherwise."""
+    plain = len(system) == 1 and set(system[0]) == {"type", "text"}
+    return system[0]["text"] if plain else system
+
+
+def anthropic_tool(function: Mapping[str, Any]) -> dict[str, Any]:
+    """A function definition (``name``, ``parameters``, ``description``, ``strict``) -> an Anthropic tool."""
+    out: dict[str, Any] = {
+        "name": function["name"],
+        "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+    }
+    if function.get("description"):
+        out["description"] = function["description"]
+    if function.get("strict"):
+        out["strict"] = True
+    return out
+
+
+def anthropic_tool_choice(
+    choice: Any, parallel_tool_calls: Any, function_name: Callable[[Mapping[str, Any]], str]
+) -> dict[str, Any] | None:
+    """An OpenAI ``tool_choice`` (and ``parallel_tool_calls``) -> Anthropic's; ``function_name`` reads the
+    name out of a ``{"type": "function", ...}`` choice (chat and Responses nest it differently)."""
+    if choice is None:
+        out: dict[str, Any] | None = None
+    elif choice == "auto":
+        out = {"type": "auto"}
+    elif choice == "required":
+        out = {"type": "any"}
+    elif choice == "none":
+        return {"type": "none"}
+    elif isinstance(choice, Mapping) and choice.get("type") == "function":
+        out = {"type": "tool", "name": function_name(choice)}
+    else:
+        kind = as_mapping(choice).get("type") if not isinstance(choice, str) else choice
+        raise UnsupportedFeature(f"tool_choice {kind!r}", ANTHROPIC)
+    if parallel_tool_calls is False:
+        out = out or {"type": "auto"}
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def finish_messages_request(
+    out: dict[str, Any], params: Mapping[str, Any], output_config: dict[str, Any], effort: str | None
+) -> dict[str, Any]:
+    """The end both OpenAI shapes share once translated: ``effort`` (Anthropic's level; ``"none"`` turns
+    thinking off), ``output_config``, the end user's id as ``metadata``, ``stream``, the extra body and the
+    request options."""
+    if effort == "none":
+        out["thinking"] = {"type": "disabled"}
+    elif effort is not None:
+        output_config["effort"] = effort
+    if output_config:
+        out["output_config"] = output_config
+    user_id = params.get("safety_identifier") or params.get("user")
+    if user_id:
+        out["metadata"] = {"user_id": user_id}
+    if params.get("stream") is not None:
+        out["stream"] = params["stream"]
+    extra_body = anthropic_extra_body(params)
+    if extra_body:
+        out["extra_body"] = extra_body
+    for key in REQUEST_OPTIONS:
+        if key in params:
+            out[key] = params[key]
+    return out
 
 
 def append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:

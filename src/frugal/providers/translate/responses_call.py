@@ -20,9 +20,12 @@ from .common import (
     ANTHROPIC,
     ANTHROPIC_EFFORT,
     REQUEST_OPTIONS,
-    anthropic_extra_body,
+    anthropic_system,
+    anthropic_tool,
+    anthropic_tool_choice,
     append_turn,
     as_mapping,
+    finish_messages_request,
     image_source_from_url,
     parse_tool_arguments,
     with_cache_hint,
@@ -157,37 +160,20 @@ def responses_request_to_messages(
         "messages": messages,
     }
     if system:
-        plain = len(system) == 1 and set(system[0]) == {"type", "text"}
-        out["system"] = system[0]["text"] if plain else system
+        out["system"] = anthropic_system(system)
     tools = params.get("tools")
     if tools:
         out["tools"] = [_tool(as_mapping(tool)) for tool in tools]
-        tool_choice = _tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls"))
+        tool_choice = anthropic_tool_choice(
+            params.get("tool_choice"), params.get("parallel_tool_calls"), _chosen_function
+        )
         if tool_choice is not None:
             out["tool_choice"] = tool_choice
     output_config: dict[str, Any] = {}
     output_format = _output_format(params.get("text"))
     if output_format is not None:
         output_config["format"] = output_format
-    effort = _effort(params.get("reasoning"))
-    if effort == "none":
-        out["thinking"] = {"type": "disabled"}
-    elif effort is not None:
-        output_config["effort"] = effort
-    if output_config:
-        out["output_config"] = output_config
-    user_id = params.get("safety_identifier") or params.get("user")
-    if user_id:
-        out["metadata"] = {"user_id": user_id}
-    if params.get("stream") is not None:
-        out["stream"] = params["stream"]
-    extra_body = anthropic_extra_body(params)
-    if extra_body:
-        out["extra_body"] = extra_body
-    for key in REQUEST_OPTIONS:
-        if key in params:
-            out[key] = params[key]
-    return out
+    return finish_messages_request(out, params, output_config, _effort(params.get("reasoning")))
 
 
 def check_responses_for_anthropic(params: Mapping[str, Any]) -> None:
@@ -340,36 +326,13 @@ def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
         raise UnsupportedFeature("defer_loading tools", ANTHROPIC, "OpenAI's tool search")
     if "programmatic" in (tool.get("allowed_callers") or ()):
         raise UnsupportedFeature("programmatic tool callers", ANTHROPIC, "OpenAI-hosted tool calling")
-    out: dict[str, Any] = {
-        "name": tool["name"],
-        "input_schema": tool.get("parameters") or {"type": "object", "properties": {}},
-    }
-    if tool.get("description"):
-        out["description"] = tool["description"]
-    if tool.get("strict"):
-        out["strict"] = True
     # output_schema only describes what the function returns, for OpenAI's programmatic callers: dropped.
-    return out
+    return anthropic_tool(tool)
 
 
-def _tool_choice(choice: Any, parallel_tool_calls: Any) -> dict[str, Any] | None:
-    if choice is None:
-        out: dict[str, Any] | None = None
-    elif choice == "auto":
-        out = {"type": "auto"}
-    elif choice == "required":
-        out = {"type": "any"}
-    elif choice == "none":
-        return {"type": "none"}
-    elif isinstance(choice, Mapping) and choice.get("type") == "function":
-        out = {"type": "tool", "name": choice["name"]}
-    else:
-        kind = as_mapping(choice).get("type") if not isinstance(choice, str) else choice
-        raise UnsupportedFeature(f"tool_choice {kind!r}", ANTHROPIC)
-    if parallel_tool_calls is False:
-        out = out or {"type": "auto"}
-        out["disable_parallel_tool_use"] = True
-    return out
+def _chosen_function(choice: Mapping[str, Any]) -> str:
+    """The function a Responses ``tool_choice`` names: ``{"type": "function", "name": ...}``."""
+    return str(choice["name"])
 
 
 def _output_format(text: Any) -> dict[str, Any] | None:

@@ -289,21 +289,12 @@ def _keep_labels(store: LabelStore, labels: list[Label]) -> None:
         )
 
 
-class _Warming:
+class _Warming(CallObserver):
     """The call observer of cache-aware routing: each answer leaves its prompt prefix warm on its model."""
 
     def __init__(self, warmth: WarmPrefixes, request: RoutingRequest) -> None:
         self.warmth = warmth
         self.request = request
-
-    def event(self, name: str, attributes: Mapping[str, Any]) -> None:
-        """Nothing to note."""
-
-    def attempt_started(self, account: CallAccount, attempt: Attempt) -> None:
-        """Nothing to note."""
-
-    def first_chunk(self, account: CallAccount, attempt: Attempt) -> None:
-        """Nothing to note."""
 
     def attempt_ended(self, account: CallAccount, attempt: Attempt) -> None:
         """An answer: what it left warm."""
@@ -311,12 +302,6 @@ class _Warming:
             self.warmth.record(
                 self.request, attempt.provider, attempt.kind, attempt.model, attempt.summary.usage
             )
-
-    def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:
-        """Nothing to note."""
-
-    def finished(self, account: CallAccount, error: BaseException | None) -> None:
-        """Nothing to note."""
 
 
 class CallPlan:

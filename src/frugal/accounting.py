@@ -200,28 +200,29 @@ class CallAccount:
 
 
 class CallObserver(Protocol):
-    """Something that reports calls (spans and metrics; the ledger). Every method may be a no-op."""
+    """Something that reports calls (spans and metrics; the ledger). Every method does nothing here: an
+    observer that subclasses it overrides only what it notes."""
 
     def event(self, name: str, attributes: Mapping[str, Any]) -> None:
         """Something worth noting happened before the call was sent (a budget threshold, a downgrade)."""
-        ...
+        return
 
     def attempt_started(self, account: CallAccount, attempt: Attempt) -> None:
         """A vendor request is about to be sent."""
-        ...
+        return
 
     def first_chunk(self, account: CallAccount, attempt: Attempt) -> None:
         """A stream's first item arrived."""
-        ...
+        return
 
     def attempt_ended(self, account: CallAccount, attempt: Attempt) -> None:
         """A vendor request ended: ``attempt.summary`` and ``attempt.cost``, or ``attempt.error``."""
-        ...
+        return
 
     def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:
         """A cascade moved the call on to ``step`` because the answer of ``failed_model`` failed."""
-        ...
+        return
 
     def finished(self, account: CallAccount, error: BaseException | None) -> None:
         """The call ended (``account`` is closed: totals, baseline, savings, outcome)."""
-        ...
+        return

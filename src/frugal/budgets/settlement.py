@@ -11,14 +11,14 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..accounting import CallObserver
 from .ledger import NANO, Hold, LedgerRecord
 
 if TYPE_CHECKING:
-    from ..accounting import Attempt, CallAccount
-    from ..routing import Decision, Router
+    from ..accounting import CallAccount
+    from ..routing import Router
     from .admission import Admitted
     from .guarded import GuardedLedger
 
@@ -87,28 +87,13 @@ class RecordMaker:
         )
 
 
-class Settlement:
+class Settlement(CallObserver):
     """Settles one call in the ledger when it ends; a :class:`~frugal.accounting.CallObserver`."""
 
     def __init__(self, store: GuardedLedger, records: RecordMaker, admitted: Admitted) -> None:
         self._store = store
         self._records = records
         self.admitted = admitted
-
-    def event(self, name: str, attributes: Mapping[str, Any]) -> None:
-        return None
-
-    def attempt_started(self, account: CallAccount, attempt: Attempt) -> None:
-        return None
-
-    def first_chunk(self, account: CallAccount, attempt: Attempt) -> None:
-        return None
-
-    def attempt_ended(self, account: CallAccount, attempt: Attempt) -> None:
-        return None
-
-    def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:
-        return None
 
     def finished(self, account: CallAccount, error: BaseException | None) -> None:
         """Record the call and replace its reservation by its actual cost (never raises)."""

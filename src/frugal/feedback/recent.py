@@ -11,12 +11,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..accounting import CallObserver
 
 if TYPE_CHECKING:
-    from ..accounting import Attempt, CallAccount
+    from ..accounting import CallAccount
     from ..request import RoutingRequest
-    from ..routing import Decision
 
 __all__ = ["REMEMBERED", "CallFacts", "RecentCalls", "Remembering"]
 
@@ -61,27 +62,12 @@ class RecentCalls:
             return self._calls.get(call_id)
 
 
-class Remembering:
+class Remembering(CallObserver):
     """The call observer that remembers a finished call's facts for feedback."""
 
     def __init__(self, recent: RecentCalls, request: RoutingRequest) -> None:
         self.recent = recent
         self.request = request
-
-    def event(self, name: str, attributes: Mapping[str, Any]) -> None:
-        """Nothing to note."""
-
-    def attempt_started(self, account: CallAccount, attempt: Attempt) -> None:
-        """Nothing to note."""
-
-    def first_chunk(self, account: CallAccount, attempt: Attempt) -> None:
-        """Nothing to note."""
-
-    def attempt_ended(self, account: CallAccount, attempt: Attempt) -> None:
-        """Nothing to note."""
-
-    def escalated(self, account: CallAccount, failed_model: str, step: Decision, reason: str) -> None:
-        """Nothing to note."""
 
     def finished(self, account: CallAccount, error: BaseException | None) -> None:
         """Remember an answered call."""

@@ -14,6 +14,7 @@ import frugal
 import frugal._util
 from frugal.testing import VendorStub, deny_network
 
+from .library_calls import MODELS
 from .redis_server import RedisServer
 
 POLICIES = Path(__file__).parent / "policies"
@@ -129,3 +130,10 @@ def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture(params=sorted(MODELS))
+def vendor(request: pytest.FixtureRequest) -> str:
+    """The vendor serving a client library's calls (tests of LangChain, pydantic-ai, instructor):
+    ``openai`` (same vendor) or ``anthropic`` (translated)."""
+    return str(request.param)

@@ -1,5 +1,6 @@
-"""What the tests of client libraries (LangChain, pydantic-ai, instructor) check after each library call:
-one ledger record and one call span per request the library made, priced."""
+"""What the tests of client libraries (LangChain, pydantic-ai, instructor) share (their ``vendor`` fixture
+is in conftest.py): the model each vendor serves, the structured answer they ask for, and what they check
+after each library call: one ledger record and one call span per request the library made, priced."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from typing import Any
 
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
 
 #: The model each vendor serves in these tests (both priced by the catalog).
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
+
+
+class City(BaseModel):
+    """A city and its country."""
+
+    name: str
+    country: str
 
 
 def only_model_policy(directory: Path, model: str) -> Path:

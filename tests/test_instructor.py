@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 
 import frugal
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
+from . import library_calls
 from .calls import settle
 from .conftest import vendor_options
 from .library_calls import MODELS, assert_recorded, only_model_policy
@@ -26,11 +27,8 @@ from .library_calls import MODELS, assert_recorded, only_model_policy
 instructor = pytest.importorskip("instructor", reason="instructor is not installed (pip install instructor)")
 
 
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
+class City(library_calls.City):
+    """A city whose name must be capitalised (an answer that is not makes instructor ask again)."""
 
     @field_validator("name")
     @classmethod
@@ -38,12 +36,6 @@ class City(BaseModel):
         if not name[:1].isupper():
             raise ValueError("the name must start with a capital letter")
         return name
-
-
-@pytest.fixture(params=sorted(MODELS))
-def vendor(request: pytest.FixtureRequest) -> str:
-    """The vendor serving the calls: ``openai`` (same vendor) or ``anthropic`` (translated)."""
-    return str(request.param)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -14,28 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 import frugal
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
 from .conftest import vendor_options
-from .library_calls import MODELS, assert_recorded, only_model_policy
+from .library_calls import MODELS, City, assert_recorded, only_model_policy
 
 langchain_openai = pytest.importorskip("langchain_openai", reason="langchain-openai is not installed")
-
-
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
-
-
-@pytest.fixture(params=sorted(MODELS))
-def vendor(request: pytest.FixtureRequest) -> str:
-    """The vendor serving the calls: ``openai`` (same vendor) or ``anthropic`` (translated)."""
-    return str(request.param)
 
 
 @pytest.fixture

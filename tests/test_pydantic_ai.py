@@ -14,30 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 import frugal
 from frugal.testing import Reply, ToolCall, Usage, VendorStub
 
 from .conftest import vendor_options
-from .library_calls import MODELS, assert_recorded, only_model_policy
+from .library_calls import MODELS, City, assert_recorded, only_model_policy
 
 pydantic_ai = pytest.importorskip("pydantic_ai", reason="pydantic-ai-slim[openai] is not installed")
 openai_models = pytest.importorskip("pydantic_ai.models.openai")
 openai_providers = pytest.importorskip("pydantic_ai.providers.openai")
-
-
-class City(BaseModel):
-    """A city and its country."""
-
-    name: str
-    country: str
-
-
-@pytest.fixture(params=sorted(MODELS))
-def vendor(request: pytest.FixtureRequest) -> str:
-    """The vendor serving the calls: ``openai`` (same vendor) or ``anthropic`` (translated)."""
-    return str(request.param)
 
 
 @pytest.fixture

@@ -225,7 +225,11 @@ def test_memory_keeps_response_ids_packed_and_forgets_them_with_their_records() 
         for number in range(999, 989, -2):  # late, out of order, odd ones: in the middle
             response = None if number % 3 == 0 else ("" if number % 5 == 0 else f"msg_ünï-{number}")
             store.settle(Hold((), 0), 0, answered(number, response, shadow_of=f"chatcmpl-{number - 1:06d}"))
+        oldest = store.records()[0]
+        store.settle(Hold((), 0), 0, answered(int(oldest.time) - 2, "msg_first"))  # before every kept one
     kept = store.records()
+    assert (kept[0].response_id, kept[1].response_id) == ("msg_first", oldest.response_id)
+    kept = kept[1:]
     assert [r.time for r in kept] == sorted(r.time for r in kept)
     expected = {
         f"r{n}": (

@@ -71,41 +71,43 @@ class _Packed:
 
     def __init__(self) -> None:
         self._text = bytearray()
-        self._ends = array("q")  # where each record's text ends in _text; -end - 1 for None
+        # Where each record's text ends, counted from the first byte ever kept; -1 - end for None.
+        self._ends = array("q")
+        self._dropped = 0  # bytes of the records dropped so far: where _text[0] stands
 
     def _end(self, at: int) -> int:
-        """Where record ``at``'s text ends (0 before the first record)."""
+        """Where record ``at``'s text ends (where the kept text starts, before the first record)."""
         if at < 0:
-            return 0
+            return self._dropped
         end = self._ends[at]
-        return end if end >= 0 else -end - 1
+        return end if end >= 0 else -1 - end
 
     def insert(self, at: int, value: str | None) -> None:
         start = self._end(at - 1)
         data = b"" if value is None else value.encode("utf-8", "surrogatepass")
-        self._text[start:start] = data
+        self._text[start - self._dropped : start - self._dropped] = data
         if data:
             # Records arrive nearly in time order, so few records (usually none) come after this one.
             for later in range(at, len(self._ends)):
                 end = self._ends[later]
                 self._ends[later] = end + len(data) if end >= 0 else end - len(data)
         end = start + len(data)
-        self._ends.insert(at, end if value is not None else -end - 1)
+        self._ends.insert(at, end if value is not None else -1 - end)
 
     def get(self, at: int) -> str | None:
         end = self._ends[at]
         if end < 0:
             return None
-        return self._text[self._end(at - 1) : end].decode("utf-8", "surrogatepass")
+        start = self._end(at - 1)
+        return self._text[start - self._dropped : end - self._dropped].decode("utf-8", "surrogatepass")
 
     def drop_oldest(self, count: int) -> None:
         if count <= 0:
             return
         cut = self._end(count - 1)
-        del self._text[:cut]
+        del self._text[: cut - self._dropped]
         del self._ends[:count]
-        for at, end in enumerate(self._ends):  # once per trim, a tenth of the cap at a time
-            self._ends[at] = end - cut if end >= 0 else end + cut
+        self._dropped = cut
 
 
 #: String fields kept packed (:class:`_Packed`) rather than in the string table: unique per record.
